@@ -1,0 +1,324 @@
+/* fdhound_trace.h — the one definition of fdhound's trace format.
+ *
+ * The shim (C, shim/) writes this layout into a MAP_SHARED file; the analyzer (Swift, FDHoundCore) reads
+ * it through this header imported as the `CFDHoundTrace` module. Nothing else is shared between the two
+ * halves. Every field is documented in docs/TRACE-FORMAT.md; change both in the same commit and bump
+ * FDH_FORMAT_VERSION on any layout change.
+ *
+ * Layout of a trace file (all little-endian, 64-bit, naturally aligned):
+ *
+ *   +--------------------------+  offset 0
+ *   | struct fdh_header        |  magic, version, process facts, counters, section directory
+ *   +--------------------------+  sections[i].offset (each 4096-aligned)
+ *   | section: strings         |  interned byte strings (paths, endpoints, argv, module paths)
+ *   | section: string index    |  open-addressing hash table over the strings (writer-side interning)
+ *   | section: modules         |  loaded objects: load bias, text range, build-id, path
+ *   | section: stack nodes     |  trie of return addresses; an event names its innermost node
+ *   | section: events          |  fixed-size event log, in sequence order
+ *   | section: live fds        |  one slot per descriptor number: what is open now, and from where
+ *   | section: call sites      |  exact opened/closed counters per opening stack
+ *   +--------------------------+  file_size
+ *
+ * Publication rule (why a reader never sees half a record): a writer fills every field of a record first
+ * and stores its state/commit word last with release ordering; a reader loads that word with acquire
+ * ordering and ignores records whose word is not "published". Counters are updated with atomic adds.
+ */
+#ifndef FDHOUND_TRACE_H
+#define FDHOUND_TRACE_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- identity and versioning ------------------------------------------------------------------------ */
+
+/* First 8 bytes of every trace file: "FDHTRACE" (no NUL). */
+#define FDH_MAGIC_0 'F'
+#define FDH_MAGIC_STRING "FDHTRACE"
+#define FDH_MAGIC_LENGTH 8
+
+/* Bumped on any incompatible layout change. Readers reject newer versions, naming both. */
+#define FDH_FORMAT_VERSION 1u
+
+/* Written as a uint32; reads back as 0x01020304 only on a reader of the same byte order. */
+#define FDH_ENDIAN_MARK 0x01020304u
+
+/* Maximum number of entries in the section directory. Readers skip section types they do not know. */
+#define FDH_MAX_SECTIONS 16u
+
+/* Offsets of sections are multiples of this (page size; lets the writer fault pages independently). */
+#define FDH_SECTION_ALIGN 4096u
+
+/* Maximum frames one stack may hold (native and, later, interpreter frames). */
+#define FDH_MAX_STACK_DEPTH 128u
+
+/* Maximum length of a GNU build-id we store (SHA-1 ids are 20 bytes). */
+#define FDH_BUILD_ID_MAX 32u
+
+/* ---- section directory ------------------------------------------------------------------------------ */
+
+enum fdh_section_type {
+    FDH_SECTION_NONE = 0,
+    FDH_SECTION_STRINGS = 1,      /* byte arena of struct fdh_string records; capacity in bytes */
+    FDH_SECTION_STRING_INDEX = 2, /* uint32 slots holding string ids; writer-only interning aid */
+    FDH_SECTION_MODULES = 3,      /* struct fdh_module[capacity] */
+    FDH_SECTION_STACK_NODES = 4,  /* struct fdh_stack_node[capacity]; node 0 is the empty stack */
+    FDH_SECTION_EVENTS = 5,       /* struct fdh_event[capacity] */
+    FDH_SECTION_LIVE_FDS = 6,     /* struct fdh_live_fd[capacity], indexed by descriptor number */
+    FDH_SECTION_CALL_SITES = 7,   /* struct fdh_call_site[capacity], open addressing on stack id */
+    /* Reserved for later format growth (documented in docs/TRACE-FORMAT.md, not yet written):
+     *   8  FDH_SECTION_PY_CODES    interpreter code objects (filename, qualname, first line, line table)
+     *   9  FDH_SECTION_PROCESS     process-tree links (parent trace, fork/exec generation)
+     *   10 FDH_SECTION_DBUS        D-Bus connection objects */
+};
+
+struct fdh_section {
+    uint32_t type;       /* enum fdh_section_type */
+    uint32_t entry_size; /* bytes per entry; 1 for the byte arena */
+    uint64_t offset;     /* from the start of the file, FDH_SECTION_ALIGN-aligned */
+    uint64_t capacity;   /* number of entries (bytes for FDH_SECTION_STRINGS) */
+    uint64_t reserved;
+};
+
+/* ---- header ----------------------------------------------------------------------------------------- */
+
+enum fdh_process_state {
+    FDH_STATE_RUNNING = 1, /* writer active, or the process died without running its destructors */
+    FDH_STATE_EXITED = 2,  /* the shim's destructor ran (normal exit / exit()) */
+    FDH_STATE_EXECED = 3,  /* the process image was replaced by exec (the new image has its own trace) */
+};
+
+struct fdh_header {
+    char magic[FDH_MAGIC_LENGTH]; /* "FDHTRACE" */
+    uint32_t version;             /* FDH_FORMAT_VERSION of the writer */
+    uint32_t header_size;         /* sizeof(struct fdh_header) of the writer */
+    uint32_t endian_mark;         /* FDH_ENDIAN_MARK */
+    uint16_t pointer_width;       /* bytes per pointer in the traced process (8) */
+    uint16_t section_count;       /* used entries of sections[] */
+    uint64_t file_size;           /* bytes; every section lies inside */
+
+    /* the traced process */
+    int32_t pid;
+    int32_t ppid;
+    uint32_t exe_string;          /* string id: path of the executable (readlink /proc/self/exe) */
+    uint32_t cmdline_string;      /* string id: argv joined with NUL bytes (length in the string record) */
+    uint64_t start_realtime_ns;   /* CLOCK_REALTIME at shim start, ns since the epoch */
+    uint64_t start_monotonic_ns;  /* CLOCK_MONOTONIC at shim start; event times are relative to it */
+    uint64_t end_monotonic_ns;    /* CLOCK_MONOTONIC (relative to start) when state left RUNNING; 0 before */
+    uint64_t rlimit_nofile_soft;  /* RLIMIT_NOFILE at start; UINT64_MAX means unlimited */
+    uint64_t rlimit_nofile_hard;
+    uint32_t state;               /* enum fdh_process_state */
+    uint32_t stack_depth;         /* the writer's configured maximum frames per stack */
+    uint32_t flags;               /* FDH_HEADER_FLAG_* */
+    uint32_t shim_module;         /* index into the module table of the shim itself (frames are skipped) */
+
+    /* atomic counters */
+    uint64_t events_next;         /* next event sequence number; may exceed the events capacity */
+    uint64_t events_dropped;      /* events not stored because the log was full (counters stay exact) */
+    uint64_t strings_used;        /* bytes of the string arena handed out (bump pointer) */
+    uint64_t strings_dropped;     /* strings not stored (arena full); their id is 0 */
+    uint64_t modules_next;        /* module slots handed out */
+    uint64_t modules_dropped;
+    uint64_t module_generation;   /* dl_iterate_phdr adds+subs last scanned (writer bookkeeping) */
+    uint64_t stacks_dropped;      /* stacks cut short because the node table was full */
+    uint64_t live_dropped;        /* descriptors above the live table's capacity */
+    uint64_t sites_dropped;       /* opening stacks with no room in the call-site table */
+    uint64_t reserved_counters[6];
+
+    struct fdh_section sections[FDH_MAX_SECTIONS];
+};
+
+enum fdh_header_flags {
+    FDH_HEADER_FLAG_STDIO_INHERITED = 1u << 0, /* descriptors 0–2 were open at start */
+};
+
+/* ---- strings ---------------------------------------------------------------------------------------- */
+
+/* A string id is the byte offset of its record inside the strings section; 0 means "no string".
+ * Records start 8-aligned; the first record is at offset 8. */
+struct fdh_string {
+    uint32_t length; /* bytes, excluding the terminating NUL; published last (release) */
+    uint32_t hash;   /* FNV-1a 32 of the bytes (writer-side interning) */
+    /* followed by `length` bytes and one NUL, padded to a multiple of 8 */
+};
+
+/* ---- modules ---------------------------------------------------------------------------------------- */
+
+/* One loaded object (executable, shared library, vdso). Slots are append-only: an object unloaded and
+ * another loaded at the same address get two slots; first_event_seq tells which one an event saw. */
+struct fdh_module {
+    uint32_t state;             /* 0 empty, 1 published (release) */
+    uint32_t path_string;       /* string id of the path as the loader names it ("" for the executable
+                                   is replaced by /proc/self/exe's target) */
+    uint64_t load_bias;         /* dlpi_addr: add to a file virtual address to get a runtime address */
+    uint64_t text_start;        /* lowest runtime address of its executable PT_LOAD segments */
+    uint64_t text_end;          /* one past the highest */
+    uint64_t first_event_seq;   /* events_next when the module was recorded */
+    uint32_t build_id_length;   /* bytes used in build_id; 0 if the object has no GNU build-id note */
+    uint32_t reserved;
+    uint8_t build_id[FDH_BUILD_ID_MAX];
+};
+
+/* ---- stacks ----------------------------------------------------------------------------------------- */
+
+enum fdh_frame_kind {
+    FDH_FRAME_RETURN_ADDRESS = 0, /* native return address: symbolize address - 1 */
+    FDH_FRAME_PC = 1,             /* native exact instruction address */
+    FDH_FRAME_PYTHON = 2,         /* reserved: ip = (code id << 32) | instruction offset */
+};
+
+enum fdh_node_state {
+    FDH_NODE_EMPTY = 0,
+    FDH_NODE_CLAIMED = 1,   /* a writer is filling it in */
+    FDH_NODE_PUBLISHED = 2,
+};
+
+/* A node of the stack trie, stored in an open-addressing hash table keyed by (parent, ip, kind). The node's
+ * index is its stack id. Following parent links from an event's node yields the stack innermost first;
+ * parent 0 means outermost frame. Node 0 is never used, so stack id 0 means "no stack". */
+struct fdh_stack_node {
+    uint64_t ip;
+    uint32_t parent;
+    uint16_t kind;  /* enum fdh_frame_kind */
+    uint16_t state; /* enum fdh_node_state, published last (release) */
+};
+
+/* ---- descriptors: what they are and who owns them ---------------------------------------------------- */
+
+enum fdh_fd_kind {
+    FDH_KIND_UNKNOWN = 0,
+    FDH_KIND_FILE = 1,
+    FDH_KIND_DIRECTORY = 2,
+    FDH_KIND_PIPE = 3,
+    FDH_KIND_SOCKET_UNIX = 4,
+    FDH_KIND_SOCKET_INET = 5,
+    FDH_KIND_SOCKET_INET6 = 6,
+    FDH_KIND_SOCKET_OTHER = 7,
+    FDH_KIND_EVENTFD = 8,       /* reserved kinds 8–15 for the complete API coverage */
+    FDH_KIND_TIMERFD = 9,
+    FDH_KIND_SIGNALFD = 10,
+    FDH_KIND_EPOLL = 11,
+    FDH_KIND_INOTIFY = 12,
+    FDH_KIND_MEMFD = 13,
+    FDH_KIND_PIDFD = 14,
+    FDH_KIND_PTY = 15,
+    FDH_KIND_DBUS = 16,
+    FDH_KIND_COUNT
+};
+
+enum fdh_fd_owner {
+    FDH_OWNER_RAW = 0,   /* plain descriptor: close() releases it */
+    FDH_OWNER_STDIO = 1, /* wrapped by a FILE*: fclose() releases it */
+    FDH_OWNER_DIR = 2,   /* wrapped by a DIR*: closedir() releases it */
+    FDH_OWNER_DBUS = 3,  /* reserved: owned by a libdbus connection */
+};
+
+/* ---- events ----------------------------------------------------------------------------------------- */
+
+/* What happened. `api` names the function that did it. */
+enum fdh_event_type {
+    FDH_EVENT_NONE = 0,
+    FDH_EVENT_OPEN = 1,      /* fd (and fd2 for pairs) became open; str1 = path or local endpoint */
+    FDH_EVENT_CLOSE = 2,     /* fd was released; recorded before the real call, result filled after */
+    FDH_EVENT_DUP = 3,       /* fd2 = copy of fd; if fd2 was open it was implicitly closed first */
+    FDH_EVENT_LABEL = 4,     /* fd got a description: str1 = local endpoint, str2 = peer endpoint */
+    FDH_EVENT_OWNER = 5,     /* fd's owner changed to `owner` (fdopen, fdopendir) */
+    FDH_EVENT_INHERITED = 6, /* fd was open when the shim started; str1 = what /proc/self/fd said */
+    FDH_EVENT_FAILED = 7,    /* a creating call failed: result -1, err = errno */
+    FDH_EVENT_EXIT = 8,      /* the shim's destructor ran */
+    /* reserved: 9 FORK, 10 EXEC, 11 RIGHTS_RECEIVED, 12 DBUS_OPEN, 13 DBUS_CLOSE, 14 MISUSE */
+};
+
+enum fdh_api {
+    FDH_API_NONE = 0,
+    FDH_API_OPEN = 1, FDH_API_OPEN64 = 2, FDH_API_OPENAT = 3, FDH_API_OPENAT64 = 4, FDH_API_CREAT = 5,
+    FDH_API_SOCKET = 6, FDH_API_SOCKETPAIR = 7, FDH_API_ACCEPT = 8, FDH_API_ACCEPT4 = 9,
+    FDH_API_CONNECT = 10, FDH_API_BIND = 11,
+    FDH_API_PIPE = 12, FDH_API_PIPE2 = 13,
+    FDH_API_DUP = 14, FDH_API_DUP2 = 15, FDH_API_DUP3 = 16, FDH_API_FCNTL = 17,
+    FDH_API_CLOSE = 18,
+    FDH_API_FOPEN = 19, FDH_API_FOPEN64 = 20, FDH_API_FDOPEN = 21, FDH_API_FCLOSE = 22,
+    FDH_API_OPENDIR = 23, FDH_API_FDOPENDIR = 24, FDH_API_CLOSEDIR = 25,
+    FDH_API_STARTUP = 26, /* the shim itself (inherited descriptors, exit) */
+    FDH_API_CREAT64 = 27,
+    FDH_API_COUNT
+};
+
+enum fdh_event_commit {
+    FDH_EVENT_UNPUBLISHED = 0,
+    FDH_EVENT_PUBLISHED = 1,
+};
+
+/* One event. 64 bytes. Stored at index seq in the events section while seq < capacity. */
+struct fdh_event {
+    uint32_t commit;    /* enum fdh_event_commit, stored last (release) */
+    uint8_t type;       /* enum fdh_event_type */
+    uint8_t api;        /* enum fdh_api */
+    uint8_t kind;       /* enum fdh_fd_kind of fd after the event */
+    uint8_t owner;      /* enum fdh_fd_owner of fd after the event */
+    int32_t fd;         /* the descriptor the event is about; -1 if none */
+    int32_t fd2;        /* second descriptor (pipe/socketpair write end, dup target); -1 if none */
+    int32_t result;     /* the call's return value as an int (-1 on failure) */
+    int32_t err;        /* errno after the call when it failed, else 0 */
+    uint64_t time_ns;   /* CLOCK_MONOTONIC minus header.start_monotonic_ns */
+    uint32_t tid;       /* kernel thread id of the caller */
+    uint32_t stack;     /* stack id (innermost node); 0 if none was captured */
+    uint32_t str1;      /* string id: path, local endpoint or description; 0 if none */
+    uint32_t str2;      /* string id: peer endpoint; 0 if none */
+    uint64_t arg;       /* call-specific: open flags, dup3/accept4/pipe2 flags, fcntl command */
+    uint64_t seq;       /* this event's sequence number (equals its index while it fits) */
+};
+
+/* ---- live descriptors ------------------------------------------------------------------------------- */
+
+enum fdh_live_state {
+    FDH_LIVE_CLOSED = 0,    /* never opened, or closed */
+    FDH_LIVE_OPEN = 1,      /* opened while traced */
+    FDH_LIVE_INHERITED = 2, /* open when the shim started */
+};
+
+/* Slot `fd` describes descriptor number fd as of the last event on it. Exact even when the event log is
+ * full. `version` is a seqlock: odd while a writer updates the slot; a reader retries or skips odd slots. */
+struct fdh_live_fd {
+    uint32_t version;
+    uint32_t state;      /* enum fdh_live_state */
+    uint8_t kind;        /* enum fdh_fd_kind */
+    uint8_t owner;       /* enum fdh_fd_owner */
+    uint8_t api;         /* enum fdh_api that opened it */
+    uint8_t cloexec;     /* 1 if opened with close-on-exec */
+    uint32_t stack;      /* stack id of the opening call */
+    uint32_t str1;       /* path or local endpoint */
+    uint32_t str2;       /* peer endpoint */
+    uint32_t tid;        /* opening thread */
+    uint64_t open_seq;   /* sequence number of the opening event */
+    uint64_t time_ns;    /* when it was opened, relative to start */
+};
+
+/* ---- call sites ------------------------------------------------------------------------------------- */
+
+/* Exact counters per opening stack: how many descriptors were opened there and how many of those were
+ * closed again. Open addressing keyed by stack id; a slot is claimed by CAS on `stack` from 0. */
+struct fdh_call_site {
+    uint32_t stack;    /* 0 = empty slot */
+    uint32_t reserved;
+    uint64_t opened;
+    uint64_t closed;
+    uint64_t peak_open; /* highest opened - closed seen for this site */
+};
+
+/* Sizes are part of the format: a change here is a format change (bump FDH_FORMAT_VERSION). */
+_Static_assert(sizeof(struct fdh_section) == 32, "fdh_section layout changed");
+_Static_assert(sizeof(struct fdh_header) == 744, "fdh_header layout changed");
+_Static_assert(sizeof(struct fdh_module) == 80, "fdh_module layout changed");
+_Static_assert(sizeof(struct fdh_stack_node) == 16, "fdh_stack_node layout changed");
+_Static_assert(sizeof(struct fdh_event) == 64, "fdh_event layout changed");
+_Static_assert(sizeof(struct fdh_live_fd) == 48, "fdh_live_fd layout changed");
+_Static_assert(sizeof(struct fdh_call_site) == 32, "fdh_call_site layout changed");
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FDHOUND_TRACE_H */
