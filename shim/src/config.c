@@ -1,0 +1,84 @@
+/* config.c — sizes and places from the environment (documented in README.md):
+ *   FDHOUND_OUTPUT_DIR     where fdhound.<pid>.trace goes (default: the current directory)
+ *   FDHOUND_STACK_DEPTH    frames per stack, 1–128 (default 32)
+ *   FDHOUND_EVENT_CAPACITY events kept in the log (default 262144; counters stay exact beyond it)
+ *   FDHOUND_MAX_FDS        highest descriptor number tracked + 1 (default 65536, capped by RLIMIT_NOFILE)
+ *   FDHOUND_STACK_NODES    stack-trie nodes (default 262144)
+ *   FDHOUND_STRING_BYTES   bytes for interned paths and endpoints (default 8 MiB)
+ * A malformed value is a configuration error: the program then runs untraced, with one line saying why. */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "shim.h"
+
+/* Parses a decimal unsigned number; returns 0 on success, -1 if malformed or out of [min, max]. */
+static int parse_u64(const char *text, uint64_t min, uint64_t max, uint64_t *out) {
+    if (!text || !*text) return -1;
+    uint64_t value = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p < '0' || *p > '9') return -1;
+        uint64_t digit = (uint64_t)(*p - '0');
+        if (value > (UINT64_MAX - digit) / 10) return -1;
+        value = value * 10 + digit;
+    }
+    if (value < min || value > max) return -1;
+    *out = value;
+    return 0;
+}
+
+static uint64_t round_up_pow2(uint64_t v) {
+    uint64_t p = 1;
+    while (p < v) p <<= 1;
+    return p;
+}
+
+static int number_setting(const char *name, uint64_t min, uint64_t max, uint64_t *value, const char **failure) {
+    const char *text = getenv(name);
+    if (!text) return 0;
+    if (parse_u64(text, min, max, value) != 0) {
+        *failure = name;
+        return -1;
+    }
+    return 0;
+}
+
+int fdh_config_load(struct fdh_config *config, const char **failure) {
+    memset(config, 0, sizeof *config);
+    uint64_t depth = 32;
+    config->event_capacity = 262144;
+    config->max_fds = 65536;
+    config->stack_nodes = 262144;
+    config->string_bytes = 8u << 20;
+    config->modules = 4096;
+
+    const char *dir = getenv("FDHOUND_OUTPUT_DIR");
+    if (!dir || !*dir) dir = ".";
+    if (fdh_strlen(dir) >= sizeof config->output_dir - 64) {
+        *failure = "FDHOUND_OUTPUT_DIR is too long";
+        return -1;
+    }
+    fdh_append(config->output_dir, config->output_dir + sizeof config->output_dir, dir);
+
+    if (number_setting("FDHOUND_STACK_DEPTH", 1, FDH_MAX_STACK_DEPTH, &depth, failure) ||
+        number_setting("FDHOUND_EVENT_CAPACITY", 16, 1ull << 26, &config->event_capacity, failure) ||
+        number_setting("FDHOUND_MAX_FDS", 64, 1ull << 24, &config->max_fds, failure) ||
+        number_setting("FDHOUND_STACK_NODES", 1024, 1ull << 26, &config->stack_nodes, failure) ||
+        number_setting("FDHOUND_STRING_BYTES", 4096, 1ull << 30, &config->string_bytes, failure)) {
+        return -1;
+    }
+    config->stack_depth = (uint32_t)depth;
+
+    /* No descriptor can exceed the hard limit, so a larger live table would only waste space. */
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_max != RLIM_INFINITY &&
+        limit.rlim_max < config->max_fds) {
+        config->max_fds = limit.rlim_max < 64 ? 64 : limit.rlim_max;
+    }
+    config->stack_nodes = round_up_pow2(config->stack_nodes);
+    /* About one index slot per 32 bytes of strings keeps the index under 70 % full for typical paths. */
+    config->string_slots = round_up_pow2(config->string_bytes / 32 < 1024 ? 1024 : config->string_bytes / 32);
+    config->call_sites = round_up_pow2(config->stack_nodes / 4 < 1024 ? 1024 : config->stack_nodes / 4);
+    return 0;
+}

@@ -1,0 +1,119 @@
+/* describe.c — what a descriptor is, in words the report can show: absolute paths and socket endpoints
+ * ("127.0.0.1:5020", "[::1]:80", "/run/x.sock", "@abstract"). Everything is formatted by hand into stack
+ * buffers (no snprintf: it may allocate and is not async-signal-safe) and interned into the trace. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+#define PATH_BUFFER 4352
+
+/* Relative paths are made absolute at open time (the working directory may change later): against the
+ * current directory, or against the directory descriptor of an openat when the live table knows its path. */
+uint32_t fdh_describe_path(int dirfd, const char *path) {
+    if (!path) return 0;
+    if (path[0] == '/') return fdh_intern_cstr(path);
+    char buffer[PATH_BUFFER];
+    char *end = buffer + sizeof buffer;
+    char *p = buffer;
+    if (dirfd == AT_FDCWD) {
+        long n = syscall(SYS_getcwd, buffer, 4096);
+        if (n <= 0) return fdh_intern_cstr(path);
+        p = buffer + fdh_strlen(buffer);
+    } else {
+        uint32_t dir = fdh_live_description(dirfd);
+        if (dir == 0) return fdh_intern_cstr(path);
+        const struct fdh_string *record = (const struct fdh_string *)(fdh_state.trace.strings + dir);
+        p = fdh_append(buffer, end, (const char *)(record + 1));
+    }
+    const char *rest = path;
+    while (rest[0] == '.' && rest[1] == '/') rest += 2; /* "./x" reads better as "x" */
+    if (p > buffer && p[-1] != '/') p = fdh_append(p, end, "/");
+    p = fdh_append(p, end, rest);
+    return fdh_intern(buffer, (size_t)(p - buffer));
+}
+
+uint8_t fdh_socket_kind(int domain) {
+    switch (domain) {
+    case AF_UNIX: return FDH_KIND_SOCKET_UNIX;
+    case AF_INET: return FDH_KIND_SOCKET_INET;
+    case AF_INET6: return FDH_KIND_SOCKET_INET6;
+    default: return FDH_KIND_SOCKET_OTHER;
+    }
+}
+
+static char *append_ipv4(char *p, char *end, const struct in_addr *address) {
+    const uint8_t *b = (const uint8_t *)&address->s_addr;
+    for (int i = 0; i < 4; i++) {
+        if (i) p = fdh_append(p, end, ".");
+        p = fdh_append_u64(p, end, b[i]);
+    }
+    return p;
+}
+
+uint32_t fdh_describe_sockaddr(const void *addr, uint32_t length) {
+    if (!addr || length < sizeof(sa_family_t)) return 0;
+    char buffer[160];
+    char *end = buffer + sizeof buffer;
+    char *p = buffer;
+    const struct sockaddr *sa = addr;
+    switch (sa->sa_family) {
+    case AF_INET: {
+        if (length < sizeof(struct sockaddr_in)) return 0;
+        const struct sockaddr_in *in = addr;
+        p = append_ipv4(p, end, &in->sin_addr);
+        p = fdh_append(p, end, ":");
+        p = fdh_append_u64(p, end, ntohs(in->sin_port));
+        break;
+    }
+    case AF_INET6: {
+        if (length < sizeof(struct sockaddr_in6)) return 0;
+        const struct sockaddr_in6 *in6 = addr;
+        char text[INET6_ADDRSTRLEN];
+        if (!inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text)) return 0;
+        p = fdh_append(p, end, "[");
+        p = fdh_append(p, end, text);
+        p = fdh_append(p, end, "]:");
+        p = fdh_append_u64(p, end, ntohs(in6->sin6_port));
+        break;
+    }
+    case AF_UNIX: {
+        const struct sockaddr_un *un = addr;
+        size_t path_length = length - offsetof(struct sockaddr_un, sun_path);
+        if (length <= offsetof(struct sockaddr_un, sun_path) || path_length == 0) return 0; /* unnamed */
+        if (path_length > sizeof un->sun_path) path_length = sizeof un->sun_path;
+        if (un->sun_path[0] == '\0') { /* abstract namespace: shown as @name */
+            *p++ = '@';
+            for (size_t i = 1; i < path_length && p < end - 1; i++) *p++ = un->sun_path[i] ? un->sun_path[i] : '@';
+            *p = '\0';
+        } else {
+            for (size_t i = 0; i < path_length && un->sun_path[i] && p < end - 1; i++) *p++ = un->sun_path[i];
+            *p = '\0';
+        }
+        break;
+    }
+    default:
+        return 0;
+    }
+    return fdh_intern(buffer, (size_t)(p - buffer));
+}
+
+/* Local and peer endpoint of a connected or bound socket, straight from the kernel. */
+void fdh_describe_socket(int fd, uint32_t *local, uint32_t *peer, uint8_t *kind) {
+    struct sockaddr_storage address;
+    socklen_t length = sizeof address;
+    *local = *peer = 0;
+    if (syscall(SYS_getsockname, fd, &address, &length) == 0) {
+        *local = fdh_describe_sockaddr(&address, length);
+        if (kind) *kind = fdh_socket_kind(address.ss_family);
+    }
+    length = sizeof address;
+    if (syscall(SYS_getpeername, fd, &address, &length) == 0) *peer = fdh_describe_sockaddr(&address, length);
+}

@@ -1,0 +1,127 @@
+/* module_map.c — keeps the trace's module table (path, load bias, text range, GNU build-id) current, so the
+ * analyzer can symbolize offline, after the process is gone.
+ *
+ * dl_iterate_phdr reports a generation (dlpi_adds + dlpi_subs); a capture first asks only for that number
+ * (the callback stops at the first object) and rescans only when it changed, i.e. after a dlopen/dlclose.
+ * One thread rescans at a time; others do not wait for it (never block inside a hook): their frames in a
+ * just-loaded library are still symbolized, because the reader falls back to any module holding the
+ * address. The set of objects already recorded lives in the shim's own memory, not in the app's heap. */
+#define _GNU_SOURCE
+#include <elf.h>
+#include <link.h>
+#include <string.h>
+
+#include "shim.h"
+
+#define FDH_KNOWN_MAX 2048
+
+struct known_object {
+    uintptr_t text_start, text_end;
+    uint32_t path_hash;
+};
+
+static struct known_object known[FDH_KNOWN_MAX];
+static int known_count;
+static _Atomic int refreshing;
+static _Atomic uint64_t last_generation = UINT64_MAX;
+static const char *exe_path = "";
+
+static uint32_t hash_name(const char *s) {
+    uint32_t h = 2166136261u;
+    for (; *s; s++) h = (h ^ (uint8_t)*s) * 16777619u;
+    return h;
+}
+
+/* Copies the GNU build-id note of an object, if it has one, into out; returns its length. */
+static uint32_t find_build_id(const struct dl_phdr_info *info, uint8_t *out) {
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_NOTE) continue;
+        const char *p = (const char *)(info->dlpi_addr + ph->p_vaddr);
+        const char *end = p + ph->p_memsz;
+        while (p + sizeof(ElfW(Nhdr)) <= end) {
+            const ElfW(Nhdr) *note = (const ElfW(Nhdr) *)p;
+            const char *name = p + sizeof *note;
+            const char *desc = name + ((note->n_namesz + 3) & ~3u);
+            const char *next = desc + ((note->n_descsz + 3) & ~3u);
+            if (next > end) break;
+            if (note->n_type == NT_GNU_BUILD_ID && note->n_namesz == 4 && memcmp(name, "GNU", 4) == 0) {
+                uint32_t length = note->n_descsz < FDH_BUILD_ID_MAX ? note->n_descsz : FDH_BUILD_ID_MAX;
+                memcpy(out, desc, length);
+                return length;
+            }
+            p = next;
+        }
+    }
+    return 0;
+}
+
+static int record_object(struct dl_phdr_info *info, size_t size, void *unused) {
+    uintptr_t start = UINTPTR_MAX, end = 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X)) continue;
+        uintptr_t s = info->dlpi_addr + ph->p_vaddr, e = s + ph->p_memsz;
+        if (s < start) start = s;
+        if (e > end) end = e;
+    }
+    if (end == 0) return 0; /* nothing executable: no frame can point into it */
+
+    const char *path = info->dlpi_name && info->dlpi_name[0] ? info->dlpi_name : exe_path;
+    uint32_t path_hash = hash_name(path);
+    for (int i = 0; i < known_count; i++) {
+        if (known[i].text_start == start && known[i].text_end == end && known[i].path_hash == path_hash) return 0;
+    }
+    if (known_count < FDH_KNOWN_MAX) known[known_count++] = (struct known_object){start, end, path_hash};
+
+    struct fdh_trace *t = &fdh_state.trace;
+    uint64_t index = __atomic_fetch_add(&t->header->modules_next, 1, __ATOMIC_RELAXED);
+    if (index >= t->modules_capacity) {
+        __atomic_fetch_add(&t->header->modules_dropped, 1, __ATOMIC_RELAXED);
+        return 0;
+    }
+    struct fdh_module *m = &t->modules[index];
+    m->path_string = fdh_intern_cstr(path);
+    m->load_bias = info->dlpi_addr;
+    m->text_start = start;
+    m->text_end = end;
+    m->first_event_seq = __atomic_load_n(&t->header->events_next, __ATOMIC_RELAXED);
+    m->build_id_length = find_build_id(info, m->build_id);
+    uintptr_t self = (uintptr_t)&fdh_modules_refresh;
+    if (self >= start && self < end) {
+        fdh_state.shim_text_start = start;
+        fdh_state.shim_text_end = end;
+        t->header->shim_module = (uint32_t)index;
+    }
+    __atomic_store_n(&m->state, 1, __ATOMIC_RELEASE);
+    return 0;
+}
+
+static int read_generation(struct dl_phdr_info *info, size_t size, void *data) {
+    *(uint64_t *)data = info->dlpi_adds + info->dlpi_subs;
+    return 1; /* the counters are the same for every object: stop after the first */
+}
+
+void fdh_modules_refresh(void) {
+    uint64_t generation = 0;
+    dl_iterate_phdr(read_generation, &generation);
+    if (generation == atomic_load_explicit(&last_generation, memory_order_acquire)) return;
+    int expected = 0;
+    if (!atomic_compare_exchange_strong(&refreshing, &expected, 1)) return; /* another thread is at it */
+    dl_iterate_phdr(record_object, NULL);
+    fdh_state.trace.header->module_generation = generation;
+    atomic_store_explicit(&last_generation, generation, memory_order_release);
+    atomic_store(&refreshing, 0);
+}
+
+void fdh_modules_init(const char *path) {
+    exe_path = path && *path ? path : "";
+    fdh_modules_refresh();
+}
+
+/* After fork the child starts a new trace: everything must be recorded into it again. */
+void fdh_modules_reset(void) {
+    known_count = 0;
+    atomic_store(&last_generation, UINT64_MAX);
+    atomic_store(&refreshing, 0);
+}

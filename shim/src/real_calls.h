@@ -1,0 +1,26 @@
+/* real_calls.h — how a hook finds the function it replaces: dlsym(RTLD_NEXT) on first use, cached in a
+ * static pointer. Lazy because hooks can run before our constructor (another library's constructor may
+ * open a file). A missing symbol (an older libc without __open_2, say) makes the hook fail with ENOSYS
+ * instead of crashing. */
+#ifndef FDHOUND_REAL_CALLS_H
+#define FDHOUND_REAL_CALLS_H
+
+#include <dlfcn.h>
+#include <errno.h>
+
+#include "shim.h"
+
+/* Declares and resolves `real_<name>` with the type of <name>, inside a hook body. */
+#define FDH_REAL(name)                                                                                    \
+    static __typeof__(name) *real_##name;                                                                 \
+    if (FDH_UNLIKELY(!real_##name)) real_##name = (__typeof__(name) *)dlsym(RTLD_NEXT, #name)
+
+/* For hooks whose replaced function may be absent from this libc. */
+#define FDH_REAL_OR_FAIL(name, failure)                                                                   \
+    FDH_REAL(name);                                                                                       \
+    if (FDH_UNLIKELY(!real_##name)) {                                                                     \
+        errno = ENOSYS;                                                                                   \
+        return failure;                                                                                   \
+    }
+
+#endif /* FDHOUND_REAL_CALLS_H */

@@ -1,0 +1,351 @@
+/* recorder.c — turns what a hook saw into trace records: an event in the log, the live-descriptor slot,
+ * and the exact per-call-site counters.
+ *
+ * Ordering: an open reserves its sequence number after the real call returned; a close reserves its number
+ * and updates the live table before the real close, because the moment the kernel frees the number another
+ * thread may receive it, and its open must come later in the log and win the live slot.
+ *
+ * The live table and the call-site counters are what leak analysis reads, and they stay exact when the
+ * event log is full: only the log is allowed to drop records (counted in header.events_dropped). */
+#define _GNU_SOURCE
+#include <string.h>
+
+#include "shim.h"
+
+/* ---- events ----------------------------------------------------------------------------------------- */
+
+static struct fdh_event *reserve_event(uint64_t *seq_out) {
+    struct fdh_trace *t = &fdh_state.trace;
+    uint64_t seq = __atomic_fetch_add(&t->header->events_next, 1, __ATOMIC_RELAXED);
+    *seq_out = seq;
+    if (seq >= t->events_capacity) {
+        __atomic_fetch_add(&t->header->events_dropped, 1, __ATOMIC_RELAXED);
+        return NULL;
+    }
+    struct fdh_event *e = &t->events[seq];
+    e->seq = seq;
+    e->tid = fdh_tid();
+    e->time_ns = fdh_now_ns() - t->header->start_monotonic_ns;
+    e->fd = -1;
+    e->fd2 = -1;
+    return e;
+}
+
+static void publish_event(struct fdh_event *e) {
+    if (e) __atomic_store_n(&e->commit, FDH_EVENT_PUBLISHED, __ATOMIC_RELEASE);
+}
+
+/* ---- live descriptors (seqlock per slot) ------------------------------------------------------------ */
+
+static struct fdh_live_fd *live_slot(int fd) {
+    struct fdh_trace *t = &fdh_state.trace;
+    if (fd < 0) return NULL;
+    if ((uint64_t)fd >= t->live_capacity) {
+        __atomic_fetch_add(&t->header->live_dropped, 1, __ATOMIC_RELAXED);
+        return NULL;
+    }
+    return &t->live[fd];
+}
+
+static void live_begin(struct fdh_live_fd *slot) {
+    __atomic_fetch_add(&slot->version, 1, __ATOMIC_ACQ_REL); /* odd: being written */
+}
+
+static void live_end(struct fdh_live_fd *slot) {
+    __atomic_fetch_add(&slot->version, 1, __ATOMIC_RELEASE); /* even: consistent */
+}
+
+/* ---- call sites ------------------------------------------------------------------------------------- */
+
+static struct fdh_call_site *site_for(uint32_t stack, int create) {
+    struct fdh_trace *t = &fdh_state.trace;
+    if (stack == 0) return NULL;
+    uint64_t slot = ((uint64_t)stack * 0x9E3779B97F4A7C15ull >> 17) & t->sites_mask;
+    for (unsigned probe = 0; probe < 256; probe++, slot = (slot + 1) & t->sites_mask) {
+        struct fdh_call_site *site = &t->sites[slot];
+        uint32_t owner = __atomic_load_n(&site->stack, __ATOMIC_ACQUIRE);
+        if (owner == stack) return site;
+        if (owner == 0) {
+            if (!create) return NULL;
+            uint32_t expected = 0;
+            if (__atomic_compare_exchange_n(&site->stack, &expected, stack, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)
+                || expected == stack) {
+                return site;
+            }
+        }
+    }
+    if (create) __atomic_fetch_add(&t->header->sites_dropped, 1, __ATOMIC_RELAXED);
+    return NULL;
+}
+
+static void site_opened(uint32_t stack, uint64_t count) {
+    struct fdh_call_site *site = site_for(stack, 1);
+    if (!site) return;
+    uint64_t opened = __atomic_add_fetch(&site->opened, count, __ATOMIC_RELAXED);
+    uint64_t open_now = opened - __atomic_load_n(&site->closed, __ATOMIC_RELAXED);
+    uint64_t peak = __atomic_load_n(&site->peak_open, __ATOMIC_RELAXED);
+    while (open_now > peak &&
+           !__atomic_compare_exchange_n(&site->peak_open, &peak, open_now, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+    }
+}
+
+static void site_closed(uint32_t stack) {
+    struct fdh_call_site *site = site_for(stack, 0);
+    if (site) __atomic_fetch_add(&site->closed, 1, __ATOMIC_RELAXED);
+}
+
+/* Marks a slot closed; a descriptor opened while traced counts as closed at its call site. */
+static void live_release(struct fdh_live_fd *slot) {
+    if (slot->state == FDH_LIVE_OPEN) site_closed(slot->stack);
+    slot->state = FDH_LIVE_CLOSED;
+}
+
+static void live_open(int fd, const struct fdh_opened *o, uint32_t stack, uint64_t seq, uint64_t time_ns) {
+    struct fdh_live_fd *slot = live_slot(fd);
+    if (FDH_UNLIKELY(fdh_is_tracer_fd(fd))) fdh_tracer_fd_taken(fd);
+    if (!slot) return;
+    live_begin(slot);
+    /* Still marked open: it was closed behind our back (raw syscall, a path we cannot see). */
+    live_release(slot);
+    slot->state = FDH_LIVE_OPEN;
+    slot->kind = o->kind;
+    slot->owner = o->owner;
+    slot->api = o->api;
+    slot->cloexec = o->cloexec;
+    slot->stack = stack;
+    slot->str1 = o->str1;
+    slot->str2 = o->str2;
+    slot->tid = fdh_tid();
+    slot->open_seq = seq;
+    slot->time_ns = time_ns;
+    live_end(slot);
+}
+
+/* ---- what hooks call -------------------------------------------------------------------------------- */
+
+void fdh_record_open(const struct fdh_opened *o) {
+    uint32_t stack = fdh_capture_stack();
+    uint64_t seq;
+    struct fdh_event *e = reserve_event(&seq);
+    uint64_t time_ns = fdh_now_ns() - fdh_state.trace.header->start_monotonic_ns;
+    if (e) {
+        e->type = FDH_EVENT_OPEN;
+        e->api = o->api;
+        e->kind = o->kind;
+        e->owner = o->owner;
+        e->fd = o->fd;
+        e->fd2 = o->fd2;
+        e->result = o->fd;
+        e->err = 0;
+        e->stack = stack;
+        e->str1 = o->str1;
+        e->str2 = o->str2;
+        e->arg = o->arg;
+    }
+    live_open(o->fd, o, stack, seq, time_ns);
+    if (o->fd2 >= 0) live_open(o->fd2, o, stack, seq, time_ns);
+    site_opened(stack, o->fd2 >= 0 ? 2 : 1);
+    publish_event(e);
+}
+
+void fdh_record_failure(uint8_t api, int err, uint64_t arg, uint32_t str1) {
+    uint32_t stack = fdh_capture_stack();
+    uint64_t seq;
+    struct fdh_event *e = reserve_event(&seq);
+    if (!e) return;
+    e->type = FDH_EVENT_FAILED;
+    e->api = api;
+    e->kind = FDH_KIND_UNKNOWN;
+    e->owner = FDH_OWNER_RAW;
+    e->result = -1;
+    e->err = err;
+    e->stack = stack;
+    e->str1 = str1;
+    e->str2 = 0;
+    e->arg = arg;
+    publish_event(e);
+}
+
+uint64_t fdh_record_close(uint8_t api, int fd) {
+    uint32_t stack = fdh_capture_stack();
+    uint64_t seq;
+    struct fdh_event *e = reserve_event(&seq);
+    struct fdh_live_fd *slot = live_slot(fd);
+    uint8_t kind = FDH_KIND_UNKNOWN, owner = FDH_OWNER_RAW;
+    if (slot) {
+        live_begin(slot);
+        kind = slot->kind;
+        owner = slot->owner;
+        live_release(slot);
+        live_end(slot);
+    }
+    if (!e) return UINT64_MAX;
+    e->type = FDH_EVENT_CLOSE;
+    e->api = api;
+    e->kind = kind;
+    e->owner = owner;
+    e->fd = fd;
+    e->stack = stack;
+    e->str1 = 0;
+    e->str2 = 0;
+    e->arg = 0;
+    e->result = 0;
+    e->err = 0;
+    return seq; /* published by fdh_finish_close once the result is known */
+}
+
+void fdh_finish_close(uint64_t index, int result, int err) {
+    struct fdh_trace *t = &fdh_state.trace;
+    if (index >= t->events_capacity) return;
+    struct fdh_event *e = &t->events[index];
+    e->result = result;
+    e->err = result < 0 ? err : 0;
+    publish_event(e);
+}
+
+void fdh_record_dup(uint8_t api, int oldfd, int newfd, uint64_t arg, int cloexec) {
+    uint32_t stack = fdh_capture_stack();
+    uint64_t seq;
+    struct fdh_event *e = reserve_event(&seq);
+    struct fdh_opened copy = {.api = api, .kind = FDH_KIND_UNKNOWN, .owner = FDH_OWNER_RAW,
+                              .cloexec = (uint8_t)cloexec, .fd = newfd, .fd2 = -1, .arg = arg};
+    struct fdh_live_fd *source = live_slot(oldfd);
+    if (source && source->state != FDH_LIVE_CLOSED) {
+        copy.kind = source->kind;
+        copy.str1 = source->str1;
+        copy.str2 = source->str2;
+    }
+    if (e) {
+        e->type = FDH_EVENT_DUP;
+        e->api = api;
+        e->kind = copy.kind;
+        e->owner = FDH_OWNER_RAW;
+        e->fd = oldfd;
+        e->fd2 = newfd;
+        e->result = newfd;
+        e->err = 0;
+        e->stack = stack;
+        e->str1 = copy.str1;
+        e->str2 = copy.str2;
+        e->arg = arg;
+    }
+    /* dup2/dup3 onto an open descriptor closed it implicitly: live_open releases the old occupant. */
+    live_open(newfd, &copy, stack, seq, fdh_now_ns() - fdh_state.trace.header->start_monotonic_ns);
+    site_opened(stack, 1);
+    publish_event(e);
+}
+
+void fdh_record_label(uint8_t api, int fd, uint32_t local, uint32_t peer, uint8_t kind) {
+    uint64_t seq;
+    struct fdh_event *e = reserve_event(&seq);
+    struct fdh_live_fd *slot = live_slot(fd);
+    if (slot && slot->state != FDH_LIVE_CLOSED) {
+        live_begin(slot);
+        if (local) slot->str1 = local;
+        if (peer) slot->str2 = peer;
+        if (kind != FDH_KIND_UNKNOWN) slot->kind = kind;
+        live_end(slot);
+    }
+    if (!e) return;
+    e->type = FDH_EVENT_LABEL;
+    e->api = api;
+    e->kind = slot ? slot->kind : kind;
+    e->owner = slot ? slot->owner : FDH_OWNER_RAW;
+    e->fd = fd;
+    e->result = 0;
+    e->err = 0;
+    e->stack = 0; /* the opening stack is what matters; labels are cheap on purpose */
+    e->str1 = local;
+    e->str2 = peer;
+    e->arg = 0;
+    publish_event(e);
+}
+
+void fdh_record_owner(uint8_t api, int fd, uint8_t owner) {
+    uint32_t stack = fdh_capture_stack();
+    uint64_t seq;
+    struct fdh_event *e = reserve_event(&seq);
+    struct fdh_live_fd *slot = live_slot(fd);
+    if (slot && slot->state != FDH_LIVE_CLOSED) {
+        live_begin(slot);
+        slot->owner = owner;
+        live_end(slot);
+    }
+    if (!e) return;
+    e->type = FDH_EVENT_OWNER;
+    e->api = api;
+    e->kind = slot ? slot->kind : FDH_KIND_UNKNOWN;
+    e->owner = owner;
+    e->fd = fd;
+    e->result = 0;
+    e->err = 0;
+    e->stack = stack;
+    e->str1 = 0;
+    e->str2 = 0;
+    e->arg = 0;
+    publish_event(e);
+}
+
+void fdh_record_inherited(int fd, uint8_t kind, uint32_t description) {
+    uint64_t seq;
+    struct fdh_event *e = reserve_event(&seq);
+    struct fdh_live_fd *slot = live_slot(fd);
+    if (slot) {
+        live_begin(slot);
+        slot->state = FDH_LIVE_INHERITED;
+        slot->kind = kind;
+        slot->owner = FDH_OWNER_RAW;
+        slot->api = FDH_API_STARTUP;
+        slot->cloexec = 0;
+        slot->stack = 0;
+        slot->str1 = description;
+        slot->str2 = 0;
+        slot->tid = fdh_tid();
+        slot->open_seq = seq;
+        slot->time_ns = 0;
+        live_end(slot);
+    }
+    if (!e) return;
+    e->type = FDH_EVENT_INHERITED;
+    e->api = FDH_API_STARTUP;
+    e->kind = kind;
+    e->owner = FDH_OWNER_RAW;
+    e->fd = fd;
+    e->result = fd;
+    e->err = 0;
+    e->stack = 0;
+    e->str1 = description;
+    e->str2 = 0;
+    e->arg = 0;
+    publish_event(e);
+}
+
+void fdh_record_exit(void) {
+    struct fdh_header *h = fdh_state.trace.header;
+    uint64_t seq;
+    struct fdh_event *e = reserve_event(&seq);
+    if (e) {
+        e->type = FDH_EVENT_EXIT;
+        e->api = FDH_API_STARTUP;
+        e->result = 0;
+        e->err = 0;
+        e->stack = 0;
+        e->str1 = e->str2 = 0;
+        e->arg = 0;
+        publish_event(e);
+    }
+    h->end_monotonic_ns = fdh_now_ns() - h->start_monotonic_ns;
+    __atomic_store_n(&h->state, FDH_STATE_EXITED, __ATOMIC_RELEASE);
+}
+
+uint8_t fdh_live_kind(int fd) {
+    struct fdh_trace *t = &fdh_state.trace;
+    if (fd < 0 || (uint64_t)fd >= t->live_capacity) return FDH_KIND_UNKNOWN;
+    return t->live[fd].state == FDH_LIVE_CLOSED ? FDH_KIND_UNKNOWN : t->live[fd].kind;
+}
+
+uint32_t fdh_live_description(int fd) {
+    struct fdh_trace *t = &fdh_state.trace;
+    if (fd < 0 || (uint64_t)fd >= t->live_capacity) return 0;
+    return t->live[fd].state == FDH_LIVE_CLOSED ? 0 : t->live[fd].str1;
+}

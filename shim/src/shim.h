@@ -1,0 +1,153 @@
+/* shim.h — the shim's internal interface: the recorder's state and the calls hooks make into it.
+ *
+ * Rules every function declared here keeps (they run inside arbitrary programs, inside libc calls):
+ *   - no malloc, no stdio, no locks that a signal handler or fork could leave held: only atomics, raw
+ *     syscalls and writes into the trace mapping;
+ *   - errno is the hook's business: hooks save it after the real call and restore it before returning;
+ *   - nothing here touches a descriptor of the program (the trace mapping needs none after set-up).
+ */
+#ifndef FDHOUND_SHIM_H
+#define FDHOUND_SHIM_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "fdhound_trace.h"
+
+/* Interposed functions must be visible although the library is built with -fvisibility=hidden:
+ * without this the shim loads and silently intercepts nothing. */
+#define FDH_EXPORT __attribute__((visibility("default")))
+#define FDH_LIKELY(x) __builtin_expect(!!(x), 1)
+#define FDH_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* ---- the mapped trace ------------------------------------------------------------------------------- */
+
+/* Pointers into the mapping, filled once by trace_file.c before recording is switched on. */
+struct fdh_trace {
+    struct fdh_header *header;
+    char *strings;                 uint64_t strings_capacity;   /* bytes */
+    _Atomic uint32_t *string_index; uint64_t string_index_mask; /* capacity - 1 (power of two) */
+    struct fdh_module *modules;    uint64_t modules_capacity;
+    struct fdh_stack_node *nodes;  uint64_t nodes_mask;         /* capacity - 1 (power of two) */
+    struct fdh_event *events;      uint64_t events_capacity;
+    struct fdh_live_fd *live;      uint64_t live_capacity;
+    struct fdh_call_site *sites;   uint64_t sites_mask;         /* capacity - 1 (power of two) */
+    void *base;                    uint64_t size;
+};
+
+/* Sizes chosen from the environment (config.c). */
+struct fdh_config {
+    char output_dir[512];
+    uint32_t stack_depth;
+    uint64_t event_capacity;
+    uint64_t max_fds;
+    uint64_t stack_nodes;   /* power of two */
+    uint64_t string_bytes;
+    uint64_t string_slots;  /* power of two */
+    uint64_t call_sites;    /* power of two */
+    uint64_t modules;
+};
+
+/* Global recorder state. `active` is the one switch every hook reads. */
+struct fdh_state {
+    _Atomic int active;
+    struct fdh_trace trace;
+    struct fdh_config config;
+    uintptr_t shim_text_start, shim_text_end; /* frames inside the shim are dropped */
+    pid_t pid;
+};
+extern struct fdh_state fdh_state;
+
+/* ---- reentrancy guard ------------------------------------------------------------------------------- */
+
+/* Per thread: set while the recorder runs. A libc call made by the recorder or the unwinder (libunwind's
+ * first capture calls pipe2; fopen may call open) passes straight through its hook instead of recording
+ * again — without this, libunwind re-enters itself and deadlocks the host. initial-exec TLS: no
+ * __tls_get_addr call, which could allocate; valid because the shim is loaded at start-up. */
+extern __thread int fdh_in_recorder __attribute__((tls_model("initial-exec")));
+
+/* Enter the recorder if tracing is on and this thread is not already inside it. */
+static inline int fdh_enter(void) {
+    if (FDH_UNLIKELY(fdh_in_recorder)) return 0;
+    if (FDH_UNLIKELY(!atomic_load_explicit(&fdh_state.active, memory_order_acquire))) return 0;
+    fdh_in_recorder = 1;
+    return 1;
+}
+static inline void fdh_leave(void) { fdh_in_recorder = 0; }
+
+/* ---- recorder API (recorder.c): called by hooks between fdh_enter and fdh_leave ---------------------- */
+
+/* What a creating call produced, described once so every hook reports the same way. */
+struct fdh_opened {
+    uint8_t api;       /* enum fdh_api */
+    uint8_t kind;      /* enum fdh_fd_kind */
+    uint8_t owner;     /* enum fdh_fd_owner */
+    uint8_t cloexec;
+    int fd, fd2;       /* fd2 >= 0 for pairs (pipe, socketpair) */
+    uint64_t arg;      /* flags */
+    uint32_t str1, str2; /* string ids (describe.c) */
+};
+
+void fdh_record_open(const struct fdh_opened *opened);
+void fdh_record_failure(uint8_t api, int err, uint64_t arg, uint32_t str1);
+/* Records a close before the real close; returns the event's index for fdh_finish_close (or UINT64_MAX). */
+uint64_t fdh_record_close(uint8_t api, int fd);
+void fdh_finish_close(uint64_t event_index, int result, int err);
+void fdh_record_dup(uint8_t api, int oldfd, int newfd, uint64_t arg, int cloexec);
+void fdh_record_label(uint8_t api, int fd, uint32_t local, uint32_t peer, uint8_t kind);
+void fdh_record_owner(uint8_t api, int fd, uint8_t owner);
+void fdh_record_inherited(int fd, uint8_t kind, uint32_t description);
+void fdh_record_exit(void);
+/* Kind of an open descriptor as the live table knows it (FDH_KIND_UNKNOWN if not). */
+uint8_t fdh_live_kind(int fd);
+uint32_t fdh_live_description(int fd);
+
+/* ---- building blocks -------------------------------------------------------------------------------- */
+
+/* string_table.c: intern bytes; returns a string id, 0 when the arena is full. */
+uint32_t fdh_intern(const char *bytes, size_t length);
+uint32_t fdh_intern_cstr(const char *s);
+
+/* stack_capture.c */
+int fdh_unwinder_init(void);           /* dlopen libunwind (or fall back), warm it up; 0 on success */
+uint32_t fdh_capture_stack(void);      /* capture, drop shim frames, intern; returns a stack id or 0 */
+extern __thread int fdh_in_capture __attribute__((tls_model("initial-exec")));
+extern uint64_t fdh_trace_generation;
+/* libunwind's validation pipe (see stack_capture.c) */
+int fdh_is_tracer_fd(int fd);
+void fdh_park_tracer_pipe(int fds[2]);
+void fdh_tracer_fd_taken(int fd);   /* the program put a descriptor of its own at this number */
+void fdh_tracer_fd_closed(int fd);  /* libunwind closed it */
+
+/* module_map.c */
+void fdh_modules_init(const char *exe_path);
+void fdh_modules_refresh(void);        /* cheap when nothing was loaded or unloaded */
+void fdh_modules_reset(void);
+
+/* describe.c: human descriptions for the report, all into caller buffers */
+uint32_t fdh_describe_path(int dirfd, const char *path);
+uint8_t fdh_socket_kind(int domain);
+void fdh_describe_socket(int fd, uint32_t *local, uint32_t *peer, uint8_t *kind);
+uint32_t fdh_describe_sockaddr(const void *addr, uint32_t length);
+
+/* trace_file.c */
+int fdh_trace_create(const struct fdh_config *config, const char **failure);
+void fdh_trace_publish(void);
+
+/* config.c */
+int fdh_config_load(struct fdh_config *config, const char **failure);
+
+/* diag.c: the one line the shim may print, straight to descriptor 2 with write(2) */
+void fdh_diag(const char *what, const char *detail);
+
+/* raw.c: helpers over raw syscalls, usable before anything is resolved */
+uint64_t fdh_now_ns(void);             /* CLOCK_MONOTONIC */
+uint32_t fdh_tid(void);                /* cached per thread */
+void fdh_tid_reset(void);              /* after fork */
+size_t fdh_strlen(const char *s);
+char *fdh_append(char *out, char *end, const char *s);
+char *fdh_append_u64(char *out, char *end, uint64_t value);
+
+#endif /* FDHOUND_SHIM_H */

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# run_tests.sh BUILD_DIR — the shim's own tests: preload build/libfdhound.so into the scenario programs
+# (scenarios.c) and check what they report from inside and what their traces hold (trace_dump).
+# Prints one line per test and "N passed, M failed"; exits non-zero if any failed.
+set -uo pipefail
+build="$(cd "${1:-build}" && pwd)"
+shim="$build/libfdhound.so"
+scenarios="$build/tests/scenarios"
+dump="$build/tests/trace_dump"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+
+# run_traced NAME ARGS... — runs the scenario traced into $work/NAME; stdout/stderr into files there.
+run_traced() {
+    local name="$1"; shift
+    mkdir -p "$work/$name"
+    FDHOUND_OUTPUT_DIR="$work/$name" LD_PRELOAD="$shim" timeout 60 "$scenarios" "$@" \
+        >"$work/$name/stdout" 2>"$work/$name/stderr"
+}
+
+# dump NAME — trace_dump of the scenario program's trace in $work/NAME (timeout(1) is traced too)
+dump() {
+    local f
+    for f in "$work/$1"/fdhound.*.trace; do
+        local out
+        out="$("$dump" "$f")"
+        case "${out%%$'\n'*}" in *"exe=$scenarios "*) echo "$out"; return ;; esac
+    done
+    echo "no trace of $scenarios in $work/$1" >&2
+}
+
+pass() { echo "ok    $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL  $1: $2"; failed=$((failed + 1)); }
+expect_eq() { # NAME WHAT ACTUAL EXPECTED
+    if [ "$3" = "$4" ]; then return 0; fi
+    fail "$1" "$2: got '$3', expected '$4'"; return 1
+}
+
+t=errno_preserved
+if run_traced $t errno; then pass $t; else fail $t "$(cat "$work/$t/stderr")"; fi
+
+t=no_tracer_descriptor_among_the_programs
+if run_traced $t no-tracer-fds; then pass $t; else fail $t "$(cat "$work/$t/stderr")"; fi
+
+t=nested_calls_recorded_once
+run_traced $t nested
+d="$(dump $t)"
+opens_of() { echo "$d" | grep -c "^event .* type=1 api=$1 .*str1=$2 " ; }
+expect_eq $t "fopen events for /etc/hostname" "$(opens_of 19 /etc/hostname)" 1 &&
+expect_eq $t "open events for /etc/hostname" "$(opens_of 1 /etc/hostname)" 0 &&
+expect_eq $t "opendir events for /tmp" "$(opens_of 23 /tmp)" 1 &&
+expect_eq $t "openat events for /tmp" "$(opens_of 3 /tmp)" 0 &&
+expect_eq $t "descriptors left open" "$(echo "$d" | grep -c '^live .*state=1 ')" 0 &&
+pass $t
+
+t=threads_exact_counts
+run_traced $t threads
+d="$(dump $t)"
+expect_eq $t "leaked /dev/zero descriptors" "$(echo "$d" | grep -c '^live .*state=1 .*str1=/dev/zero ')" 40 &&
+expect_eq $t "unpublished events" "$(echo "$d" | grep -c unpublished)" 0 &&
+expect_eq $t "opens of /dev/null" "$(echo "$d" | grep -c '^event .*type=1 .*str1=/dev/null ')" 16000 &&
+pass $t
+
+t=full_event_log_keeps_exact_live_table
+mkdir -p "$work/$t"
+FDHOUND_EVENT_CAPACITY=16 FDHOUND_OUTPUT_DIR="$work/$t" LD_PRELOAD="$shim" "$scenarios" leak 100 2>"$work/$t/stderr"
+d="$(dump $t)"
+dropped="$(echo "$d" | head -1 | sed 's/.*dropped=\([0-9]*\).*/\1/')"
+expect_eq $t "leaked descriptors" "$(echo "$d" | grep -c '^live .*state=1 ')" 100 &&
+expect_eq $t "events dropped" "$([ "$dropped" -gt 0 ] && echo yes)" yes &&
+expect_eq $t "site opened count" "$(echo "$d" | grep '^site' | grep -c 'opened=100 closed=0 peak=100')" 1 &&
+pass $t
+
+t=sigkill_leaves_readable_trace
+(run_traced $t killed) 2>/dev/null # bash would announce "Killed"
+d="$(dump $t)"
+expect_eq $t "state (1 = running/killed)" "$(echo "$d" | head -1 | sed 's/.*state=\([0-9]*\).*/\1/')" 1 &&
+expect_eq $t "leaked descriptors" "$(echo "$d" | grep -c '^live .*state=1 .*str1=/dev/null ')" 3 &&
+pass $t
+
+t=fork_child_not_counted_in_parent
+run_traced $t fork
+d="$(dump $t)"
+expect_eq $t "exit" "$(cat "$work/$t/stderr")" "" &&
+expect_eq $t "parent's leaked descriptors" "$(echo "$d" | grep -c '^live .*state=1 ')" 2 &&
+pass $t
+
+t=dup2_over_open_descriptor_closes_it
+run_traced $t dup2
+d="$(dump $t)"
+expect_eq $t "open descriptors" "$(echo "$d" | grep -c '^live .*state=1 ')" 1 &&
+expect_eq $t "the survivor is the dup2 copy of /dev/null" "$(echo "$d" | grep -c '^live .*state=1 .*api=15 str1=/dev/null ')" 1 &&
+pass $t
+
+t=program_closing_libunwinds_pipe_is_safe
+if run_traced $t close-all; then
+    d="$(dump $t)"
+    expect_eq $t "leaked descriptors" "$(echo "$d" | grep -c '^live .*state=1 .*str1=/dev/null ')" 4 && pass $t
+else fail $t "$(cat "$work/$t/stderr")"; fi
+
+t=unusable_output_dir_runs_untraced_with_one_line
+out="$(FDHOUND_OUTPUT_DIR=/nonexistent/fdhound LD_PRELOAD="$shim" "$scenarios" hello 2>"$work/stderr")"; status=$?
+expect_eq $t "status" "$status" 0 &&
+expect_eq $t "stdout" "$out" hello &&
+expect_eq $t "stderr" "$(cat "$work/stderr")" "fdhound: tracing disabled: output directory does not exist" &&
+pass $t
+
+t=bad_setting_runs_untraced_with_one_line
+out="$(FDHOUND_STACK_DEPTH=lots FDHOUND_OUTPUT_DIR="$work" LD_PRELOAD="$shim" "$scenarios" hello 2>"$work/stderr")"; status=$?
+expect_eq $t "status" "$status" 0 &&
+expect_eq $t "stdout" "$out" hello &&
+expect_eq $t "stderr" "$(cat "$work/stderr")" "fdhound: tracing disabled: invalid setting: FDHOUND_STACK_DEPTH" &&
+expect_eq $t "no trace written" "$(ls "$work" | grep -c '\.trace$')" 0 &&
+pass $t
+
+t=no_output_dir_setting_uses_current_directory
+mkdir -p "$work/cwd"
+(cd "$work/cwd" && env -u FDHOUND_OUTPUT_DIR LD_PRELOAD="$shim" "$scenarios" leak 1 2>"$work/stderr")
+expect_eq $t "traces in the current directory" "$(ls "$work/cwd" | grep -c '^fdhound\.[0-9]*\.trace$')" 1 &&
+pass $t
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

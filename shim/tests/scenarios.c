@@ -1,0 +1,217 @@
+/* scenarios.c — small programs the shim's tests run under LD_PRELOAD, one per argv[1]. Each checks what
+ * it can see from inside (errno, its own descriptor numbers) and exits non-zero with a message on
+ * failure; run_tests.sh then checks the trace it left with trace_dump. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "test_support.h"
+
+static int failures;
+#define CHECK(cond, ...)                                                                                  \
+    do {                                                                                                  \
+        if (!(cond)) {                                                                                    \
+            fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond);                       \
+            fprintf(stderr, __VA_ARGS__);                                                                 \
+            fprintf(stderr, "\n");                                                                        \
+            failures++;                                                                                   \
+        }                                                                                                 \
+    } while (0)
+
+/* errno after every hooked call is what libc left: failures keep theirs, successes leave it alone. */
+static int errno_preserved(void) {
+    errno = 0;
+    CHECK(open("/nonexistent/fdhound", O_RDONLY) == -1 && errno == ENOENT, "open errno %d", errno);
+    errno = 0;
+    CHECK(openat(AT_FDCWD, "/nonexistent/fdhound", O_RDONLY) == -1 && errno == ENOENT, "openat errno %d", errno);
+    errno = 0;
+    CHECK(fopen("/nonexistent/fdhound", "r") == NULL && errno == ENOENT, "fopen errno %d", errno);
+    errno = 0;
+    CHECK(opendir("/nonexistent/fdhound") == NULL && errno == ENOENT, "opendir errno %d", errno);
+    errno = 0;
+    CHECK(close(-1) == -1 && errno == EBADF, "close errno %d", errno);
+    errno = 0;
+    CHECK(dup(-1) == -1 && errno == EBADF, "dup errno %d", errno);
+    errno = 0;
+    CHECK(socket(-1, SOCK_STREAM, 0) == -1 && errno == EAFNOSUPPORT, "socket errno %d", errno);
+    int p[2];
+    errno = 0;
+    CHECK(pipe2(p, -1) == -1 && errno == EINVAL, "pipe2 errno %d", errno);
+    errno = 0;
+    CHECK(fcntl(-1, F_DUPFD, 0) == -1 && errno == EBADF, "fcntl errno %d", errno);
+
+    errno = EDOM; /* a successful call must not clobber errno */
+    int fd = open("/dev/null", O_RDONLY);
+    CHECK(fd >= 0 && errno == EDOM, "open success changed errno to %d", errno);
+    errno = EDOM;
+    CHECK(close(fd) == 0 && errno == EDOM, "close success changed errno to %d", errno);
+    errno = EDOM;
+    FILE *f = fopen("/dev/null", "r");
+    CHECK(f && errno == EDOM, "fopen success changed errno to %d", errno);
+    errno = EDOM;
+    CHECK(fclose(f) == 0 && errno == EDOM, "fclose success changed errno to %d", errno);
+    errno = EDOM;
+    CHECK(pipe(p) == 0 && errno == EDOM, "pipe success changed errno to %d", errno);
+    close(p[0]);
+    close(p[1]);
+    return failures;
+}
+
+/* Lists open descriptors with raw syscalls (opendir would open one through our own hook). */
+static int list_fds(int *out, int max) {
+    long dir = syscall(SYS_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int n = 0;
+    char buffer[4096];
+    long got;
+    while ((got = syscall(SYS_getdents64, dir, buffer, sizeof buffer)) > 0) {
+        for (long off = 0; off < got;) {
+            struct dirent64 *e = (struct dirent64 *)(buffer + off);
+            off += e->d_reclen;
+            if (e->d_name[0] >= '0' && e->d_name[0] <= '9' && atoi(e->d_name) != dir && n < max) out[n++] = atoi(e->d_name);
+        }
+    }
+    syscall(SYS_close, dir);
+    return n;
+}
+
+/* The tracer holds no descriptor among the program's: every open descriptor is one the program inherited
+ * (the trace says which), or libunwind's validation pipe parked just under RLIMIT_NOFILE. */
+static int no_tracer_fds(void) {
+    char trace_path[600];
+    snprintf(trace_path, sizeof trace_path, "%s/fdhound.%d.trace", getenv("FDHOUND_OUTPUT_DIR"), (int)getpid());
+    /* make the unwinder do real work first: captures from several depths */
+    for (int i = 0; i < 10; i++) close(open("/dev/null", O_RDONLY));
+    int fds[1024];
+    int n = list_fds(fds, 1024);
+    struct mapped_trace t = {0};
+    CHECK(trace_map(trace_path, &t) == 0, "cannot map %s", trace_path);
+    if (failures) return failures;
+    const struct fdh_section *live = trace_section(&t, FDH_SECTION_LIVE_FDS);
+    CHECK(live != NULL, "no live section");
+    if (!live) return failures;
+    struct rlimit limit;
+    getrlimit(RLIMIT_NOFILE, &limit);
+    int lowest_free = -1;
+    for (int candidate = 0; lowest_free < 0; candidate++) {
+        int used = 0;
+        for (int i = 0; i < n; i++) used |= fds[i] == candidate;
+        if (!used) lowest_free = candidate;
+    }
+    for (int i = 0; i < n; i++) {
+        const struct fdh_live_fd *slot = (const void *)(t.base + live->offset + (uint64_t)fds[i] * live->entry_size);
+        int inherited = slot->state == FDH_LIVE_INHERITED;
+        int parked = (rlim_t)fds[i] >= limit.rlim_cur - 8;
+        CHECK(inherited || parked, "descriptor %d is neither inherited nor libunwind's parked pipe", fds[i]);
+    }
+    int fd = open("/dev/null", O_RDONLY);
+    CHECK(fd == lowest_free, "the program's next descriptor is %d, expected the lowest free %d", fd, lowest_free);
+    return failures;
+}
+
+/* fopen calls open internally and opendir openat: each must be one event, under the public call. */
+static int nested_once(void) {
+    FILE *f = fopen("/etc/hostname", "r");
+    fclose(f);
+    DIR *d = opendir("/tmp");
+    closedir(d);
+    FILE *tmp = fopen("/dev/null", "w");
+    int copy = dup(fileno(tmp));
+    close(copy);
+    fclose(tmp);
+    return 0;
+}
+
+static void *thread_body(void *arg) {
+    for (int i = 0; i < 2000; i++) close(open("/dev/null", O_RDONLY));
+    for (int i = 0; i < 5; i++) {
+        int fd = open("/dev/zero", O_RDONLY); /* leaked on purpose: 5 per thread */
+        (void)fd;
+    }
+    return arg;
+}
+
+static int threads(void) {
+    pthread_t t[8];
+    for (int i = 0; i < 8; i++) pthread_create(&t[i], NULL, thread_body, NULL);
+    for (int i = 0; i < 8; i++) pthread_join(t[i], NULL);
+    return 0;
+}
+
+static int leak_many(int count) {
+    for (int i = 0; i < count; i++) {
+        int fd = open("/dev/null", O_RDONLY);
+        (void)fd;
+    }
+    return 0;
+}
+
+static int killed(void) {
+    leak_many(3);
+    raise(SIGKILL);
+    return 1;
+}
+
+static int forked(void) {
+    pid_t child = fork();
+    if (child == 0) {
+        leak_many(7); /* the child's descriptors are not the parent's leaks */
+        _exit(0);
+    }
+    int status;
+    waitpid(child, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d", status);
+    leak_many(2);
+    return failures;
+}
+
+static int dup2_over_open(void) {
+    int a = open("/dev/null", O_RDONLY);
+    int b = open("/dev/zero", O_RDONLY);
+    dup2(a, b); /* closes /dev/zero implicitly; b is now a copy of a, opened by dup2 */
+    close(a);
+    return 0;
+}
+
+static int closes_libunwind_pipe(void) {
+    /* Like a daemon closing everything above stderr: the parked pipe goes too. Tracing must go on, and
+     * libunwind must not touch what the program opens afterwards. */
+    struct rlimit limit;
+    getrlimit(RLIMIT_NOFILE, &limit);
+    for (rlim_t fd = 3; fd < limit.rlim_cur; fd++) close((int)fd);
+    int p[2];
+    CHECK(pipe(p) == 0, "pipe");
+    for (int i = 0; i < 100; i++) close(open("/dev/null", O_RDONLY));
+    CHECK(write(p[1], "x", 1) == 1, "write");
+    char c = 0;
+    CHECK(read(p[0], &c, 1) == 1 && c == 'x', "the program's pipe lost or gained data: %c", c);
+    leak_many(4);
+    return failures;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) return 2;
+    const char *what = argv[1];
+    if (!strcmp(what, "errno")) return errno_preserved();
+    if (!strcmp(what, "no-tracer-fds")) return no_tracer_fds();
+    if (!strcmp(what, "nested")) return nested_once();
+    if (!strcmp(what, "threads")) return threads();
+    if (!strcmp(what, "leak")) return leak_many(atoi(argv[2]));
+    if (!strcmp(what, "killed")) return killed();
+    if (!strcmp(what, "fork")) return forked();
+    if (!strcmp(what, "dup2")) return dup2_over_open();
+    if (!strcmp(what, "close-all")) return closes_libunwind_pipe();
+    if (!strcmp(what, "hello")) { puts("hello"); return 0; }
+    fprintf(stderr, "unknown scenario %s\n", what);
+    return 2;
+}

@@ -1,0 +1,52 @@
+/* trace_dump.c — prints a trace in a line-oriented form for the shim's tests and for debugging:
+ *   header key=value lines, then "event ..." lines, "live ..." lines for open descriptors, "site ..." lines.
+ * Stacks are printed as ip lists; symbolization is the analyzer's job. Usage: trace_dump FILE */
+#include "test_support.h"
+
+static void print_stack(const struct mapped_trace *t, uint32_t id) {
+    const struct fdh_section *s = trace_section(t, FDH_SECTION_STACK_NODES);
+    printf(" stack=");
+    for (int depth = 0; s && id != 0 && id < s->capacity && depth < 128; depth++) {
+        const struct fdh_stack_node *node = (const void *)(t->base + s->offset + (uint64_t)id * s->entry_size);
+        printf("%s%#lx", depth ? "," : "", (unsigned long)node->ip);
+        id = node->parent;
+    }
+}
+
+int main(int argc, char **argv) {
+    struct mapped_trace t;
+    if (argc != 2 || trace_map(argv[1], &t) != 0) {
+        fprintf(stderr, "usage: trace_dump TRACE (a valid fdhound trace)\n");
+        return 2;
+    }
+    const struct fdh_header *h = t.header;
+    printf("pid=%d ppid=%d state=%u exe=%s events=%lu dropped=%lu depth=%u flags=%u modules=%lu\n", h->pid, h->ppid,
+           h->state, trace_string(&t, h->exe_string), (unsigned long)h->events_next,
+           (unsigned long)h->events_dropped, h->stack_depth, h->flags, (unsigned long)h->modules_next);
+    const struct fdh_section *ev = trace_section(&t, FDH_SECTION_EVENTS);
+    for (uint64_t i = 0; ev && i < h->events_next && i < ev->capacity; i++) {
+        const struct fdh_event *e = (const void *)(t.base + ev->offset + i * ev->entry_size);
+        if (e->commit != FDH_EVENT_PUBLISHED) { printf("event seq=%lu unpublished\n", (unsigned long)i); continue; }
+        printf("event seq=%lu type=%u api=%u kind=%u owner=%u fd=%d fd2=%d result=%d err=%d tid=%u str1=%s str2=%s",
+               (unsigned long)e->seq, e->type, e->api, e->kind, e->owner, e->fd, e->fd2, e->result, e->err, e->tid,
+               trace_string(&t, e->str1), trace_string(&t, e->str2));
+        print_stack(&t, e->stack);
+        printf("\n");
+    }
+    const struct fdh_section *live = trace_section(&t, FDH_SECTION_LIVE_FDS);
+    for (uint64_t fd = 0; live && fd < live->capacity; fd++) {
+        const struct fdh_live_fd *l = (const void *)(t.base + live->offset + fd * live->entry_size);
+        if (l->state == FDH_LIVE_CLOSED) continue;
+        printf("live fd=%lu state=%u kind=%u owner=%u api=%u str1=%s str2=%s", (unsigned long)fd, l->state, l->kind,
+               l->owner, l->api, trace_string(&t, l->str1), trace_string(&t, l->str2));
+        print_stack(&t, l->stack);
+        printf("\n");
+    }
+    const struct fdh_section *sites = trace_section(&t, FDH_SECTION_CALL_SITES);
+    for (uint64_t i = 0; sites && i < sites->capacity; i++) {
+        const struct fdh_call_site *s = (const void *)(t.base + sites->offset + i * sites->entry_size);
+        if (s->stack) printf("site stack=%u opened=%lu closed=%lu peak=%lu\n", s->stack, (unsigned long)s->opened,
+                             (unsigned long)s->closed, (unsigned long)s->peak_open);
+    }
+    return 0;
+}
