@@ -132,6 +132,10 @@ struct fdh_header {
 
 enum fdh_header_flags {
     FDH_HEADER_FLAG_STDIO_INHERITED = 1u << 0, /* descriptors 0–2 were open at start */
+    FDH_HEADER_FLAG_FORKED = 1u << 1,          /* started by fork in a traced parent (same image): its
+                                                  inherited descriptors link to the parent's FORK event */
+    FDH_HEADER_FLAG_NO_STACKS_AFTER_FORK = 1u << 2, /* forked from a multithreaded parent: stacks are not
+                                                  captured in this child (its unwinder locks may be held) */
 };
 
 /* ---- strings ---------------------------------------------------------------------------------------- */
@@ -205,6 +209,8 @@ enum fdh_fd_kind {
     FDH_KIND_PIDFD = 14,
     FDH_KIND_PTY = 15,
     FDH_KIND_DBUS = 16,
+    FDH_KIND_FANOTIFY = 17,
+    FDH_KIND_FIFO = 18,         /* a named pipe opened by path */
     FDH_KIND_COUNT
 };
 
@@ -228,7 +234,22 @@ enum fdh_event_type {
     FDH_EVENT_INHERITED = 6, /* fd was open when the shim started; str1 = what /proc/self/fd said */
     FDH_EVENT_FAILED = 7,    /* a creating call failed: result -1, err = errno */
     FDH_EVENT_EXIT = 8,      /* the shim's destructor ran */
-    /* reserved: 9 FORK, 10 EXEC, 11 RIGHTS_RECEIVED, 12 DBUS_OPEN, 13 DBUS_CLOSE, 14 MISUSE */
+    FDH_EVENT_FORK = 9,      /* a child process was created (fork, vfork, posix_spawn): result = its pid */
+    FDH_EVENT_EXEC = 10,     /* exec of str1 was attempted; result/err filled after (only a failure returns) */
+    /* 11 reserved (descriptors received by SCM_RIGHTS are OPEN events with api recvmsg/recvmmsg) */
+    FDH_EVENT_DBUS_OPEN = 12,  /* reserved for D-Bus connections */
+    FDH_EVENT_DBUS_CLOSE = 13, /* reserved for D-Bus connections */
+    FDH_EVENT_MISUSE = 14,   /* arg = enum fdh_misuse; fd = the descriptor; recorded in addition to the call */
+    FDH_EVENT_CLOEXEC = 15,  /* close-on-exec of fd changed (fcntl F_SETFD): arg = 1 set, 0 cleared */
+};
+
+/* What an FDH_EVENT_MISUSE event reports. */
+enum fdh_misuse {
+    FDH_MISUSE_CLOSE_NOT_OPEN = 1,   /* close of a descriptor that is not open (EBADF): a double close if it
+                                        was open earlier; str1 = what it was */
+    FDH_MISUSE_CLOSE_OWNED = 2,      /* raw close() of a descriptor owned by a FILE*, DIR* or D-Bus
+                                        connection: the owner will later close whatever reuses the number;
+                                        owner = the owner */
 };
 
 enum fdh_api {
@@ -243,6 +264,20 @@ enum fdh_api {
     FDH_API_OPENDIR = 23, FDH_API_FDOPENDIR = 24, FDH_API_CLOSEDIR = 25,
     FDH_API_STARTUP = 26, /* the shim itself (inherited descriptors, exit) */
     FDH_API_CREAT64 = 27,
+    FDH_API_POPEN = 28, FDH_API_PCLOSE = 29,
+    FDH_API_MKSTEMP = 30, FDH_API_MKOSTEMP = 31, FDH_API_MKSTEMPS = 32, FDH_API_MKOSTEMPS = 33,
+    FDH_API_TMPFILE = 34, FDH_API_FREOPEN = 35,
+    FDH_API_EVENTFD = 36, FDH_API_TIMERFD_CREATE = 37, FDH_API_SIGNALFD = 38,
+    FDH_API_EPOLL_CREATE = 39, FDH_API_EPOLL_CREATE1 = 40,
+    FDH_API_INOTIFY_INIT = 41, FDH_API_INOTIFY_INIT1 = 42, FDH_API_FANOTIFY_INIT = 43,
+    FDH_API_MEMFD_CREATE = 44, FDH_API_PIDFD_OPEN = 45, FDH_API_POSIX_OPENPT = 46, FDH_API_GETPT = 47,
+    FDH_API_RECVMSG = 48, FDH_API_RECVMMSG = 49,
+    FDH_API_CLOSE_RANGE = 50, FDH_API_CLOSEFROM = 51,
+    FDH_API_FORK = 52, FDH_API_VFORK = 53, FDH_API_POSIX_SPAWN = 54, FDH_API_EXEC = 55,
+    FDH_API_DBUS_CONNECTION_OPEN = 56, FDH_API_DBUS_CONNECTION_OPEN_PRIVATE = 57,
+    FDH_API_DBUS_BUS_GET = 58, FDH_API_DBUS_BUS_GET_PRIVATE = 59, FDH_API_DBUS_CONNECTION_CLOSE = 60,
+    FDH_API_DBUS_CONNECTION_UNREF = 61, FDH_API_DBUS_CONNECTION_REF = 62,
+    FDH_API_TMPFILE64 = 63, FDH_API_MKSTEMP64 = 64, FDH_API_FREOPEN64 = 65, FDH_API_FOPENCOOKIE = 66,
     FDH_API_COUNT
 };
 

@@ -1,0 +1,148 @@
+// The leak pass: descriptors still OPEN at the end are grouped per process by opening stack, the stacks are
+// symbolized in one batch, and groups whose symbolized stacks are identical are merged across processes
+// (a program run many times, or forked workers, collapses into one code path). Inherited descriptors and
+// stdio are set apart: they are never leaks. Sameness is decided at source level (StackIdentity).
+
+struct LeakAnalysis {
+    /// Code paths symbolized at most (most descriptors first); the rest stay module+offset. Each is up to
+    /// 128 addresses, so this bounds one llvm-symbolizer batch to ~100k lines (a few seconds).
+    static let symbolizedStackLimit = 1000
+
+    let traces: [TraceFile]
+    let symbolizer: Symbolizer
+    let maxFrames: Int
+
+    struct Result {
+        var leaks: [LeakGroup]
+        var inherited: [InheritedDescriptor]
+        var warnings: [String]
+    }
+
+    /// Descriptors of one process opened by one stack id.
+    private struct ProcessGroup {
+        let trace: Int
+        let stack: UInt32
+        var members: [LiveDescriptor]
+    }
+
+    func run() -> Result {
+        var groups = [ProcessGroup]()
+        var inheritedRefs = [(trace: Int, descriptor: LiveDescriptor)]()
+        for (index, trace) in traces.enumerated() {
+            var byStack = [UInt32: Int]()
+            for descriptor in trace.liveDescriptors {
+                if descriptor.state == .inherited || descriptor.fd <= 2 {
+                    inheritedRefs.append((index, descriptor))
+                } else if let position = byStack[descriptor.stack] {
+                    groups[position].members.append(descriptor)
+                } else {
+                    byStack[descriptor.stack] = groups.count
+                    groups.append(ProcessGroup(trace: index, stack: descriptor.stack, members: [descriptor]))
+                }
+            }
+        }
+
+        // Resolve every stack to addresses; symbolize the biggest groups (and stdio stacks) in one batch.
+        var stacks = [[AddressFrame]]()
+        var warnings = [String]()
+        func resolve(_ id: UInt32, trace: Int, seq: UInt64) -> Int {
+            let (frames, problem) = StackResolver.resolve(id, in: traces[trace], atSeq: seq)
+            if let problem { warnings.append("process \(traces[trace].header.pid): \(problem)") }
+            stacks.append(frames)
+            return stacks.count - 1
+        }
+        let groupStacks = groups.map { resolve($0.stack, trace: $0.trace, seq: $0.members[0].openSeq) }
+        let inheritedStacks = inheritedRefs.map { resolve($0.descriptor.stack, trace: $0.trace, seq: $0.descriptor.openSeq) }
+        let bySize = groups.indices.sorted { groups[$0].members.count > groups[$1].members.count }
+        var chosen = Set(bySize.prefix(Self.symbolizedStackLimit).map { groupStacks[$0] })
+        chosen.formUnion(inheritedStacks.prefix(Self.symbolizedStackLimit))
+        if groups.count > Self.symbolizedStackLimit {
+            warnings.append("\(groups.count - Self.symbolizedStackLimit) smaller code paths were not symbolized (limit \(Self.symbolizedStackLimit)); they show module+offset")
+        }
+        let frames = StackSymbolization.frames(for: stacks, symbolize: chosen, using: symbolizer)
+
+        // Merge groups whose symbolized stacks are the same code path (StackIdentity), keeping first-seen
+        // order for determinism; the first group's frames represent the merged group.
+        var mergedOrder = [(identity: StackIdentity, stack: [Frame])]()
+        var merged = [StackIdentity: [ProcessGroup]]()
+        for (index, group) in groups.enumerated() {
+            let stack = frames[groupStacks[index]]
+            let identity = StackIdentity(stack)
+            if merged[identity] == nil { mergedOrder.append((identity, stack)) }
+            merged[identity, default: []].append(group)
+        }
+        var leaks = mergedOrder.map { entry in makeGroup(stack: entry.stack, parts: merged[entry.identity] ?? []) }
+        leaks.sort { a, b in
+            if a.count != b.count { return a.count > b.count }
+            if a.firstSeenSeconds != b.firstSeenSeconds { return a.firstSeenSeconds < b.firstSeenSeconds }
+            return (a.culprit.function ?? a.culprit.address) < (b.culprit.function ?? b.culprit.address)
+        }
+        for index in leaks.indices { leaks[index].id = "L\(index + 1)" }
+
+        let inherited = inheritedRefs.enumerated().map { position, ref in
+            let trace = traces[ref.trace]
+            let descriptor = ref.descriptor
+            return InheritedDescriptor(
+                pid: Int(trace.header.pid), fd: descriptor.fd,
+                kind: DescriptorKind(traceValue: descriptor.kind).name,
+                owner: DescriptorOwner.name(descriptor.owner),
+                description: descriptor.str1 == 0 && descriptor.str2 == 0
+                    ? nil : DescriptorDescriber.describe(descriptor, in: trace),
+                reason: descriptor.state == .inherited ? "inherited" : "stdio",
+                stack: Array(frames[inheritedStacks[position]].prefix(maxFrames)))
+        }
+        return Result(leaks: leaks, inherited: inherited, warnings: Self.deduplicated(warnings))
+    }
+
+    private func makeGroup(stack: [Frame], parts: [ProcessGroup]) -> LeakGroup {
+        let members = parts.flatMap { part in part.members.map { (trace: part.trace, descriptor: $0) } }
+            .sorted { ($0.descriptor.timeNs, $0.trace, $0.descriptor.fd) < ($1.descriptor.timeNs, $1.trace, $1.descriptor.fd) }
+        let pids = Set(parts.map { Int(traces[$0.trace].header.pid) }).sorted()
+        let times = members.map { Self.seconds($0.descriptor.timeNs) }
+        // Exact totals: each (process, stack id) call site counted once.
+        var opened: Int?, closed: Int?
+        for part in parts {
+            guard let site = traces[part.trace].callSites[part.stack] else { continue }
+            opened = (opened ?? 0) &+ Int(clamping: site.opened)
+            closed = (closed ?? 0) &+ Int(clamping: site.closed)
+        }
+        let samples = DescriptorDescriber.samples(
+            members.map { (Int(traces[$0.trace].header.pid), $0.descriptor.fd,
+                           DescriptorDescriber.describe($0.descriptor, in: traces[$0.trace])) },
+            multipleProcesses: pids.count > 1)
+        return LeakGroup(
+            id: "",
+            count: members.count,
+            kind: DescriptorKind(traceValue: Self.mostCommon(members.map(\.descriptor.kind))).name,
+            api: OpeningAPI.name(Self.mostCommon(members.map(\.descriptor.api))),
+            owner: DescriptorOwner.name(Self.mostCommon(members.map(\.descriptor.owner))),
+            culprit: CulpritSelector.culprit(in: stack) ?? Frame(module: "[no stack recorded]", address: "0x0"),
+            stack: Array(stack.prefix(maxFrames)),
+            samples: samples,
+            pids: pids,
+            firstSeenSeconds: times.min() ?? 0,
+            lastSeenSeconds: times.max() ?? 0,
+            openedAtSite: opened,
+            closedAtSite: closed)
+    }
+
+    /// The most frequent value; ties go to the smaller raw value so reports are deterministic.
+    static func mostCommon(_ values: [UInt8]) -> UInt8 {
+        var counts = [UInt8: Int]()
+        for value in values { counts[value, default: 0] += 1 }
+        return counts.max { a, b in a.value != b.value ? a.value < b.value : a.key > b.key }?.key ?? 0
+    }
+
+    /// Nanoseconds to seconds, rounded to microseconds (stable, readable JSON).
+    static func seconds(_ ns: UInt64) -> Double {
+        (Double(ns / 1000) / 1_000_000)
+    }
+
+    /// Same message once; at most 20, then a count of the rest.
+    static func deduplicated(_ messages: [String]) -> [String] {
+        var seen = Set<String>()
+        let unique = messages.filter { seen.insert($0).inserted }
+        guard unique.count > 20 else { return unique }
+        return Array(unique.prefix(20)) + ["… and \(unique.count - 20) more stack problems"]
+    }
+}

@@ -1,0 +1,71 @@
+// Per-process facts for the report, and the warnings that say how far a process's trace can be trusted
+// (killed before exit, full tables, corrupt slots, opens refused with EMFILE).
+import Foundation
+
+enum ProcessSummarizer {
+    static func summary(of trace: TraceFile) -> ProcessSummary {
+        let header = trace.header
+        let leaked = trace.liveDescriptors.filter { $0.state == .open && $0.fd > 2 }.count
+        let ended = header.processState != .running && header.endMonotonicNs > 0
+        return ProcessSummary(
+            pid: Int(header.pid), ppid: Int(header.ppid),
+            executable: trace.executable, argv: trace.arguments,
+            state: ProcessState.name(header.state),
+            traceFile: trace.path,
+            startTime: header.startRealtimeNs == 0 ? nil : isoTime(header.startRealtimeNs),
+            durationSeconds: ended ? LeakAnalysis.seconds(header.endMonotonicNs) : nil,
+            openAtEnd: trace.liveDescriptors.count,
+            leaked: leaked,
+            rlimitSoft: limit(header.rlimitSoft), rlimitHard: limit(header.rlimitHard),
+            dropped: DroppedCounters(
+                events: Int(clamping: header.eventsDropped), strings: Int(clamping: header.stringsDropped),
+                modules: Int(clamping: header.modulesDropped), stacks: Int(clamping: header.stacksDropped),
+                liveDescriptors: Int(clamping: header.liveDropped), callSites: Int(clamping: header.sitesDropped)))
+    }
+
+    static func warnings(for trace: TraceFile) -> [String] {
+        let header = trace.header
+        let name = "process \(header.pid)" + (trace.executable.map { " (\($0))" } ?? "")
+        var warnings = [String]()
+        if header.processState == .running {
+            warnings.append("\(name) did not exit normally (killed or still running); descriptors are as of its last traced call")
+        } else if header.processState == nil {
+            warnings.append("\(name) has an unknown state \(header.state)")
+        }
+        let counters: [(UInt64, String)] = [
+            (header.eventsDropped, "events not stored (event log full; leak counts stay exact)"),
+            (header.stringsDropped, "strings not stored (string arena full; some paths and endpoints are missing)"),
+            (header.modulesDropped, "modules not recorded (module table full; some frames have no module)"),
+            (header.stacksDropped, "stacks not stored (stack table full; some descriptors have no stack)"),
+            (header.liveDropped, "descriptors above the live table's capacity were not tracked (leaks among them are not reported)"),
+            (header.sitesDropped, "opening stacks had no room in the call-site table (no opened/closed totals for them)"),
+        ]
+        for (count, what) in counters where count > 0 {
+            warnings.append("\(name): \(count) \(what)")
+        }
+        warnings += trace.warnings.map { "\(name): \($0)" }
+
+        let scan = trace.events()
+        if scan.corrupt > 0 {
+            warnings.append("\(name): \(scan.corrupt) events with a wrong sequence number were skipped")
+        }
+        // EMFILE/ENFILE failures are the symptom users notice; say so next to the cause.
+        let exhausted = scan.events.filter { $0.type == 7 && ($0.err == EMFILE || $0.err == ENFILE) }.count
+        if exhausted > 0 {
+            let limitText = limit(header.rlimitSoft).map { "soft limit \($0)" } ?? "no limit"
+            warnings.append("\(name): \(exhausted) calls failed with \"too many open files\" (RLIMIT_NOFILE \(limitText))")
+        }
+        return warnings
+    }
+
+    /// RLIMIT values: UINT64_MAX (RLIM_INFINITY) is nil = unlimited.
+    private static func limit(_ value: UInt64) -> Int? {
+        value == UInt64.max ? nil : Int(clamping: value)
+    }
+
+    private static func isoTime(_ ns: UInt64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date(timeIntervalSince1970: Double(ns / 1_000_000) / 1000))
+    }
+}

@@ -1,0 +1,50 @@
+// One frame of a reported stack, as every format shows it. Part of the JSON contract.
+
+/// A source-level frame. Inlined calls give several frames for one address (all but the last `inlined`).
+public struct Frame: Codable, Equatable, Hashable, Sendable {
+    /// Function name (demangled); nil when unknown (then `module`+`address` identify the frame).
+    public var function: String?
+    /// Source file path as recorded in the debug info.
+    public var file: String?
+    public var line: Int?
+    public var column: Int?
+    /// Path of the object file; "[unknown]" when no recorded module held the address.
+    public var module: String
+    /// "0x…": the module-relative address given to the symbolizer (return addresses already minus 1), so
+    /// `llvm-symbolizer --obj=MODULE ADDRESS` reproduces the frame. Absolute when `module` is unknown.
+    public var address: String
+    /// True for a frame inlined into the next one.
+    public var inlined: Bool
+
+    public init(function: String? = nil, file: String? = nil, line: Int? = nil, column: Int? = nil,
+                module: String, address: String, inlined: Bool = false) {
+        self.function = function
+        self.file = file
+        self.line = line
+        self.column = column
+        self.module = module
+        self.address = address
+        self.inlined = inlined
+    }
+
+    /// The last path component of `module` ("libc.so.6").
+    public var moduleName: String {
+        module.split(separator: "/").last.map(String.init) ?? module
+    }
+
+    /// "file.c:24" (basename), or nil without a file.
+    public var shortLocation: String? {
+        guard let file else { return nil }
+        let name = file.split(separator: "/").last.map(String.init) ?? file
+        return line.map { "\(name):\($0)" } ?? name
+    }
+
+    /// "/full/path/file.c:24:13", or nil without a file.
+    public var fullLocation: String? {
+        guard let file else { return nil }
+        var text = file
+        if let line { text += ":\(line)" }
+        if line != nil, let column { text += ":\(column)" }
+        return text
+    }
+}

@@ -1,0 +1,81 @@
+// The bug-ticket report: a summary table, then one section per leaking code path with its stack in a
+// code block. Cells are escaped so paths with | or ` cannot break the table.
+
+enum MarkdownFormatter {
+    static func render(_ report: Report) -> String {
+        var lines = ["## fdhound report", "",
+                     "\(capitalized(ReportWording.leakTotals(report))), \(ReportWording.processes(report)).", ""]
+        if !report.leaks.isEmpty {
+            lines += ["| rank | count | kind | culprit | location |", "| --- | ---: | --- | --- | --- |"]
+            for leak in report.leaks {
+                lines.append("| \(leak.id) | \(leak.count) | \(leak.kind) | \(code(ReportWording.name(of: leak.culprit))) | "
+                    + "\(leak.culprit.shortLocation.map(code) ?? "") |")
+            }
+            lines.append("")
+        }
+        lines += ["| pid | command | state | leaked | open at end | RLIMIT_NOFILE |", "| ---: | --- | --- | ---: | ---: | --- |"]
+        for process in report.processes {
+            lines.append("| \(process.pid) | \(code(ReportWording.command(process))) | \(process.state) | \(process.leaked) | "
+                + "\(process.openAtEnd) | \(process.rlimitSoft.map(String.init) ?? "unlimited") |")
+        }
+        lines.append("")
+        for leak in report.leaks {
+            lines.append("### \(leak.id): \(leak.count) × \(leak.kind) opened by \(code(leak.api)) in \(code(ReportWording.name(of: leak.culprit)))")
+            lines.append("")
+            if let location = leak.culprit.fullLocation { lines.append("- Location: \(code(location))") }
+            if let totals = ReportWording.siteTotals(leak) { lines.append("- Call site: \(totals)") }
+            lines.append("- First seen \(ReportWording.seconds(leak.firstSeenSeconds)), last \(ReportWording.seconds(leak.lastSeenSeconds)) after start")
+            lines.append("- Process\(leak.pids.count == 1 ? "" : "es"): \(leak.pids.map(String.init).joined(separator: ", "))")
+            for sample in leak.samples { lines.append("- Sample: \(code(sample))") }
+            lines.append("")
+            let stack = leak.stack.enumerated().map { ReportWording.frameLine($1, index: $0) }
+            let fence = fence(for: stack)
+            lines += [fence] + stack + [fence, ""]
+        }
+        if report.showInherited && !report.inherited.isEmpty {
+            lines += ["### Not leaks: inherited or stdio", ""]
+            lines += report.inherited.map { "- " + code(ReportWording.inheritedLine($0)) }
+            lines.append("")
+        }
+        if !report.warnings.isEmpty {
+            lines += ["### Warnings", ""]
+            lines += report.warnings.map { "- " + escape($0) }
+            lines.append("")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// An inline code span that survives backticks and table pipes in the text.
+    static func code(_ text: String) -> String {
+        let ticks = text.contains("`") ? "``" : "`"
+        let padded = text.contains("`") ? " \(text) " : text
+        return ticks + padded.replacingOccurrences(of: "|", with: "\\|") + ticks
+    }
+
+    /// Plain text with the characters that would start markup or break a table escaped.
+    static func escape(_ text: String) -> String {
+        var result = ""
+        for character in text {
+            if "\\`*_|<>[]#".contains(character) { result.append("\\") }
+            result.append(character)
+        }
+        return result
+    }
+
+    /// A code fence longer than any backtick run inside the block.
+    static func fence(for lines: [String]) -> String {
+        var longest = 0
+        for line in lines {
+            var run = 0
+            for character in line {
+                run = character == "`" ? run + 1 : 0
+                longest = max(longest, run)
+            }
+        }
+        return String(repeating: "`", count: max(3, longest + 1))
+    }
+
+    private static func capitalized(_ text: String) -> String {
+        text.prefix(1).uppercased() + text.dropFirst()
+    }
+}

@@ -1,0 +1,32 @@
+// The facade the CLI calls: load and validate traces, analyse, symbolize what matters in one batch, and
+// assemble the report model.
+
+/// Builds a `Report` from a trace directory or file.
+public enum ReportBuilder {
+    /// Throws `TraceError` when a trace is unreadable (naming the file and the problem).
+    public static func build(tracePath: String, options: ReportOptions) throws -> Report {
+        let (traces, skipped) = try TraceSet.scan(path: tracePath)
+        var warnings = skipped.map { "\($0): skipped, its writer never finished set-up" }
+
+        let symbolizer: Symbolizer
+        if let chosen = options.symbolizer {
+            symbolizer = chosen
+        } else if let llvm = LLVMSymbolizer() {
+            symbolizer = llvm
+        } else {
+            symbolizer = NullSymbolizer()
+            warnings.append("llvm-symbolizer not found; showing module+offset")
+        }
+
+        let analysis = LeakAnalysis(traces: traces, symbolizer: symbolizer,
+                                    maxFrames: max(1, options.maxFrames)).run()
+        for trace in traces { warnings += ProcessSummarizer.warnings(for: trace) }
+        warnings += analysis.warnings
+        return Report(tracePath: tracePath,
+                      processes: traces.map(ProcessSummarizer.summary),
+                      leaks: analysis.leaks,
+                      inherited: analysis.inherited,
+                      warnings: warnings,
+                      showInherited: options.includeInherited)
+    }
+}

@@ -1,0 +1,13 @@
+// What a report should contain; set by the CLI from its flags.
+
+/// Options for `ReportBuilder.build`.
+public struct ReportOptions {
+    /// Frames kept per stack (the culprit is chosen from the full stack first).
+    public var maxFrames: Int = 16
+    /// Whether text and markdown list inherited descriptors and stdio (JSON always does).
+    public var includeInherited: Bool = false
+    /// nil: `LLVMSymbolizer` if llvm-symbolizer is found, else `NullSymbolizer` with a warning.
+    public var symbolizer: Symbolizer?
+
+    public init() {}
+}

@@ -1,0 +1,15 @@
+// Renders a report in the format asked for; each format has its own formatter.
+
+/// Turns a `Report` into text, JSON or markdown.
+public enum ReportRenderer {
+    /// The rendered report, always ending with a newline (it is printed as is, and pasted).
+    public static func render(_ report: Report, as format: ReportFormat) -> String {
+        let text: String
+        switch format {
+        case .text: text = TextFormatter.render(report)
+        case .json: text = JSONFormatter.render(report)
+        case .markdown: text = MarkdownFormatter.render(report)
+        }
+        return text.hasSuffix("\n") ? text : text + "\n"
+    }
+}

@@ -1,0 +1,42 @@
+// The terminal report: a headline, one line per process, then one block per leaking code path with its
+// stack, then warnings.
+
+enum TextFormatter {
+    static func render(_ report: Report) -> String {
+        var lines = ["fdhound report — \(ReportWording.leakTotals(report)), \(ReportWording.processes(report))", ""]
+        for process in report.processes {
+            lines.append("process \(process.pid)  \(ReportWording.command(process))  \(process.state)  "
+                + "\(process.leaked) leaked, \(process.openAtEnd) open at end  \(ReportWording.rlimit(process))")
+        }
+        lines.append("")
+        if report.leaks.isEmpty {
+            lines += ["No descriptors left open.", ""]
+        }
+        for (rank, leak) in report.leaks.enumerated() {
+            lines.append("#\(rank + 1)  \(leak.count) × \(leak.kind)  \(ReportWording.headline(leak))")
+            var facts = [String]()
+            if let totals = ReportWording.siteTotals(leak) { facts.append(totals) }
+            facts.append("first seen \(ReportWording.seconds(leak.firstSeenSeconds)), last \(ReportWording.seconds(leak.lastSeenSeconds))")
+            facts.append((leak.pids.count == 1 ? "pid " : "pids ") + leak.pids.map(String.init).joined(separator: ", "))
+            if leak.owner != "fd" { facts.append("released by \(leak.owner == "FILE*" ? "fclose" : leak.owner == "DIR*" ? "closedir" : leak.owner)") }
+            lines.append("    " + facts.joined(separator: "; "))
+            for sample in leak.samples { lines.append("    sample: \(sample)") }
+            for (index, frame) in leak.stack.enumerated() {
+                let marker = frame == leak.culprit ? "  → " : "    "
+                lines.append(marker + ReportWording.frameLine(frame, index: index))
+            }
+            lines.append("")
+        }
+        if report.showInherited {
+            lines.append("Not leaks (inherited or stdio): \(report.inherited.count)")
+            for item in report.inherited { lines.append("    " + ReportWording.inheritedLine(item)) }
+            lines.append("")
+        }
+        if !report.warnings.isEmpty {
+            lines.append("Warnings:")
+            for warning in report.warnings { lines.append("  - \(warning)") }
+            lines.append("")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

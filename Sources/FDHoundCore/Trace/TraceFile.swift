@@ -1,0 +1,113 @@
+// One trace file, read into memory and validated as a whole before anything is handed out: header,
+// section directory, header strings, modules, live descriptors and call sites. Stacks and events are
+// decoded on demand, each access re-checking its bounds.
+import CFDHoundTrace
+import Foundation
+
+/// A validated `fdhound.<pid>.trace`.
+///
+/// The whole file is read (not mapped): the writer may still be running, and a mapping of a file that
+/// shrinks would turn a truncation into SIGBUS instead of a TraceError.
+public struct TraceFile {
+    public let path: String
+    public let header: TraceHeader
+    /// `readlink /proc/self/exe` of the traced process, if recorded.
+    public let executable: String?
+    /// argv (the cmdline string split at NULs); empty if not recorded.
+    public let arguments: [String]
+    public let modules: [TraceModule]
+    /// Descriptors open (or inherited) at the end of the trace, ordered by descriptor number.
+    public let liveDescriptors: [LiveDescriptor]
+    /// Exact counters per opening stack id.
+    public let callSites: [UInt32: CallSite]
+    /// Things the reader tolerated but a user should know (skipped slots and the like).
+    public let warnings: [String]
+
+    private let strings: StringArena
+    private let moduleTable: ModuleTable
+    private let stackNodes: StackNodeTable
+    private let eventLog: EventLog
+
+    /// Reads and validates the file at `path`.
+    public init(path: String) throws {
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            throw TraceError(path: path, problem: String(cString: strerror(errno)).lowercased())
+        }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            throw TraceError(path: path, problem: "not a regular file")
+        }
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw TraceError(path: path, problem: "cannot read: \(error.localizedDescription)")
+        }
+        try self.init(bytes: [UInt8](data), path: path)
+    }
+
+    /// Validates a trace held in memory; `path` is only used in messages.
+    public init(bytes: [UInt8], path: String) throws {
+        self.path = path
+        let reader = ByteReader(bytes: bytes)
+        let raw: fdh_header
+        let sections: SectionDirectory
+        do throws(TraceProblem) {
+            raw = try TraceHeaderReader.read(reader)
+            sections = try SectionDirectory(header: raw)
+        } catch {
+            throw TraceError(path: path, problem: error.message)
+        }
+        header = TraceHeader(raw)
+        strings = StringArena(reader: reader, bounds: sections.strings, stringsUsed: raw.strings_used)
+        // The header's own string ids must be sound: a bad one means the header itself is corrupt.
+        for (name, id) in [("executable", raw.exe_string), ("command line", raw.cmdline_string)] {
+            if let problem = strings.invalidity(of: id) {
+                throw TraceError(path: path, problem: "\(name): \(problem)")
+            }
+        }
+        executable = strings.string(raw.exe_string)
+        arguments = strings.bytes(raw.cmdline_string).map { bytes in
+            bytes.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        } ?? []
+
+        moduleTable = ModuleTable(reader: reader, bounds: sections.modules, modulesNext: raw.modules_next,
+                                  strings: strings)
+        modules = moduleTable.modules
+        stackNodes = StackNodeTable(reader: reader, bounds: sections.stackNodes, configuredDepth: raw.stack_depth)
+        eventLog = EventLog(reader: reader, bounds: sections.events, eventsNext: raw.events_next)
+        let live = LiveDescriptorTable(reader: reader, bounds: sections.liveFDs)
+        liveDescriptors = live.descriptors
+        let sites = CallSiteTable(reader: reader, bounds: sections.callSites)
+        callSites = sites.sites
+
+        var warnings = [String]()
+        if moduleTable.corruptSlots > 0 {
+            warnings.append("\(moduleTable.corruptSlots) module slots with an empty text range were skipped")
+        }
+        if live.inFlight > 0 {
+            warnings.append("\(live.inFlight) descriptor slots were being updated when the trace was read and were skipped")
+        }
+        if live.corrupt > 0 {
+            warnings.append("\(live.corrupt) descriptor slots with an unknown state were skipped")
+        }
+        if sites.duplicates > 0 {
+            warnings.append("\(sites.duplicates) duplicate call-site slots were ignored")
+        }
+        self.warnings = warnings
+    }
+
+    /// String `id` of this trace; nil for 0, out-of-range or unpublished ids.
+    public func string(_ id: UInt32) -> String? { strings.string(id) }
+
+    /// The frames of stack `id`, innermost first (empty for 0), and why the walk stopped early if it did.
+    public func stack(_ id: UInt32) -> StackWalk { stackNodes.walk(id) }
+
+    /// The module that held `address` when event `seq` happened.
+    public func module(containing address: UInt64, atSeq seq: UInt64) -> TraceModule? {
+        moduleTable.module(containing: address, atSeq: seq)
+    }
+
+    /// Every published event in sequence order, with counts of the slots skipped.
+    public func events() -> EventScan { eventLog.scan() }
+}

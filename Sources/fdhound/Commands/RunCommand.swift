@@ -1,0 +1,62 @@
+// `fdhound run -o DIR -- command args…`: trace a command and its exec'd children; exit with its status.
+import ArgumentParser
+import FDHoundCore
+import Foundation
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a command with fdhound's shim preloaded and record a trace of every descriptor.",
+        discussion: """
+            Each traced process writes DIR/fdhound.<pid>.trace. The traces survive a crash or SIGKILL and
+            are read with `fdhound report DIR`. fdhound exits with the command's own exit status.
+            """
+    )
+
+    @Option(name: .shortAndLong, help: "Directory for the traces (old fdhound.*.trace files in it are replaced).")
+    var output: String = "fdhound-trace"
+
+    @Option(help: "Frames recorded per stack (1–128).")
+    var depth: Int = 32
+
+    @Option(help: "Capacity of the event log, in events (leak counts stay exact when it fills).")
+    var events: Int?
+
+    @Flag(help: "Do not print the summary when the command ends.")
+    var quiet = false
+
+    @Argument(parsing: .captureForPassthrough, help: "The command to trace, after --.")
+    var command: [String] = []
+
+    mutating func validate() throws {
+        if command.first == "--" { command.removeFirst() }
+        guard !command.isEmpty else { throw ValidationError("Name the command to trace: fdhound run -- ./server") }
+        guard (1...128).contains(depth) else { throw ValidationError("--depth must be between 1 and 128") }
+        if let events, events < 16 { throw ValidationError("--events must be at least 16") }
+    }
+
+    func run() throws {
+        let session = TraceSession(command: command, outputDirectory: output, stackDepth: depth,
+                                   eventCapacity: events)
+        let termination: TracedProcess.Termination
+        do {
+            termination = try session.run()
+        } catch {
+            printError("\(error)")
+            throw FDHoundExit.cannotTrace
+        }
+        if !quiet {
+            printSummary(traceDirectory: session.outputDirectory.path)
+        }
+        if termination.shellStatus != 0 { throw ExitCode(termination.shellStatus) }
+    }
+
+    private func printSummary(traceDirectory: String) {
+        do {
+            let report = try ReportBuilder.build(tracePath: traceDirectory, options: ReportOptions())
+            FileHandle.standardError.write(Data((summaryLine(report) + "\n").utf8))
+        } catch {
+            printError("no summary: \(error)")
+        }
+    }
+}
