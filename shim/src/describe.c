@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -116,4 +117,45 @@ void fdh_describe_socket(int fd, uint32_t *local, uint32_t *peer, uint8_t *kind)
     }
     length = sizeof address;
     if (syscall(SYS_getpeername, fd, &address, &length) == 0) *peer = fdh_describe_sockaddr(&address, length);
+}
+
+/* Kind of a descriptor we did not see being opened, from its /proc/self/fd link text. */
+static uint8_t kind_from_link(int fd, const char *link) {
+    if (link[0] == '/') {
+        struct stat st;
+        if (syscall(SYS_fstat, fd, &st) == 0) {
+            if (S_ISDIR(st.st_mode)) return FDH_KIND_DIRECTORY;
+            if (S_ISFIFO(st.st_mode)) return FDH_KIND_FIFO;
+        }
+        if (strncmp(link, "/memfd:", 7) == 0) return FDH_KIND_MEMFD;
+        return strncmp(link, "/dev/pts/", 9) == 0 || strcmp(link, "/dev/ptmx") == 0 ? FDH_KIND_PTY : FDH_KIND_FILE;
+    }
+    if (strncmp(link, "pipe:", 5) == 0) return FDH_KIND_PIPE;
+    if (strncmp(link, "socket:", 7) == 0) return FDH_KIND_SOCKET_OTHER; /* refined by getsockname */
+    if (strcmp(link, "anon_inode:[eventfd]") == 0) return FDH_KIND_EVENTFD;
+    if (strcmp(link, "anon_inode:[timerfd]") == 0) return FDH_KIND_TIMERFD;
+    if (strcmp(link, "anon_inode:[signalfd]") == 0) return FDH_KIND_SIGNALFD;
+    if (strcmp(link, "anon_inode:[eventpoll]") == 0) return FDH_KIND_EPOLL;
+    if (strcmp(link, "anon_inode:inotify") == 0) return FDH_KIND_INOTIFY;
+    if (strcmp(link, "anon_inode:[fanotify]") == 0) return FDH_KIND_FANOTIFY;
+    if (strcmp(link, "anon_inode:[pidfd]") == 0) return FDH_KIND_PIDFD;
+    return FDH_KIND_UNKNOWN;
+}
+
+/* What an open descriptor is, asked from the kernel (/proc/self/fd and the socket calls): for
+ * descriptors we did not see being made (inherited, received with SCM_RIGHTS, tmpfile). */
+uint32_t fdh_describe_fd(int fd, uint8_t *kind) {
+    char link_path[64], link[512];
+    char *p = fdh_append(link_path, link_path + sizeof link_path, "/proc/self/fd/");
+    fdh_append_u64(p, link_path + sizeof link_path, (uint64_t)fd);
+    long length = syscall(SYS_readlinkat, AT_FDCWD, link_path, link, sizeof link - 1);
+    link[length > 0 ? length : 0] = '\0';
+    *kind = kind_from_link(fd, link);
+    uint32_t description = fdh_intern_cstr(link);
+    if (*kind == FDH_KIND_SOCKET_OTHER) {
+        uint32_t local, peer;
+        fdh_describe_socket(fd, &local, &peer, kind);
+        if (local || peer) description = local ? local : peer;
+    }
+    return description;
 }

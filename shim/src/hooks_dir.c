@@ -41,12 +41,14 @@ FDH_EXPORT int closedir(DIR *dir) {
     if (!fdh_enter()) return real_closedir(dir); /* NULL crashes in libc as it would untraced */
     int saved = errno;
     int fd = dirfd(dir);
-    uint64_t event = fd >= 0 ? fdh_record_close(FDH_API_CLOSEDIR, fd) : UINT64_MAX;
+    struct fdh_close_ticket ticket;
+    if (fd >= 0) fdh_record_close(FDH_API_CLOSEDIR, fd, &ticket);
+    else fdh_no_close(&ticket);
     fdh_leave();
     errno = saved;
     int result = real_closedir(dir);
     int err = errno;
-    fdh_finish_close(event, result, err);
+    fdh_finish_close(&ticket, fd, result, err);
     errno = err;
     return result;
 }

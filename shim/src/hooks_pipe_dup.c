@@ -70,9 +70,15 @@ FDH_EXPORT int dup3(int oldfd, int newfd, int flags) {
 }
 
 /* fcntl's third argument is an int or a pointer depending on cmd; glibc itself reads it as a pointer. */
-static int after_fcntl(int fd, int cmd, int result) {
+static int after_fcntl(int fd, int cmd, void *arg, int result) {
     if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) {
         return duplicated(FDH_API_FCNTL, fd, result, (uint32_t)cmd, cmd == F_DUPFD_CLOEXEC);
+    }
+    if (cmd == F_SETFD && result == 0 && fdh_enter()) {
+        int saved = errno;
+        fdh_record_cloexec(FDH_API_FCNTL, fd, ((long)arg & FD_CLOEXEC) != 0);
+        fdh_leave();
+        errno = saved;
     }
     return result;
 }
@@ -83,7 +89,7 @@ FDH_EXPORT int fcntl(int fd, int cmd, ...) {
     void *arg = va_arg(ap, void *);
     va_end(ap);
     FDH_REAL(fcntl);
-    return after_fcntl(fd, cmd, real_fcntl(fd, cmd, arg));
+    return after_fcntl(fd, cmd, arg, real_fcntl(fd, cmd, arg));
 }
 
 int fcntl64(int fd, int cmd, ...);
@@ -93,5 +99,5 @@ FDH_EXPORT int fcntl64(int fd, int cmd, ...) {
     void *arg = va_arg(ap, void *);
     va_end(ap);
     FDH_REAL_OR_FAIL(fcntl64, -1);
-    return after_fcntl(fd, cmd, real_fcntl64(fd, cmd, arg));
+    return after_fcntl(fd, cmd, arg, real_fcntl64(fd, cmd, arg));
 }

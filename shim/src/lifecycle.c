@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -61,27 +62,41 @@ static void record_process_facts(void) {
     if (length > 0) h->cmdline_string = fdh_intern(cmdline, (size_t)length);
 }
 
-/* Kind of a descriptor we did not see being opened, from its /proc/self/fd link text. */
-static uint8_t kind_from_link(int fd, const char *link) {
-    if (link[0] == '/') {
-        struct stat st;
-        if (syscall(SYS_fstat, fd, &st) == 0 && S_ISDIR(st.st_mode)) return FDH_KIND_DIRECTORY;
-        return strncmp(link, "/dev/pts/", 9) == 0 || strcmp(link, "/dev/ptmx") == 0 ? FDH_KIND_PTY : FDH_KIND_FILE;
+static uint32_t copy_string(const struct fdh_trace *parent, uint32_t id) {
+    if (id == 0 || id >= parent->strings_capacity) return 0;
+    const struct fdh_string *record = (const struct fdh_string *)(parent->strings + id);
+    return fdh_intern((const char *)(record + 1), record->length);
+}
+
+/* A forked child's inherited descriptor keeps what the parent knew: opening call, stack, endpoints. */
+static void inherit_from_parent(const struct fdh_trace *parent, struct fdh_opened *o, uint32_t *stack) {
+    if (o->fd < 0 || (uint64_t)o->fd >= parent->live_capacity) return;
+    const struct fdh_live_fd *slot = &parent->live[o->fd];
+    if (slot->state == FDH_LIVE_CLOSED) return;
+    o->api = slot->api;
+    o->owner = slot->owner;
+    if (slot->kind != FDH_KIND_UNKNOWN) o->kind = slot->kind;
+    if (slot->str1) o->str1 = copy_string(parent, slot->str1);
+    o->str2 = copy_string(parent, slot->str2);
+    uint64_t ips[FDH_MAX_STACK_DEPTH];
+    uint16_t kinds[FDH_MAX_STACK_DEPTH];
+    int count = 0;
+    for (uint32_t id = slot->stack; id != 0 && id <= parent->nodes_mask && count < (int)FDH_MAX_STACK_DEPTH;) {
+        const struct fdh_stack_node *node = &parent->nodes[id];
+        ips[count] = node->ip;
+        kinds[count] = node->kind;
+        count++;
+        id = node->parent;
     }
-    if (strncmp(link, "pipe:", 5) == 0) return FDH_KIND_PIPE;
-    if (strncmp(link, "socket:", 7) == 0) return FDH_KIND_SOCKET_OTHER; /* refined by getsockname */
-    if (strcmp(link, "anon_inode:[eventfd]") == 0) return FDH_KIND_EVENTFD;
-    if (strcmp(link, "anon_inode:[timerfd]") == 0) return FDH_KIND_TIMERFD;
-    if (strcmp(link, "anon_inode:[signalfd]") == 0) return FDH_KIND_SIGNALFD;
-    if (strcmp(link, "anon_inode:[eventpoll]") == 0) return FDH_KIND_EPOLL;
-    if (strcmp(link, "anon_inode:inotify") == 0) return FDH_KIND_INOTIFY;
-    if (strcmp(link, "anon_inode:[pidfd]") == 0) return FDH_KIND_PIDFD;
-    if (strncmp(link, "/memfd:", 7) == 0) return FDH_KIND_MEMFD;
-    return FDH_KIND_UNKNOWN;
+    for (int i = 0; i < count / 2; i++) { /* innermost first → outermost first */
+        uint64_t ip = ips[i]; ips[i] = ips[count - 1 - i]; ips[count - 1 - i] = ip;
+        uint16_t k = kinds[i]; kinds[i] = kinds[count - 1 - i]; kinds[count - 1 - i] = k;
+    }
+    *stack = fdh_intern_frames(ips, kinds, count);
 }
 
 /* Records every descriptor open before tracing started (stdio, a listening socket passed by systemd, ...). */
-static void record_inherited(void) {
+static void record_inherited(const struct fdh_trace *parent) {
     long dir = syscall(SYS_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir < 0) return;
     char buffer[4096];
@@ -95,30 +110,76 @@ static void record_inherited(void) {
             long fd = 0;
             for (const char *c = entry->d_name; *c >= '0' && *c <= '9'; c++) fd = fd * 10 + (*c - '0');
             if (fd == dir) continue;
-            char link_path[64], link[512];
-            char *p = fdh_append(link_path, link_path + sizeof link_path, "/proc/self/fd/");
-            fdh_append_u64(p, link_path + sizeof link_path, (uint64_t)fd);
-            long length = syscall(SYS_readlinkat, AT_FDCWD, link_path, link, sizeof link - 1);
-            link[length > 0 ? length : 0] = '\0';
-            uint8_t kind = kind_from_link((int)fd, link);
-            uint32_t description = fdh_intern_cstr(link);
-            if (kind == FDH_KIND_SOCKET_OTHER) {
-                uint32_t local, peer;
-                fdh_describe_socket((int)fd, &local, &peer, &kind);
-                if (local) description = local;
-            }
+            if (fdh_is_tracer_fd((int)fd)) continue; /* libunwind's pipe, inherited by a forked child */
+            struct fdh_opened o = {.api = FDH_API_STARTUP, .owner = FDH_OWNER_RAW, .fd = (int)fd, .fd2 = -1};
+            o.str1 = fdh_describe_fd((int)fd, &o.kind);
+            long fd_flags = syscall(SYS_fcntl, fd, F_GETFD);
+            o.cloexec = fd_flags >= 0 && (fd_flags & FD_CLOEXEC);
+            uint32_t stack = 0;
+            if (parent) inherit_from_parent(parent, &o, &stack);
             if (fd <= 2) fdh_state.trace.header->flags |= FDH_HEADER_FLAG_STDIO_INHERITED;
-            fdh_record_inherited((int)fd, kind, description);
+            fdh_record_inherited(&o, stack);
         }
     }
     syscall(SYS_close, dir);
 }
 
-/* The child of fork shares nothing it may write: the parent's mapping is the parent's record. Until
- * children get their own trace, recording stops in the child. */
+/* The child of fork must never write into the parent's mapping (it is the parent's record). The fork
+ * hook starts the child's own trace; a fork we did not see (a raw clone, _Fork) leaves the child untraced. */
 static void after_fork_in_child(void) {
     atomic_store(&fdh_state.active, 0);
     fdh_tid_reset();
+}
+
+/* Counts this process's threads (/proc/self/task) with raw syscalls; 1 if it cannot tell. */
+int fdh_process_is_multithreaded(void) {
+    long dir = syscall(SYS_openat, AT_FDCWD, "/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return 1;
+    int threads = 0;
+    char buffer[2048];
+    long n;
+    while (threads < 2 && (n = syscall(SYS_getdents64, dir, buffer, sizeof buffer)) > 0) {
+        for (long offset = 0; offset < n;) {
+            struct dirent64 *entry = (struct dirent64 *)(buffer + offset);
+            offset += entry->d_reclen;
+            if (entry->d_name[0] >= '0' && entry->d_name[0] <= '9') threads++;
+        }
+    }
+    syscall(SYS_close, dir);
+    return threads != 1;
+}
+
+/* Runs in the child right after fork: a trace of its own, named by its pid, whose module table and
+ * inherited descriptors (with the opening stacks) are copied from the parent's trace, which is still
+ * mapped here and is then unmapped. Only async-signal-safe work: raw syscalls and memory copies, since a
+ * child of a multithreaded parent may exec right away (and in it, stacks are not captured at all: another
+ * thread may have held the unwinder's or the loader's lock at the moment of fork). */
+void fdh_start_forked_child(int parent_multithreaded) {
+    struct fdh_trace parent = fdh_state.trace;
+    if (!parent.header) return;
+    fdh_state.pid = (pid_t)syscall(SYS_getpid);
+    fdh_tid_reset();
+    fdh_in_recorder = 1;
+    const char *failure = NULL;
+    if (fdh_trace_create(&fdh_state.config, &failure) != 0) {
+        fdh_diag("tracing disabled in forked child", failure);
+        fdh_state.trace.header = NULL;
+        munmap(parent.base, parent.size);
+        fdh_in_recorder = 0;
+        return;
+    }
+    fdh_trace_generation++;
+    fdh_state.no_stacks = parent_multithreaded;
+    record_process_facts();
+    struct fdh_header *h = fdh_state.trace.header;
+    h->ppid = parent.header->pid;
+    h->flags |= FDH_HEADER_FLAG_FORKED | (parent_multithreaded ? FDH_HEADER_FLAG_NO_STACKS_AFTER_FORK : 0);
+    fdh_modules_copy_from(&parent);
+    record_inherited(&parent);
+    munmap(parent.base, parent.size);
+    fdh_trace_publish();
+    atomic_store_explicit(&fdh_state.active, 1, memory_order_release);
+    fdh_in_recorder = 0;
 }
 
 __attribute__((constructor)) static void fdh_start(void) {
@@ -137,7 +198,7 @@ __attribute__((constructor)) static void fdh_start(void) {
     }
     record_process_facts();
     fdh_modules_init(exe_path);
-    record_inherited();
+    record_inherited(NULL);
     if (fdh_unwinder_init() != 0) fdh_diag("libunwind.so.8 not found; using glibc backtrace (slower)", NULL);
     pthread_atfork(NULL, NULL, after_fork_in_child);
     fdh_trace_publish();

@@ -125,3 +125,28 @@ void fdh_modules_reset(void) {
     atomic_store(&last_generation, UINT64_MAX);
     atomic_store(&refreshing, 0);
 }
+
+/* A forked child has the parent's address space: its module table is the parent's, copied (no
+ * dl_iterate_phdr here: the loader's lock may be held by a thread that does not exist in the child). */
+void fdh_modules_copy_from(const struct fdh_trace *parent) {
+    struct fdh_trace *t = &fdh_state.trace;
+    uint64_t count = __atomic_load_n(&parent->header->modules_next, __ATOMIC_ACQUIRE);
+    if (count > parent->modules_capacity) count = parent->modules_capacity;
+    for (uint64_t i = 0; i < count && i < t->modules_capacity; i++) {
+        const struct fdh_module *from = &parent->modules[i];
+        if (__atomic_load_n(&from->state, __ATOMIC_ACQUIRE) != 1) continue;
+        uint64_t index = __atomic_fetch_add(&t->header->modules_next, 1, __ATOMIC_RELAXED);
+        struct fdh_module *m = &t->modules[index];
+        const struct fdh_string *path = (const struct fdh_string *)(parent->strings + from->path_string);
+        m->path_string = from->path_string ? fdh_intern((const char *)(path + 1), path->length) : 0;
+        m->load_bias = from->load_bias;
+        m->text_start = from->text_start;
+        m->text_end = from->text_end;
+        m->first_event_seq = 0;
+        m->build_id_length = from->build_id_length;
+        memcpy(m->build_id, from->build_id, sizeof m->build_id);
+        if (i == parent->header->shim_module) t->header->shim_module = (uint32_t)index;
+        __atomic_store_n(&m->state, 1, __ATOMIC_RELEASE);
+    }
+    t->header->module_generation = parent->header->module_generation;
+}

@@ -8,6 +8,8 @@
  * The live table and the call-site counters are what leak analysis reads, and they stay exact when the
  * event log is full: only the log is allowed to drop records (counted in header.events_dropped). */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 
 #include "shim.h"
@@ -100,8 +102,15 @@ static void live_release(struct fdh_live_fd *slot) {
     slot->state = FDH_LIVE_CLOSED;
 }
 
+static void note_highest(int fd) {
+    uint64_t top = atomic_load_explicit(&fdh_state.highest_fd, memory_order_relaxed);
+    while ((uint64_t)fd > top && !atomic_compare_exchange_weak(&fdh_state.highest_fd, &top, (uint64_t)fd)) {
+    }
+}
+
 static void live_open(int fd, const struct fdh_opened *o, uint32_t stack, uint64_t seq, uint64_t time_ns) {
     struct fdh_live_fd *slot = live_slot(fd);
+    note_highest(fd);
     if (FDH_UNLIKELY(fdh_is_tracer_fd(fd))) fdh_tracer_fd_taken(fd);
     if (!slot) return;
     live_begin(slot);
@@ -166,41 +175,172 @@ void fdh_record_failure(uint8_t api, int err, uint64_t arg, uint32_t str1) {
     publish_event(e);
 }
 
-uint64_t fdh_record_close(uint8_t api, int fd) {
+static void record_misuse(uint8_t misuse, int fd, uint8_t owner, uint32_t stack, uint32_t description) {
+    uint64_t seq;
+    struct fdh_event *e = reserve_event(&seq);
+    if (!e) return;
+    e->type = FDH_EVENT_MISUSE;
+    e->api = FDH_API_CLOSE;
+    e->kind = FDH_KIND_UNKNOWN;
+    e->owner = owner;
+    e->fd = fd;
+    e->result = -1;
+    e->err = 0;
+    e->stack = stack;
+    e->str1 = description;
+    e->str2 = 0;
+    e->arg = misuse;
+    publish_event(e);
+}
+
+void fdh_record_close(uint8_t api, int fd, struct fdh_close_ticket *ticket) {
     uint32_t stack = fdh_capture_stack();
     uint64_t seq;
     struct fdh_event *e = reserve_event(&seq);
     struct fdh_live_fd *slot = live_slot(fd);
     uint8_t kind = FDH_KIND_UNKNOWN, owner = FDH_OWNER_RAW;
+    ticket->event = e ? seq : UINT64_MAX;
+    ticket->stack = stack;
+    ticket->was_open = 0;
+    ticket->description = 0;
     if (slot) {
         live_begin(slot);
         kind = slot->kind;
         owner = slot->owner;
+        ticket->was_open = slot->state != FDH_LIVE_CLOSED;
+        ticket->description = slot->str1; /* kept after close: names what a double close closed */
         live_release(slot);
         live_end(slot);
     }
-    if (!e) return UINT64_MAX;
+    /* A raw close() of a descriptor a FILE*, DIR* or connection owns: the owner will close the number
+     * again later, when it may belong to someone else (the bug class Android's fdsan catches). */
+    if (ticket->was_open && owner != FDH_OWNER_RAW && api == FDH_API_CLOSE) {
+        record_misuse(FDH_MISUSE_CLOSE_OWNED, fd, owner, stack, ticket->description);
+    }
+    if (!e) return;
     e->type = FDH_EVENT_CLOSE;
     e->api = api;
     e->kind = kind;
     e->owner = owner;
     e->fd = fd;
     e->stack = stack;
-    e->str1 = 0;
+    e->str1 = ticket->description;
     e->str2 = 0;
     e->arg = 0;
     e->result = 0;
     e->err = 0;
-    return seq; /* published by fdh_finish_close once the result is known */
+    /* published by fdh_finish_close once the result is known */
 }
 
-void fdh_finish_close(uint64_t index, int result, int err) {
+void fdh_finish_close(const struct fdh_close_ticket *ticket, int fd, int result, int err) {
     struct fdh_trace *t = &fdh_state.trace;
-    if (index >= t->events_capacity) return;
-    struct fdh_event *e = &t->events[index];
-    e->result = result;
-    e->err = result < 0 ? err : 0;
+    if (ticket->event < t->events_capacity) {
+        struct fdh_event *e = &t->events[ticket->event];
+        e->result = result;
+        e->err = result < 0 ? err : 0;
+        publish_event(e);
+    }
+    /* EBADF from a descriptor we did not see open: closed twice, or never opened. */
+    if (result < 0 && err == EBADF && !ticket->was_open && fd >= 0 && fdh_enter()) {
+        record_misuse(FDH_MISUSE_CLOSE_NOT_OPEN, fd, FDH_OWNER_RAW, ticket->stack, ticket->description);
+        fdh_leave();
+    }
+}
+
+/* close_range/closefrom: every descriptor we know open in the range is closed (published at once). */
+void fdh_record_close_range(uint8_t api, unsigned int first, unsigned int last, int cloexec_only) {
+    struct fdh_trace *t = &fdh_state.trace;
+    uint64_t top = atomic_load_explicit(&fdh_state.highest_fd, memory_order_relaxed);
+    if (top >= t->live_capacity) top = t->live_capacity - 1;
+    if (last > top) last = (unsigned int)top;
+    for (uint64_t fd = first; fd <= last; fd++) {
+        if (fdh_is_tracer_fd((int)fd) && !cloexec_only) fdh_tracer_fd_taken((int)fd);
+        struct fdh_live_fd *slot = &t->live[fd];
+        if (slot->state == FDH_LIVE_CLOSED) continue;
+        if (cloexec_only) {
+            fdh_record_cloexec(api, (int)fd, 1);
+            continue;
+        }
+        struct fdh_close_ticket ticket;
+        fdh_record_close(api, (int)fd, &ticket);
+        fdh_finish_close(&ticket, (int)fd, 0, 0);
+    }
+}
+
+void fdh_record_cloexec(uint8_t api, int fd, int cloexec) {
+    struct fdh_live_fd *slot = live_slot(fd);
+    if (!slot || slot->state == FDH_LIVE_CLOSED || slot->cloexec == (cloexec != 0)) return;
+    live_begin(slot);
+    slot->cloexec = cloexec != 0;
+    live_end(slot);
+    uint64_t seq;
+    struct fdh_event *e = reserve_event(&seq);
+    if (!e) return;
+    e->type = FDH_EVENT_CLOEXEC;
+    e->api = api;
+    e->kind = slot->kind;
+    e->owner = slot->owner;
+    e->fd = fd;
+    e->result = 0;
+    e->err = 0;
+    e->stack = 0;
+    e->str1 = slot->str1;
+    e->str2 = 0;
+    e->arg = cloexec != 0;
     publish_event(e);
+}
+
+/* A child process was made: result = its pid; str1 = the program for posix_spawn. */
+void fdh_record_fork(uint8_t api, int pid, uint32_t program) {
+    uint32_t stack = fdh_capture_stack();
+    uint64_t seq;
+    struct fdh_event *e = reserve_event(&seq);
+    if (!e) return;
+    e->type = FDH_EVENT_FORK;
+    e->api = api;
+    e->kind = FDH_KIND_UNKNOWN;
+    e->owner = FDH_OWNER_RAW;
+    e->result = pid;
+    e->err = 0;
+    e->stack = stack;
+    e->str1 = program;
+    e->str2 = 0;
+    e->arg = 0;
+    publish_event(e);
+}
+
+/* Recorded before the real exec, which returns only on failure (fdh_exec_failed then). */
+uint64_t fdh_record_exec(uint8_t api, const char *path) {
+    uint32_t stack = fdh_capture_stack();
+    uint32_t program = fdh_describe_path(AT_FDCWD, path);
+    uint64_t seq;
+    struct fdh_event *e = reserve_event(&seq);
+    struct fdh_header *h = fdh_state.trace.header;
+    h->end_monotonic_ns = fdh_now_ns() - h->start_monotonic_ns;
+    __atomic_store_n(&h->state, FDH_STATE_EXECED, __ATOMIC_RELEASE);
+    if (!e) return UINT64_MAX;
+    e->type = FDH_EVENT_EXEC;
+    e->api = api;
+    e->kind = FDH_KIND_UNKNOWN;
+    e->owner = FDH_OWNER_RAW;
+    e->result = 0;
+    e->err = 0;
+    e->stack = stack;
+    e->str1 = program;
+    e->str2 = 0;
+    e->arg = 0;
+    publish_event(e);
+    return seq;
+}
+
+void fdh_exec_failed(uint64_t event, int err) {
+    struct fdh_trace *t = &fdh_state.trace;
+    __atomic_store_n(&t->header->state, FDH_STATE_RUNNING, __ATOMIC_RELEASE);
+    t->header->end_monotonic_ns = 0;
+    if (event < t->events_capacity) {
+        t->events[event].result = -1;
+        t->events[event].err = err;
+    }
 }
 
 void fdh_record_dup(uint8_t api, int oldfd, int newfd, uint64_t arg, int cloexec) {
@@ -286,37 +426,38 @@ void fdh_record_owner(uint8_t api, int fd, uint8_t owner) {
     publish_event(e);
 }
 
-void fdh_record_inherited(int fd, uint8_t kind, uint32_t description) {
+void fdh_record_inherited(const struct fdh_opened *o, uint32_t stack) {
     uint64_t seq;
     struct fdh_event *e = reserve_event(&seq);
-    struct fdh_live_fd *slot = live_slot(fd);
+    struct fdh_live_fd *slot = live_slot(o->fd);
     if (slot) {
         live_begin(slot);
         slot->state = FDH_LIVE_INHERITED;
-        slot->kind = kind;
-        slot->owner = FDH_OWNER_RAW;
-        slot->api = FDH_API_STARTUP;
-        slot->cloexec = 0;
-        slot->stack = 0;
-        slot->str1 = description;
-        slot->str2 = 0;
+        slot->kind = o->kind;
+        slot->owner = o->owner;
+        slot->api = o->api;
+        slot->cloexec = o->cloexec;
+        slot->stack = stack;
+        slot->str1 = o->str1;
+        slot->str2 = o->str2;
         slot->tid = fdh_tid();
         slot->open_seq = seq;
         slot->time_ns = 0;
         live_end(slot);
+        note_highest(o->fd);
     }
     if (!e) return;
     e->type = FDH_EVENT_INHERITED;
-    e->api = FDH_API_STARTUP;
-    e->kind = kind;
-    e->owner = FDH_OWNER_RAW;
-    e->fd = fd;
-    e->result = fd;
+    e->api = o->api;
+    e->kind = o->kind;
+    e->owner = o->owner;
+    e->fd = o->fd;
+    e->result = o->fd;
     e->err = 0;
-    e->stack = 0;
-    e->str1 = description;
-    e->str2 = 0;
-    e->arg = 0;
+    e->stack = stack;
+    e->str1 = o->str1;
+    e->str2 = o->str2;
+    e->arg = o->cloexec;
     publish_event(e);
 }
 

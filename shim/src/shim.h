@@ -53,6 +53,8 @@ struct fdh_config {
 /* Global recorder state. `active` is the one switch every hook reads. */
 struct fdh_state {
     _Atomic int active;
+    _Atomic uint64_t highest_fd;   /* highest descriptor number seen: bounds close_range scans */
+    int no_stacks;                 /* forked from a multithreaded parent: never unwind here */
     struct fdh_trace trace;
     struct fdh_config config;
     uintptr_t shim_text_start, shim_text_end; /* frames inside the shim are dropped */
@@ -92,13 +94,32 @@ struct fdh_opened {
 
 void fdh_record_open(const struct fdh_opened *opened);
 void fdh_record_failure(uint8_t api, int err, uint64_t arg, uint32_t str1);
-/* Records a close before the real close; returns the event's index for fdh_finish_close (or UINT64_MAX). */
-uint64_t fdh_record_close(uint8_t api, int fd);
-void fdh_finish_close(uint64_t event_index, int result, int err);
+/* A close is recorded in two steps: before the real close (live table, event reserved) and after it
+ * (result published; EBADF on a descriptor we did not see open becomes a misuse event). */
+struct fdh_close_ticket {
+    uint64_t event;       /* index of the reserved event, UINT64_MAX if the log is full */
+    uint32_t stack;
+    uint32_t description; /* what the descriptor was, as last known */
+    uint8_t was_open;
+};
+void fdh_record_close(uint8_t api, int fd, struct fdh_close_ticket *ticket);
+static inline void fdh_no_close(struct fdh_close_ticket *ticket) { /* nothing recorded (no descriptor) */
+    ticket->event = UINT64_MAX;
+    ticket->stack = 0;
+    ticket->description = 0;
+    ticket->was_open = 1;
+}
+void fdh_finish_close(const struct fdh_close_ticket *ticket, int fd, int result, int err);
+void fdh_record_close_range(uint8_t api, unsigned int first, unsigned int last, int cloexec_only);
+void fdh_record_cloexec(uint8_t api, int fd, int cloexec);
+void fdh_record_fork(uint8_t api, int pid, uint32_t program);
+uint64_t fdh_record_exec(uint8_t api, const char *path);
+void fdh_exec_failed(uint64_t event, int err);
 void fdh_record_dup(uint8_t api, int oldfd, int newfd, uint64_t arg, int cloexec);
 void fdh_record_label(uint8_t api, int fd, uint32_t local, uint32_t peer, uint8_t kind);
 void fdh_record_owner(uint8_t api, int fd, uint8_t owner);
-void fdh_record_inherited(int fd, uint8_t kind, uint32_t description);
+/* A descriptor open when tracing started; stack is the opening stack when known (a forked parent's). */
+void fdh_record_inherited(const struct fdh_opened *o, uint32_t stack);
 void fdh_record_exit(void);
 /* Kind of an open descriptor as the live table knows it (FDH_KIND_UNKNOWN if not). */
 uint8_t fdh_live_kind(int fd);
@@ -113,6 +134,7 @@ uint32_t fdh_intern_cstr(const char *s);
 /* stack_capture.c */
 int fdh_unwinder_init(void);           /* dlopen libunwind (or fall back), warm it up; 0 on success */
 uint32_t fdh_capture_stack(void);      /* capture, drop shim frames, intern; returns a stack id or 0 */
+uint32_t fdh_intern_frames(const uint64_t *ips, const uint16_t *kinds, int count); /* outermost first */
 extern __thread int fdh_in_capture __attribute__((tls_model("initial-exec")));
 extern uint64_t fdh_trace_generation;
 /* libunwind's validation pipe (see stack_capture.c) */
@@ -125,16 +147,22 @@ void fdh_tracer_fd_closed(int fd);  /* libunwind closed it */
 void fdh_modules_init(const char *exe_path);
 void fdh_modules_refresh(void);        /* cheap when nothing was loaded or unloaded */
 void fdh_modules_reset(void);
+void fdh_modules_copy_from(const struct fdh_trace *parent); /* a forked child's trace: same address space */
 
 /* describe.c: human descriptions for the report, all into caller buffers */
 uint32_t fdh_describe_path(int dirfd, const char *path);
 uint8_t fdh_socket_kind(int domain);
 void fdh_describe_socket(int fd, uint32_t *local, uint32_t *peer, uint8_t *kind);
 uint32_t fdh_describe_sockaddr(const void *addr, uint32_t length);
+uint32_t fdh_describe_fd(int fd, uint8_t *kind);
 
 /* trace_file.c */
 int fdh_trace_create(const struct fdh_config *config, const char **failure);
 void fdh_trace_publish(void);
+
+/* lifecycle.c */
+void fdh_start_forked_child(int parent_multithreaded); /* in the child, right after fork returned 0 */
+int fdh_process_is_multithreaded(void);
 
 /* config.c */
 int fdh_config_load(struct fdh_config *config, const char **failure);

@@ -161,6 +161,7 @@ static int in_shim(void *ip) {
 }
 
 uint32_t fdh_capture_stack(void) {
+    if (FDH_UNLIKELY(fdh_state.no_stacks)) return 0;
     void *frames[FDH_MAX_STACK_DEPTH + 8];
     int depth = (int)fdh_state.config.stack_depth;
     if (FDH_UNLIKELY(atomic_load_explicit(&tracer_pipe_lost, memory_order_relaxed))) repair_tracer_pipe();
@@ -198,5 +199,15 @@ uint32_t fdh_capture_stack(void) {
         }
     }
     cache.count = count < FDH_CACHE_FRAMES ? count : FDH_CACHE_FRAMES;
+    return parent;
+}
+
+/* Interns frames given outermost first (copying a stack from a forked parent's trace). */
+uint32_t fdh_intern_frames(const uint64_t *ips, const uint16_t *kinds, int count) {
+    uint32_t parent = 0;
+    for (int i = 0; i < count; i++) {
+        parent = intern_node(parent, ips[i], kinds[i]);
+        if (parent == 0) return 0;
+    }
     return parent;
 }

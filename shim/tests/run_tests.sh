@@ -16,19 +16,27 @@ failed=0
 run_traced() {
     local name="$1"; shift
     mkdir -p "$work/$name"
-    FDHOUND_OUTPUT_DIR="$work/$name" LD_PRELOAD="$shim" timeout 60 "$scenarios" "$@" \
-        >"$work/$name/stdout" 2>"$work/$name/stderr"
+    (   # only stdin/stdout/stderr cross into the scenario: counts must not depend on the caller's descriptors
+        for fd in $(ls /proc/$BASHPID/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null; done
+        FDHOUND_OUTPUT_DIR="$work/$name" LD_PRELOAD="$shim" exec timeout 60 "$scenarios" "$@" \
+            >"$work/$name/stdout" 2>"$work/$name/stderr"
+    )
 }
 
-# dump NAME — trace_dump of the scenario program's trace in $work/NAME (timeout(1) is traced too)
+# dump NAME [EXE] — trace_dump of the trace of EXE (default: the scenario program) in $work/NAME.
+# timeout(1) is traced too; with several traces of EXE (fork), the one of the lowest pid, or with
+# "child" as third argument the other one.
 dump() {
-    local f
-    for f in "$work/$1"/fdhound.*.trace; do
+    local f exe="${2:-$scenarios}" skip=0
+    [ "${3:-}" = child ] && skip=1
+    for f in $(ls "$work/$1"/fdhound.*.trace | sort -t. -k2,2n -k3,3n); do
         local out
         out="$("$dump" "$f")"
-        case "${out%%$'\n'*}" in *"exe=$scenarios "*) echo "$out"; return ;; esac
+        case "${out%%$'\n'*}" in
+            *"exe=$exe "*) if [ "$skip" = 0 ]; then echo "$out"; return; fi; skip=0 ;;
+        esac
     done
-    echo "no trace of $scenarios in $work/$1" >&2
+    echo "no trace of $exe in $work/$1" >&2
 }
 
 pass() { echo "ok    $1"; passed=$((passed + 1)); }
@@ -80,11 +88,58 @@ expect_eq $t "state (1 = running/killed)" "$(echo "$d" | head -1 | sed 's/.*stat
 expect_eq $t "leaked descriptors" "$(echo "$d" | grep -c '^live .*state=1 .*str1=/dev/null ')" 3 &&
 pass $t
 
-t=fork_child_not_counted_in_parent
+t=forked_child_gets_its_own_trace_with_inherited_stacks
 run_traced $t fork
 d="$(dump $t)"
-expect_eq $t "exit" "$(cat "$work/$t/stderr")" "" &&
-expect_eq $t "parent's leaked descriptors" "$(echo "$d" | grep -c '^live .*state=1 ')" 2 &&
+c="$(dump $t "$scenarios" child)"
+expect_eq $t "stderr" "$(cat "$work/$t/stderr")" "" &&
+expect_eq $t "parent's leaked descriptors" "$(echo "$d" | grep -c '^live .*state=1 ')" 3 &&
+expect_eq $t "parent's fork event" "$(echo "$d" | grep -c '^event .*type=9 api=52 ')" 1 &&
+expect_eq $t "child flagged as forked" "$(echo "$c" | head -1 | grep -c 'flags=3 ')" 1 &&
+expect_eq $t "child's own leaks" "$(echo "$c" | grep -c '^live .*state=1 .*str1=/dev/null ')" 7 &&
+expect_eq $t "child inherited /etc/hostname with the parent's open stack" \
+    "$(echo "$c" | grep '^live .*state=2 .*api=1 str1=/etc/hostname ' | grep -c 'stack=0x')" 1 &&
+pass $t
+
+t=exec_recorded_and_new_image_inherits_what_crossed
+run_traced $t exec
+d="$(dump $t)"
+n="$(dump $t /usr/bin/true)"
+expect_eq $t "state (3 = execed)" "$(echo "$d" | head -1 | sed 's/.*state=\([0-9]*\).*/\1/')" 3 &&
+expect_eq $t "exec event" "$(echo "$d" | grep -c '^event .*type=10 api=55 .*str1=/bin/true ')" 1 &&
+expect_eq $t "new image inherited the pipe ends" "$(echo "$n" | grep -c '^live .*state=2 kind=3 ')" 2 &&
+expect_eq $t "new image did not get the O_CLOEXEC file" "$(echo "$n" | grep -c '^live .*hostname')" 0 &&
+pass $t
+
+t=double_close_and_owner_violation_are_misuse
+run_traced $t double-close
+d="$(dump $t)"
+expect_eq $t "scenario" "$(cat "$work/$t/stderr")" "" &&
+expect_eq $t "close of a closed descriptor" "$(echo "$d" | grep -c '^event .*type=14 .*str1=/dev/null ')" 1 &&
+expect_eq $t "raw close of a FILE* descriptor" "$(echo "$d" | grep -c '^event .*type=14 api=18 kind=0 owner=1 .*str1=/etc/hostname ')" 1 &&
+pass $t
+
+t=close_range_closes_and_marks_cloexec
+run_traced $t close-range
+d="$(dump $t)"
+expect_eq $t "open descriptors" "$(echo "$d" | grep -c '^live .*state=1 ')" 1 &&
+expect_eq $t "closes by close_range" "$(echo "$d" | grep -c '^event .*type=2 api=50 .*str1=/dev/null ')" 5 &&
+expect_eq $t "cloexec event" "$(echo "$d" | grep -c '^event .*type=15 api=50 .*str1=/dev/zero ')" 1 &&
+pass $t
+
+t=scm_rights_received_descriptor_is_an_open
+run_traced $t scm-rights
+d="$(dump $t)"
+expect_eq $t "scenario" "$(cat "$work/$t/stderr")" "" &&
+expect_eq $t "received descriptor" "$(echo "$d" | grep -c '^live .*state=1 kind=1 owner=0 api=48 str1=/etc/hostname ')" 1 &&
+pass $t
+
+t=signal_handler_closing_and_duplicating
+run_traced $t signal-close
+d="$(dump $t)"
+expect_eq $t "descriptors left open (the handler's dup of stderr, 200 times, minus the closes)" \
+    "$(echo "$d" | grep -c '^live .*state=1 ')" 0 &&
+expect_eq $t "dups in the handler" "$(echo "$d" | grep -c '^event .*type=3 api=14 ')" 200 &&
 pass $t
 
 t=dup2_over_open_descriptor_closes_it

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/close_range.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -163,6 +164,8 @@ static int killed(void) {
 }
 
 static int forked(void) {
+    int before = open("/etc/hostname", O_RDONLY); /* inherited by the child with this stack */
+    (void)before;
     pid_t child = fork();
     if (child == 0) {
         leak_many(7); /* the child's descriptors are not the parent's leaks */
@@ -199,6 +202,81 @@ static int closes_libunwind_pipe(void) {
     return failures;
 }
 
+/* A pipe without close-on-exec crosses the exec; a file opened O_CLOEXEC does not. */
+static int execs(void) {
+    int p[2];
+    CHECK(pipe(p) == 0, "pipe");
+    int kept = open("/etc/hostname", O_RDONLY | O_CLOEXEC);
+    (void)kept;
+    execl("/bin/true", "true", (char *)NULL);
+    return 99;
+}
+
+static int double_close(void) {
+    int fd = open("/dev/null", O_RDONLY);
+    close(fd);
+    errno = 0;
+    CHECK(close(fd) == -1 && errno == EBADF, "second close: errno %d", errno);
+    FILE *f = fopen("/etc/hostname", "r");
+    close(fileno(f)); /* owner violation: the FILE* still thinks it owns the number */
+    fclose(f);
+    return failures;
+}
+
+static int close_ranges(void) {
+    for (int i = 0; i < 5; i++) open("/dev/null", O_RDONLY);
+    close_range(3, ~0u, 0); /* closes them all */
+    int a = open("/dev/zero", O_RDONLY);
+    close_range((unsigned)a, (unsigned)a, CLOSE_RANGE_CLOEXEC);
+    return a < 0;
+}
+
+/* A child sends an open descriptor over a socketpair; the parent receives it (a new descriptor here). */
+static int scm_rights(void) {
+    int sv[2];
+    CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair");
+    pid_t child = fork();
+    if (child == 0) {
+        int fd = open("/etc/hostname", O_RDONLY);
+        char byte = 'x';
+        struct iovec iov = {&byte, 1};
+        char control[CMSG_SPACE(sizeof(int))];
+        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &fd, sizeof fd);
+        _exit(sendmsg(sv[1], &msg, 0) == 1 ? 0 : 1);
+    }
+    char byte;
+    struct iovec iov = {&byte, 1};
+    char control[CMSG_SPACE(sizeof(int))];
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+    CHECK(recvmsg(sv[0], &msg, 0) == 1, "recvmsg");
+    int status;
+    waitpid(child, &status, 0);
+    close(sv[0]);
+    close(sv[1]);
+    return failures; /* the received descriptor is left open: one leak, opened by recvmsg */
+}
+
+static int signal_fd = -1;
+static void closing_handler(int signal) {
+    close(signal_fd); /* legal in a signal handler: the hook must cope */
+    signal_fd = dup(2);
+}
+
+static int signal_close(void) {
+    signal(SIGUSR1, closing_handler);
+    for (int i = 0; i < 200; i++) {
+        signal_fd = open("/dev/null", O_RDONLY);
+        raise(SIGUSR1);
+        close(signal_fd);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) return 2;
     const char *what = argv[1];
@@ -211,6 +289,11 @@ int main(int argc, char **argv) {
     if (!strcmp(what, "fork")) return forked();
     if (!strcmp(what, "dup2")) return dup2_over_open();
     if (!strcmp(what, "close-all")) return closes_libunwind_pipe();
+    if (!strcmp(what, "exec")) return execs();
+    if (!strcmp(what, "double-close")) return double_close();
+    if (!strcmp(what, "close-range")) return close_ranges();
+    if (!strcmp(what, "scm-rights")) return scm_rights();
+    if (!strcmp(what, "signal-close")) return signal_close();
     if (!strcmp(what, "hello")) { puts("hello"); return 0; }
     fprintf(stderr, "unknown scenario %s\n", what);
     return 2;
