@@ -17,6 +17,8 @@
  *   | section: events          |  fixed-size event log, in sequence order
  *   | section: live fds        |  one slot per descriptor number: what is open now, and from where
  *   | section: call sites      |  exact opened/closed counters per opening stack
+ *   | section: py codes        |  CPython code objects seen on stacks (optional; only when Python ran)
+ *   | section: D-Bus conns     |  libdbus connections: pointer, bus address, opening stack, refs (optional)
  *   +--------------------------+  file_size
  *
  * Publication rule (why a reader never sees half a record): a writer fills every field of a record first
@@ -68,10 +70,12 @@ enum fdh_section_type {
     FDH_SECTION_EVENTS = 5,       /* struct fdh_event[capacity] */
     FDH_SECTION_LIVE_FDS = 6,     /* struct fdh_live_fd[capacity], indexed by descriptor number */
     FDH_SECTION_CALL_SITES = 7,   /* struct fdh_call_site[capacity], open addressing on stack id */
+    FDH_SECTION_PY_CODES = 8,     /* struct fdh_py_code[capacity]: CPython code objects; index = code id;
+                                     optional: a reader must accept a trace without it */
     /* Reserved for later format growth (documented in docs/TRACE-FORMAT.md, not yet written):
-     *   8  FDH_SECTION_PY_CODES    interpreter code objects (filename, qualname, first line, line table)
-     *   9  FDH_SECTION_PROCESS     process-tree links (parent trace, fork/exec generation)
-     *   10 FDH_SECTION_DBUS        D-Bus connection objects */
+     *   9  FDH_SECTION_PROCESS     process-tree links (parent trace, fork/exec generation) */
+    FDH_SECTION_DBUS = 10,        /* struct fdh_dbus_connection[capacity], open addressing on the pointer;
+                                     optional: a reader must accept a trace without it */
 };
 
 struct fdh_section {
@@ -125,7 +129,13 @@ struct fdh_header {
     uint64_t stacks_dropped;      /* stacks cut short because the node table was full */
     uint64_t live_dropped;        /* descriptors above the live table's capacity */
     uint64_t sites_dropped;       /* opening stacks with no room in the call-site table */
-    uint64_t reserved_counters[6];
+    uint64_t dbus_dropped;        /* D-Bus connections not tracked: the connection table was full */
+    uint32_t python_status;       /* enum fdh_python_status: interpreter frames recorded, or why not */
+    uint32_t python_version;      /* PY_VERSION_HEX of the CPython found in the process; 0 if none */
+    uint64_t python_skipped;      /* captures recorded native-only although Python was active (finalizing
+                                     interpreter, code-table contention) */
+    uint64_t py_codes_dropped;    /* code objects not stored (table full): their frames carry code id 0 */
+    uint64_t reserved_counters[2];
 
     struct fdh_section sections[FDH_MAX_SECTIONS];
 };
@@ -136,6 +146,24 @@ enum fdh_header_flags {
                                                   inherited descriptors link to the parent's FORK event */
     FDH_HEADER_FLAG_NO_STACKS_AFTER_FORK = 1u << 2, /* forked from a multithreaded parent: stacks are not
                                                   captured in this child (its unwinder locks may be held) */
+    FDH_HEADER_FLAG_PYTHON_FRAMES = 1u << 3,   /* stacks may hold FDH_FRAME_PYTHON frames (section 8); such
+                                                  stacks may be up to FDH_MAX_STACK_DEPTH frames long */
+    FDH_HEADER_FLAG_PYTHON_NATIVE_ONLY = 1u << 4, /* a CPython was found but its frames are not recorded (any
+                                                  more); python_status says why */
+};
+
+/* Whether the shim records CPython frames in this process (header.python_status). */
+enum fdh_python_status {
+    FDH_PYTHON_NONE = 0,                /* no CPython seen (yet): native stacks only, nothing is wrong */
+    FDH_PYTHON_ACTIVE = 1,              /* Python frames are recorded */
+    FDH_PYTHON_UNSUPPORTED_VERSION = 2, /* a CPython without an offsets table in the shim (not 3.10–3.13) */
+    FDH_PYTHON_FREE_THREADED = 3,       /* a free-threaded (no-GIL) build: different object layout */
+    FDH_PYTHON_LAYOUT_MISMATCH = 4,     /* 3.13+: _Py_DebugOffsets disagree with the shim's table */
+    FDH_PYTHON_SELF_CHECK_FAILED = 5,   /* the checked walk on the first Python event failed */
+    FDH_PYTHON_DISABLED = 6,            /* switched off by FDHOUND_PYTHON=0 */
+    FDH_PYTHON_MISSING_SYMBOLS = 7,     /* libpython found without all the symbols the walker needs */
+    FDH_PYTHON_SUBINTERPRETER = 8,      /* a second interpreter appeared: the per-thread state the shim
+                                           reads names the main interpreter only, so stacks could be wrong */
 };
 
 /* ---- strings ---------------------------------------------------------------------------------------- */
@@ -170,8 +198,11 @@ struct fdh_module {
 enum fdh_frame_kind {
     FDH_FRAME_RETURN_ADDRESS = 0, /* native return address: symbolize address - 1 */
     FDH_FRAME_PC = 1,             /* native exact instruction address */
-    FDH_FRAME_PYTHON = 2,         /* reserved: ip = (code id << 32) | instruction offset */
+    FDH_FRAME_PYTHON = 2,         /* ip = (code id << 32) | byte offset of the running instruction in the
+                                     code's bytecode (FDH_PY_OFFSET_UNKNOWN: not known / not started) */
 };
+
+#define FDH_PY_OFFSET_UNKNOWN 0xFFFFFFFFu
 
 enum fdh_node_state {
     FDH_NODE_EMPTY = 0,
@@ -218,7 +249,7 @@ enum fdh_fd_owner {
     FDH_OWNER_RAW = 0,   /* plain descriptor: close() releases it */
     FDH_OWNER_STDIO = 1, /* wrapped by a FILE*: fclose() releases it */
     FDH_OWNER_DIR = 2,   /* wrapped by a DIR*: closedir() releases it */
-    FDH_OWNER_DBUS = 3,  /* reserved: owned by a libdbus connection */
+    FDH_OWNER_DBUS = 3,  /* owned by a libdbus connection (its socket): dbus_connection_close releases it */
 };
 
 /* ---- events ----------------------------------------------------------------------------------------- */
@@ -237,8 +268,13 @@ enum fdh_event_type {
     FDH_EVENT_FORK = 9,      /* a child process was created (fork, vfork, posix_spawn): result = its pid */
     FDH_EVENT_EXEC = 10,     /* exec of str1 was attempted; result/err filled after (only a failure returns) */
     /* 11 reserved (descriptors received by SCM_RIGHTS are OPEN events with api recvmsg/recvmmsg) */
-    FDH_EVENT_DBUS_OPEN = 12,  /* reserved for D-Bus connections */
-    FDH_EVENT_DBUS_CLOSE = 13, /* reserved for D-Bus connections */
+    FDH_EVENT_DBUS_OPEN = 12,  /* a libdbus connection was opened (api open/open_private/bus_get/bus_get_private)
+                                  or referenced again (api dbus_connection_ref, or a bus_get returning the
+                                  shared connection): arg = DBusConnection pointer, fd = its socket (-1
+                                  unknown), result = application references after the call, str1 = bus
+                                  address, owner = FDH_OWNER_DBUS */
+    FDH_EVENT_DBUS_CLOSE = 13, /* dbus_connection_close or dbus_connection_unref of a tracked connection:
+                                  same fields; result = references left */
     FDH_EVENT_MISUSE = 14,   /* arg = enum fdh_misuse; fd = the descriptor; recorded in addition to the call */
     FDH_EVENT_CLOEXEC = 15,  /* close-on-exec of fd changed (fcntl F_SETFD): arg = 1 set, 0 cleared */
 };
@@ -327,8 +363,72 @@ struct fdh_live_fd {
     uint32_t str1;       /* path or local endpoint */
     uint32_t str2;       /* peer endpoint */
     uint32_t tid;        /* opening thread */
+    uint8_t tcp_state;   /* for TCP sockets open at exit: the kernel's TCP state then (1 ESTABLISHED … 8
+                            CLOSE_WAIT … 10 LISTEN, as in /proc/net/tcp); 0 unknown / not recorded */
+    uint8_t reserved[3]; /* (was alignment padding: the layout is unchanged) */
     uint64_t open_seq;   /* sequence number of the opening event */
     uint64_t time_ns;    /* when it was opened, relative to start */
+};
+
+/* ---- D-Bus connections ------------------------------------------------------------------------------ */
+
+enum fdh_dbus_flags {
+    FDH_DBUS_PRIVATE = 1u << 0,  /* opened with dbus_connection_open_private / dbus_bus_get_private: the
+                                    application must dbus_connection_close it */
+    FDH_DBUS_CLOSED = 1u << 1,   /* dbus_connection_close was called */
+    FDH_DBUS_RELEASED = 1u << 2, /* the application's references reached 0 (the slot no longer matches) */
+    FDH_DBUS_ENDED = 1u << 3,    /* no longer open as far as the application is concerned: a private
+                                    connection was closed, a shared one lost its last reference; end_seq set */
+};
+
+enum fdh_dbus_bus {
+    FDH_DBUS_BUS_ADDRESS = 0,    /* dbus_connection_open*(address) */
+    FDH_DBUS_BUS_SESSION = 1,    /* dbus_bus_get*(DBUS_BUS_SESSION) */
+    FDH_DBUS_BUS_SYSTEM = 2,     /* dbus_bus_get*(DBUS_BUS_SYSTEM) */
+    FDH_DBUS_BUS_STARTER = 3,    /* dbus_bus_get*(DBUS_BUS_STARTER) */
+};
+
+/* One libdbus connection (DBusConnection*) the program opened. 80 bytes. Each opening gets its own slot
+ * (a pointer freed and reused by libdbus gets a second one), found by open addressing on the pointer; a
+ * writer claims a slot by CAS on `connection` from 0 and publishes it by storing `state` = 2 last. Slots
+ * are never freed, so the table is exact (including when the event log is full): connections opened =
+ * published slots; open at the end = slots without FDH_DBUS_ENDED; peak = sweep over [open_seq, end_seq). */
+struct fdh_dbus_connection {
+    uint64_t connection;  /* DBusConnection pointer in the traced process; 0 = empty slot */
+    uint32_t state;       /* 0 empty, 1 claimed (being filled), 2 published (release) */
+    uint32_t flags;       /* enum fdh_dbus_flags, updated with atomic or */
+    uint8_t api;          /* enum fdh_api that opened it */
+    uint8_t bus;          /* enum fdh_dbus_bus */
+    uint16_t reserved;
+    int32_t fd;           /* its socket (dbus_connection_get_unix_fd); -1 unknown */
+    int32_t refs;         /* application references: +1 open/get/ref, -1 unref (atomic) */
+    uint32_t tid;         /* opening thread */
+    uint32_t stack;       /* stack id of the opening call */
+    uint32_t end_stack;   /* stack id of the call that ended it (close, last unref); 0 while open */
+    uint32_t address;     /* string id: the bus address ("session bus: unix:path=...", or as passed) */
+    uint32_t reserved2;
+    uint64_t open_seq;    /* sequence number of its DBUS_OPEN event (reserved even when the log is full) */
+    uint64_t end_seq;     /* sequence number of the DBUS_CLOSE event that ended it; 0 while open */
+    uint64_t open_time_ns; /* relative to start */
+    uint64_t end_time_ns;  /* relative to start; 0 while open */
+};
+
+/* ---- CPython code objects (section 8) ---------------------------------------------------------------- */
+
+/* One code object, copied the first time it is seen on a stack (code objects can be freed afterwards, so
+ * nothing is resolved later against the process's memory). The index is the code id; slot 0 is never
+ * used. Open addressing keyed by (code_address, identity); a slot is claimed by CAS on `state`. */
+struct fdh_py_code {
+    uint32_t state;            /* enum fdh_node_state: 0 empty, 1 claimed, 2 published (release, last) */
+    uint32_t first_line;       /* co_firstlineno */
+    uint32_t filename_string;  /* string id: co_filename as UTF-8 */
+    uint32_t qualname_string;  /* string id: co_qualname (3.11+); co_name on 3.10, which has no qualname */
+    uint32_t linetable_string; /* string id of the raw co_linetable bytes (binary; 0 if too large) */
+    uint32_t python_version;   /* PY_VERSION_HEX of the writer's interpreter: selects the line-table format */
+    uint64_t code_address;     /* writer-side identity: the code object's address (addresses are reused) */
+    uint64_t identity;         /* writer-side identity: hash of the filename/name/line-table pointers and
+                                  first line, which tells a reused address from the original object */
+    uint64_t reserved;
 };
 
 /* ---- call sites ------------------------------------------------------------------------------------- */
@@ -351,6 +451,8 @@ _Static_assert(sizeof(struct fdh_stack_node) == 16, "fdh_stack_node layout chang
 _Static_assert(sizeof(struct fdh_event) == 64, "fdh_event layout changed");
 _Static_assert(sizeof(struct fdh_live_fd) == 48, "fdh_live_fd layout changed");
 _Static_assert(sizeof(struct fdh_call_site) == 32, "fdh_call_site layout changed");
+_Static_assert(sizeof(struct fdh_py_code) == 48, "fdh_py_code layout changed");
+_Static_assert(sizeof(struct fdh_dbus_connection) == 80, "fdh_dbus_connection layout changed");
 
 #ifdef __cplusplus
 }

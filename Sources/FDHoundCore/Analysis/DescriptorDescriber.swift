@@ -7,11 +7,12 @@ enum DescriptorDescriber {
         let first = trace.string(descriptor.str1)
         let second = trace.string(descriptor.str2)
         if kind.isSocket {
+            let state = TCPState.name(descriptor.tcpState).map { " [\($0)]" } ?? ""
             switch (first, second) {
-            case let (local?, peer?): return "\(local) -> \(peer)"
-            case let (local?, nil): return local
-            case let (nil, peer?): return "-> \(peer)"
-            case (nil, nil): return kind.name
+            case let (local?, peer?): return "\(local) -> \(peer)\(state)"
+            case let (local?, nil): return local + state
+            case let (nil, peer?): return "-> \(peer)\(state)"
+            case (nil, nil): return kind.name + state
             }
         }
         return first ?? kind.name

@@ -11,6 +11,8 @@ struct LeakAnalysis {
     let traces: [TraceFile]
     let symbolizer: Symbolizer
     let maxFrames: Int
+    /// Links inherited descriptors to the process and stack that opened them (exec, spawn).
+    var lineage: ProcessLineage? = nil
 
     struct Result {
         var leaks: [LeakGroup]
@@ -29,6 +31,9 @@ struct LeakAnalysis {
         var groups = [ProcessGroup]()
         var inheritedRefs = [(trace: Int, descriptor: LiveDescriptor)]()
         for (index, trace) in traces.enumerated() {
+            // An image replaced by exec left nothing open "at exit": what it held was closed by the exec
+            // (close-on-exec) or crossed into the new program (ExecCrossingAnalysis reports those).
+            if trace.header.processState == .execed { continue }
             var byStack = [UInt32: Int]()
             for descriptor in trace.liveDescriptors {
                 if descriptor.state == .inherited || descriptor.fd <= 2 {
@@ -52,7 +57,14 @@ struct LeakAnalysis {
             return stacks.count - 1
         }
         let groupStacks = groups.map { resolve($0.stack, trace: $0.trace, seq: $0.members[0].openSeq) }
-        let inheritedStacks = inheritedRefs.map { resolve($0.descriptor.stack, trace: $0.trace, seq: $0.descriptor.openSeq) }
+        let origins = inheritedRefs.map { ref -> ProcessLineage.Origin? in
+            ref.descriptor.stack == 0 ? lineage?.origin(of: ref.descriptor.fd, in: ref.trace) : nil
+        }
+        let inheritedStacks = inheritedRefs.indices.map { position -> Int in
+            if let origin = origins[position] { return resolve(origin.stack, trace: origin.trace, seq: origin.seq) }
+            let ref = inheritedRefs[position]
+            return resolve(ref.descriptor.stack, trace: ref.trace, seq: ref.descriptor.openSeq)
+        }
         let bySize = groups.indices.sorted { groups[$0].members.count > groups[$1].members.count }
         var chosen = Set(bySize.prefix(Self.symbolizedStackLimit).map { groupStacks[$0] })
         chosen.formUnion(inheritedStacks.prefix(Self.symbolizedStackLimit))
@@ -89,7 +101,9 @@ struct LeakAnalysis {
                 description: descriptor.str1 == 0 && descriptor.str2 == 0
                     ? nil : DescriptorDescriber.describe(descriptor, in: trace),
                 reason: descriptor.state == .inherited ? "inherited" : "stdio",
-                stack: Array(frames[inheritedStacks[position]].prefix(maxFrames)))
+                stack: Array(frames[inheritedStacks[position]].prefix(maxFrames)),
+                openedByPid: origins[position].map { Int(traces[$0.trace].header.pid) }
+                    ?? (descriptor.stack != 0 && trace.header.flags & 2 != 0 ? Int(trace.header.ppid) : nil))
         }
         return Result(leaks: leaks, inherited: inherited, warnings: Self.deduplicated(warnings))
     }
@@ -123,7 +137,14 @@ struct LeakAnalysis {
             firstSeenSeconds: times.min() ?? 0,
             lastSeenSeconds: times.max() ?? 0,
             openedAtSite: opened,
-            closedAtSite: closed)
+            closedAtSite: closed,
+            closeWait: Self.closeWaitCount(members.map(\.descriptor)))
+    }
+
+    /// How many are TCP sockets the peer closed while this process kept them (nil when none).
+    static func closeWaitCount(_ descriptors: [LiveDescriptor]) -> Int? {
+        let count = descriptors.filter { $0.tcpState == TCPState.closeWait }.count
+        return count > 0 ? count : nil
     }
 
     /// The most frequent value; ties go to the smaller raw value so reports are deterministic.

@@ -24,6 +24,7 @@ enum MarkdownFormatter {
             lines.append("")
             if let location = leak.culprit.fullLocation { lines.append("- Location: \(code(location))") }
             if let totals = ReportWording.siteTotals(leak) { lines.append("- Call site: \(totals)") }
+            if let closeWait = ReportWording.closeWait(leak) { lines.append("- **\(closeWait)**") }
             lines.append("- First seen \(ReportWording.seconds(leak.firstSeenSeconds)), last \(ReportWording.seconds(leak.lastSeenSeconds)) after start")
             lines.append("- Process\(leak.pids.count == 1 ? "" : "es"): \(leak.pids.map(String.init).joined(separator: ", "))")
             for sample in leak.samples { lines.append("- Sample: \(code(sample))") }
@@ -32,6 +33,7 @@ enum MarkdownFormatter {
             let fence = fence(for: stack)
             lines += [fence] + stack + [fence, ""]
         }
+        lines += processTreeSections(report)
         if report.showInherited && !report.inherited.isEmpty {
             lines += ["### Not leaks: inherited or stdio", ""]
             lines += report.inherited.map { "- " + code(ReportWording.inheritedLine($0)) }

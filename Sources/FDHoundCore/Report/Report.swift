@@ -21,21 +21,28 @@ public struct Report: Codable, Equatable {
     public var leaks: [LeakGroup]
     /// Descriptors open at the end that are not leaks: inherited from the parent, or stdio (0–2).
     public var inherited: [InheritedDescriptor]
+    /// Descriptors that crossed an exec without close-on-exec (leaked into another program).
+    public var execLeaks: [ExecLeakGroup] = []
+    /// Double closes, closes of descriptors that were not open, raw closes of owned descriptors.
+    public var misuse: [MisuseGroup] = []
     /// Things that limit how complete the report is (dropped records, killed processes, no symbolizer).
     public var warnings: [String]
     /// Whether text and markdown list `inherited` (JSON always does). Not encoded.
     public var showInherited = false
 
     private enum CodingKeys: String, CodingKey {
-        case schemaVersion, tool, tracePath, processes, leaks, inherited, warnings
+        case schemaVersion, tool, tracePath, processes, leaks, inherited, execLeaks, misuse, warnings
     }
 
     public init(tracePath: String, processes: [ProcessSummary], leaks: [LeakGroup],
-                inherited: [InheritedDescriptor], warnings: [String], showInherited: Bool = false) {
+                inherited: [InheritedDescriptor], execLeaks: [ExecLeakGroup] = [], misuse: [MisuseGroup] = [],
+                warnings: [String], showInherited: Bool = false) {
         self.tracePath = tracePath
         self.processes = processes
         self.leaks = leaks
         self.inherited = inherited
+        self.execLeaks = execLeaks
+        self.misuse = misuse
         self.warnings = warnings
         self.showInherited = showInherited
     }
@@ -101,6 +108,8 @@ public struct LeakGroup: Codable, Equatable, Sendable {
     /// Exact totals from the call-site table: descriptors opened and closed again at this code path.
     public var openedAtSite: Int?
     public var closedAtSite: Int?
+    /// Sockets of the group in CLOSE_WAIT at exit: the peer hung up and this process never closed them.
+    public var closeWait: Int? = nil
 }
 
 /// A descriptor open at the end that is not a leak.
@@ -113,6 +122,54 @@ public struct InheritedDescriptor: Codable, Equatable, Sendable {
     public var description: String?
     /// "inherited" (open when the shim started) or "stdio" (0–2 reopened by the process).
     public var reason: String
-    /// The opening stack when there is one (stdio reopened by the process), else empty.
+    /// The opening stack when there is one (stdio reopened by the process; or, for a descriptor inherited
+    /// from a traced parent or from the image an exec replaced, the stack that opened it there), else empty.
     public var stack: [Frame]
+    /// The process that opened it, when another traced process did (parent, or the pre-exec image).
+    public var openedByPid: Int? = nil
+}
+
+/// Descriptors that crossed an exec without close-on-exec, grouped by opening code path and program.
+public struct ExecLeakGroup: Codable, Equatable, Sendable {
+    /// "X1", "X2", … most descriptors first.
+    public var id: String
+    public var count: Int
+    public var kind: String
+    public var api: String
+    /// The program they leaked into (its executable path).
+    public var intoProgram: String
+    public var intoPids: [Int]
+    /// The processes that held them at the exec (or spawned the program).
+    public var fromPids: [Int]
+    /// Where they were opened; the fix is usually O_CLOEXEC / SOCK_CLOEXEC there.
+    public var culprit: Frame
+    public var stack: [Frame]
+    public var samples: [String]
+}
+
+/// One kind of descriptor misuse at one code path, with the stacks that explain it.
+public struct MisuseGroup: Codable, Equatable, Sendable {
+    /// A stack and its culprit frame.
+    public struct Site: Codable, Equatable, Sendable {
+        public var culprit: Frame
+        public var stack: [Frame]
+    }
+
+    /// "M1", "M2", … most frequent first.
+    public var id: String
+    /// "double-close", "close-not-open" or "owner-violation".
+    public var kind: String
+    public var count: Int
+    /// The descriptor number of the first occurrence, and what it was.
+    public var fd: Int
+    public var description: String?
+    /// For owner violations: who owned it ("FILE*", "DIR*", "dbus").
+    public var owner: String?
+    public var pids: [Int]
+    /// The offending close.
+    public var close: Site
+    /// For a double close: the first, successful close.
+    public var earlierClose: Site?
+    /// The call that opened it (for an owner violation: the fopen/opendir).
+    public var open: Site?
 }

@@ -18,14 +18,21 @@ public enum ReportBuilder {
             warnings.append("llvm-symbolizer not found; showing module+offset")
         }
 
-        let analysis = LeakAnalysis(traces: traces, symbolizer: symbolizer,
-                                    maxFrames: max(1, options.maxFrames)).run()
+        let maxFrames = max(1, options.maxFrames)
+        let lineage = ProcessLineage(traces: traces)
+        let analysis = LeakAnalysis(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames,
+                                    lineage: lineage).run()
+        let crossings = ExecCrossingAnalysis(traces: traces, lineage: lineage, symbolizer: symbolizer,
+                                             maxFrames: maxFrames).run()
+        let misuse = MisuseAnalysis(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames).run()
         for trace in traces { warnings += ProcessSummarizer.warnings(for: trace) }
-        warnings += analysis.warnings
+        warnings += analysis.warnings + crossings.warnings + misuse.warnings
         return Report(tracePath: tracePath,
                       processes: traces.map(ProcessSummarizer.summary),
                       leaks: analysis.leaks,
                       inherited: analysis.inherited,
+                      execLeaks: crossings.groups,
+                      misuse: misuse.groups,
                       warnings: warnings,
                       showInherited: options.includeInherited)
     }

@@ -51,6 +51,13 @@ enum ReportWording {
         return "opened here \(plural(opened, "time")), closed \(leak.closedAtSite ?? 0)"
     }
 
+    /// "3 in CLOSE_WAIT: the peer hung up and this process never closed them", or nil.
+    static func closeWait(_ leak: LeakGroup) -> String? {
+        guard let count = leak.closeWait, count > 0 else { return nil }
+        return "\(count) in CLOSE_WAIT at exit: the peer hung up and this process never closed "
+            + (count == 1 ? "it" : "them")
+    }
+
     /// "RLIMIT_NOFILE 1024 (hard 524288)"; nil limits read "unlimited".
     static func rlimit(_ process: ProcessSummary) -> String {
         let soft = process.rlimitSoft.map(String.init) ?? "unlimited"

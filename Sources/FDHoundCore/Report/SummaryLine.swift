@@ -2,8 +2,13 @@
 
 /// "fdhound: 1100 descriptors left open in 2 code paths (1 process); fdhound report DIR".
 public func summaryLine(_ report: Report) -> String {
-    "fdhound: \(ReportWording.leakTotals(report)) (\(ReportWording.processes(report))); "
-        + "fdhound report \(shellQuoted(report.tracePath))"
+    var extras = [String]()
+    let crossed = report.execLeaks.reduce(0) { $0 + $1.count }
+    if crossed > 0 { extras.append("\(ReportWording.plural(crossed, "descriptor")) leaked across exec") }
+    let misuse = report.misuse.reduce(0) { $0 + $1.count }
+    if misuse > 0 { extras.append("\(ReportWording.plural(misuse, "misuse", "misuses"))") }
+    return "fdhound: \(ReportWording.leakTotals(report)) (\(ReportWording.processes(report)))"
+        + extras.map { ", " + $0 }.joined() + "; fdhound report \(shellQuoted(report.tracePath))"
 }
 
 /// The path as a shell word, so the suggested command can be pasted even when it contains spaces.

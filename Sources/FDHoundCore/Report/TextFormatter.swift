@@ -20,6 +20,7 @@ enum TextFormatter {
             facts.append((leak.pids.count == 1 ? "pid " : "pids ") + leak.pids.map(String.init).joined(separator: ", "))
             if leak.owner != "fd" { facts.append("released by \(leak.owner == "FILE*" ? "fclose" : leak.owner == "DIR*" ? "closedir" : leak.owner)") }
             lines.append("    " + facts.joined(separator: "; "))
+            if let closeWait = ReportWording.closeWait(leak) { lines.append("    ⚠ " + closeWait) }
             for sample in leak.samples { lines.append("    sample: \(sample)") }
             for (index, frame) in leak.stack.enumerated() {
                 let marker = frame == leak.culprit ? "  → " : "    "
@@ -27,6 +28,7 @@ enum TextFormatter {
             }
             lines.append("")
         }
+        lines += processTreeSections(report)
         if report.showInherited {
             lines.append("Not leaks (inherited or stdio): \(report.inherited.count)")
             for item in report.inherited { lines.append("    " + ReportWording.inheritedLine(item)) }

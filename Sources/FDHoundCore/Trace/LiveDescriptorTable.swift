@@ -17,6 +17,8 @@ public struct LiveDescriptor: Equatable, Sendable {
     public let str1: UInt32
     public let str2: UInt32
     public let tid: UInt32
+    /// For TCP sockets open at exit: the kernel's TCP state then (8 = CLOSE_WAIT); 0 unknown.
+    public let tcpState: UInt8
     public let openSeq: UInt64
     public let timeNs: UInt64
 }
@@ -41,7 +43,7 @@ struct LiveDescriptorTable {
             descriptors.append(LiveDescriptor(fd: fd, state: state, kind: slot.kind, owner: slot.owner,
                                               api: slot.api, cloexec: slot.cloexec != 0, stack: slot.stack,
                                               str1: slot.str1, str2: slot.str2, tid: slot.tid,
-                                              openSeq: slot.open_seq, timeNs: slot.time_ns))
+                                              tcpState: slot.tcp_state, openSeq: slot.open_seq, timeNs: slot.time_ns))
         }
         self.descriptors = descriptors
         self.inFlight = inFlight
