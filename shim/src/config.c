@@ -5,6 +5,8 @@
  *   FDHOUND_MAX_FDS        highest descriptor number tracked + 1 (default 65536, capped by RLIMIT_NOFILE)
  *   FDHOUND_STACK_NODES    stack-trie nodes (default 262144)
  *   FDHOUND_STRING_BYTES   bytes for interned paths and endpoints (default 8 MiB)
+ *   FDHOUND_PY_CODES       CPython code objects kept for Python stacks (default 16384)
+ *   FDHOUND_PYTHON         0: record native frames only, even in CPython processes (default 1)
  * A malformed value is a configuration error: the program then runs untraced, with one line saying why. */
 #define _GNU_SOURCE
 #include <stdlib.h>
@@ -52,6 +54,10 @@ int fdh_config_load(struct fdh_config *config, const char **failure) {
     config->stack_nodes = 262144;
     config->string_bytes = 8u << 20;
     config->modules = 4096;
+    config->py_codes = 16384;
+    const char *python = getenv("FDHOUND_PYTHON");
+    config->python = !(python && python[0] == '0' && python[1] == '\0');
+    config->dbus_connections = 4096; /* 80 bytes each; dbus-daemon refuses a user's 257th by default */
 
     const char *dir = getenv("FDHOUND_OUTPUT_DIR");
     if (!dir || !*dir) dir = ".";
@@ -65,6 +71,7 @@ int fdh_config_load(struct fdh_config *config, const char **failure) {
         number_setting("FDHOUND_EVENT_CAPACITY", 16, 1ull << 26, &config->event_capacity, failure) ||
         number_setting("FDHOUND_MAX_FDS", 64, 1ull << 24, &config->max_fds, failure) ||
         number_setting("FDHOUND_STACK_NODES", 1024, 1ull << 26, &config->stack_nodes, failure) ||
+        number_setting("FDHOUND_PY_CODES", 64, 1ull << 22, &config->py_codes, failure) ||
         number_setting("FDHOUND_STRING_BYTES", 4096, 1ull << 30, &config->string_bytes, failure)) {
         return -1;
     }
@@ -77,6 +84,7 @@ int fdh_config_load(struct fdh_config *config, const char **failure) {
         config->max_fds = limit.rlim_max < 64 ? 64 : limit.rlim_max;
     }
     config->stack_nodes = round_up_pow2(config->stack_nodes);
+    config->py_codes = round_up_pow2(config->py_codes);
     /* About one index slot per 32 bytes of strings keeps the index under 70 % full for typical paths. */
     config->string_slots = round_up_pow2(config->string_bytes / 32 < 1024 ? 1024 : config->string_bytes / 32);
     config->call_sites = round_up_pow2(config->stack_nodes / 4 < 1024 ? 1024 : config->stack_nodes / 4);

@@ -15,6 +15,7 @@ FDH_EXPORT pid_t fork(void) {
     FDH_REAL(fork);
     int traced = atomic_load(&fdh_state.active) && !fdh_in_recorder;
     int multithreaded = traced ? fdh_process_is_multithreaded() : 0;
+    if (traced) fdh_snapshot_before_fork();
     pid_t pid = real_fork();
     if (pid == 0) {
         int saved = errno;

@@ -80,6 +80,8 @@ FDH_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t length) {
         uint8_t kind = FDH_KIND_UNKNOWN;
         fdh_describe_socket(fd, &local, &peer, &kind);
         if (!peer) peer = fdh_describe_sockaddr(addr, length);
+        /* A client speaking D-Bus without libdbus: its socket is a bus connection (dbus_endpoints.c). */
+        if (addr && addr->sa_family == AF_UNIX && fdh_dbus_is_bus_endpoint(peer)) kind = FDH_KIND_DBUS;
         fdh_record_label(FDH_API_CONNECT, fd, local, peer, kind);
     }
     fdh_leave();

@@ -68,10 +68,31 @@ static uint32_t copy_string(const struct fdh_trace *parent, uint32_t id) {
     return fdh_intern((const char *)(record + 1), record->length);
 }
 
+/* The parent's live table as it was just before fork, in the parent's private memory (so the child gets
+ * its own copy). Taken in the parent because the parent may close its copies the moment fork returns —
+ * e.g. the unused pipe ends — while the child is still setting up its trace. */
+static struct fdh_live_fd *fork_snapshot;
+static uint64_t fork_snapshot_count;
+
+void fdh_snapshot_before_fork(void) {
+    struct fdh_trace *t = &fdh_state.trace;
+    if (!t->live) return;
+    if (!fork_snapshot) {
+        void *memory = mmap(NULL, t->live_capacity * sizeof *fork_snapshot, PROT_READ | PROT_WRITE,
+                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (memory == MAP_FAILED) return;
+        fork_snapshot = memory;
+    }
+    uint64_t count = atomic_load(&fdh_state.highest_fd) + 1;
+    if (count > t->live_capacity) count = t->live_capacity;
+    memcpy(fork_snapshot, t->live, count * sizeof *fork_snapshot);
+    fork_snapshot_count = count;
+}
+
 /* A forked child's inherited descriptor keeps what the parent knew: opening call, stack, endpoints. */
 static void inherit_from_parent(const struct fdh_trace *parent, struct fdh_opened *o, uint32_t *stack) {
-    if (o->fd < 0 || (uint64_t)o->fd >= parent->live_capacity) return;
-    const struct fdh_live_fd *slot = &parent->live[o->fd];
+    if (!fork_snapshot || o->fd < 0 || (uint64_t)o->fd >= fork_snapshot_count) return;
+    const struct fdh_live_fd *slot = &fork_snapshot[o->fd];
     if (slot->state == FDH_LIVE_CLOSED) return;
     o->api = slot->api;
     o->owner = slot->owner;
@@ -199,6 +220,7 @@ __attribute__((constructor)) static void fdh_start(void) {
     record_process_facts();
     fdh_modules_init(exe_path);
     record_inherited(NULL);
+    fdh_dbus_endpoints_init();
     if (fdh_unwinder_init() != 0) fdh_diag("libunwind.so.8 not found; using glibc backtrace (slower)", NULL);
     pthread_atfork(NULL, NULL, after_fork_in_child);
     fdh_trace_publish();

@@ -125,6 +125,7 @@ static void live_open(int fd, const struct fdh_opened *o, uint32_t stack, uint64
     slot->str1 = o->str1;
     slot->str2 = o->str2;
     slot->tid = fdh_tid();
+    slot->tcp_state = 0;
     slot->open_seq = seq;
     slot->time_ns = time_ns;
     live_end(slot);
@@ -214,7 +215,8 @@ void fdh_record_close(uint8_t api, int fd, struct fdh_close_ticket *ticket) {
     }
     /* A raw close() of a descriptor a FILE*, DIR* or connection owns: the owner will close the number
      * again later, when it may belong to someone else (the bug class Android's fdsan catches). */
-    if (ticket->was_open && owner != FDH_OWNER_RAW && api == FDH_API_CLOSE) {
+    if (ticket->was_open && owner != FDH_OWNER_RAW && api == FDH_API_CLOSE &&
+        !(owner == FDH_OWNER_DBUS && fdh_dbus_closes_own(stack))) { /* libdbus closing its own socket */
         record_misuse(FDH_MISUSE_CLOSE_OWNED, fd, owner, stack, ticket->description);
     }
     if (!e) return;
@@ -441,6 +443,7 @@ void fdh_record_inherited(const struct fdh_opened *o, uint32_t stack) {
         slot->str1 = o->str1;
         slot->str2 = o->str2;
         slot->tid = fdh_tid();
+        slot->tcp_state = 0;
         slot->open_seq = seq;
         slot->time_ns = 0;
         live_end(slot);
@@ -463,6 +466,8 @@ void fdh_record_inherited(const struct fdh_opened *o, uint32_t stack) {
 
 void fdh_record_exit(void) {
     struct fdh_header *h = fdh_state.trace.header;
+    if (h->state != FDH_STATE_RUNNING) return; /* once: _exit after exit(), or after an exec record */
+    fdh_snapshot_socket_states();
     uint64_t seq;
     struct fdh_event *e = reserve_event(&seq);
     if (e) {
@@ -477,6 +482,35 @@ void fdh_record_exit(void) {
     }
     h->end_monotonic_ns = fdh_now_ns() - h->start_monotonic_ns;
     __atomic_store_n(&h->state, FDH_STATE_EXITED, __ATOMIC_RELEASE);
+}
+
+uint64_t fdh_record_event(const struct fdh_event *fields) {
+    uint64_t seq;
+    struct fdh_event *e = reserve_event(&seq);
+    if (!e) return seq;
+    e->type = fields->type;
+    e->api = fields->api;
+    e->kind = fields->kind;
+    e->owner = fields->owner;
+    e->fd = fields->fd;
+    e->fd2 = fields->fd2;
+    e->result = fields->result;
+    e->err = fields->err;
+    e->stack = fields->stack;
+    e->str1 = fields->str1;
+    e->str2 = fields->str2;
+    e->arg = fields->arg;
+    publish_event(e);
+    return seq;
+}
+
+void fdh_live_adopt(int fd, uint8_t kind, uint8_t owner) {
+    struct fdh_live_fd *slot = live_slot(fd);
+    if (!slot || slot->state == FDH_LIVE_CLOSED) return;
+    live_begin(slot);
+    slot->kind = kind;
+    slot->owner = owner;
+    live_end(slot);
 }
 
 uint8_t fdh_live_kind(int fd) {

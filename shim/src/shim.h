@@ -34,6 +34,8 @@ struct fdh_trace {
     struct fdh_event *events;      uint64_t events_capacity;
     struct fdh_live_fd *live;      uint64_t live_capacity;
     struct fdh_call_site *sites;   uint64_t sites_mask;         /* capacity - 1 (power of two) */
+    struct fdh_dbus_connection *dbus; uint64_t dbus_mask;       /* capacity - 1 (power of two) */
+    struct fdh_py_code *py_codes;  uint64_t py_codes_mask;      /* capacity - 1 (power of two) */
     void *base;                    uint64_t size;
 };
 
@@ -48,6 +50,9 @@ struct fdh_config {
     uint64_t string_slots;  /* power of two */
     uint64_t call_sites;    /* power of two */
     uint64_t modules;
+    uint64_t py_codes;      /* power of two: CPython code objects kept (section 8) */
+    int python;             /* 0: FDHOUND_PYTHON=0, record native frames only */
+    uint64_t dbus_connections; /* power of two */
 };
 
 /* Global recorder state. `active` is the one switch every hook reads. */
@@ -121,6 +126,12 @@ void fdh_record_owner(uint8_t api, int fd, uint8_t owner);
 /* A descriptor open when tracing started; stack is the opening stack when known (a forked parent's). */
 void fdh_record_inherited(const struct fdh_opened *o, uint32_t stack);
 void fdh_record_exit(void);
+/* An event that is not a descriptor call (D-Bus connections): type, api, kind, owner, fd, fd2, result, err,
+ * stack, str1, str2 and arg are copied from `fields`; seq, tid and time are filled in. Returns the sequence
+ * number, reserved even when the log is full (it still orders the D-Bus connection table exactly). */
+uint64_t fdh_record_event(const struct fdh_event *fields);
+/* Gives an open descriptor a new kind and owner (a D-Bus connection's socket), without an event. */
+void fdh_live_adopt(int fd, uint8_t kind, uint8_t owner);
 /* Kind of an open descriptor as the live table knows it (FDH_KIND_UNKNOWN if not). */
 uint8_t fdh_live_kind(int fd);
 uint32_t fdh_live_description(int fd);
@@ -143,6 +154,15 @@ void fdh_park_tracer_pipe(int fds[2]);
 void fdh_tracer_fd_taken(int fd);   /* the program put a descriptor of its own at this number */
 void fdh_tracer_fd_closed(int fd);  /* libunwind closed it */
 
+/* python_frames.c: CPython frames interleaved into a native stack (see the file comment).
+ * `native` holds `count` native return addresses, innermost first, shim frames already dropped. Writes the
+ * combined stack innermost first into ips/kinds (at most `max` frames) and returns its length, or -1 when
+ * this event gets no Python frames (no CPython, not active, finalizing…): the caller keeps the native stack. */
+int fdh_python_merge(void *const *native, int count, uint64_t *ips, uint16_t *kinds, int max);
+
+/* string_table.c: stores bytes (binary allowed, up to 1 MiB) as a string record without interning. */
+uint32_t fdh_store_blob(const void *bytes, size_t length);
+
 /* module_map.c */
 void fdh_modules_init(const char *exe_path);
 void fdh_modules_refresh(void);        /* cheap when nothing was loaded or unloaded */
@@ -161,8 +181,26 @@ int fdh_trace_create(const struct fdh_config *config, const char **failure);
 void fdh_trace_publish(void);
 
 /* lifecycle.c */
+void fdh_snapshot_before_fork(void);                  /* in the parent, just before fork */
 void fdh_start_forked_child(int parent_multithreaded); /* in the child, right after fork returned 0 */
 int fdh_process_is_multithreaded(void);
+
+/* socket_states.c: TCP state of open TCP sockets, into the live table (at exit) */
+void fdh_snapshot_socket_states(void);
+
+/* dbus_table.c: libdbus connections (section FDH_SECTION_DBUS), called by hooks_dbus.c under fdh_enter */
+void fdh_dbus_opened(uint8_t api, uint64_t connection, uint8_t bus, int is_private, uint32_t address, int fd);
+void fdh_dbus_referenced(uint64_t connection);
+void fdh_dbus_unreferenced(uint64_t connection);
+void fdh_dbus_closed(uint64_t connection);
+/* True when stack's innermost frame lies in libdbus: its own close() of a connection socket is no misuse. */
+int fdh_dbus_closes_own(uint32_t stack);
+extern uintptr_t fdh_dbus_text_start, fdh_dbus_text_end; /* libdbus's code, once resolved */
+
+/* dbus_endpoints.c: the buses' socket addresses (system bus paths, DBUS_SESSION_BUS_ADDRESS), read once at
+ * start-up; a unix socket connected to one of them is a D-Bus connection made without libdbus. */
+void fdh_dbus_endpoints_init(void);
+int fdh_dbus_is_bus_endpoint(uint32_t peer); /* peer: string id as fdh_describe_sockaddr makes it */
 
 /* config.c */
 int fdh_config_load(struct fdh_config *config, const char **failure);

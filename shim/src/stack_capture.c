@@ -42,6 +42,7 @@ struct stack_cache {
     uint64_t trace_generation; /* stack ids are only meaningful inside one trace */
     int count;
     uintptr_t ips[FDH_CACHE_FRAMES]; /* outermost first */
+    uint16_t kinds[FDH_CACHE_FRAMES];
     uint32_t ids[FDH_CACHE_FRAMES];
 };
 static __thread struct stack_cache cache __attribute__((tls_model("initial-exec")));
@@ -175,26 +176,41 @@ uint32_t fdh_capture_stack(void) {
     if (count <= 0) return 0;
     fdh_modules_refresh();
 
+    /* In a CPython process the evaluator's frames become the Python frames they ran (python_frames.c). */
+    uint64_t ips[FDH_MAX_STACK_DEPTH];
+    uint16_t kinds[FDH_MAX_STACK_DEPTH];
+    int total = fdh_python_merge(frames + first, count, ips, kinds, (int)FDH_MAX_STACK_DEPTH);
+    if (total < 0) {
+        for (int i = 0; i < count; i++) {
+            ips[i] = (uint64_t)(uintptr_t)frames[first + i];
+            kinds[i] = FDH_FRAME_RETURN_ADDRESS;
+        }
+        total = count;
+    }
+    count = total;
+
     /* Walk outermost → innermost, reusing the outer frames shared with this thread's previous stack. */
     if (cache.trace_generation != fdh_trace_generation) {
         cache.trace_generation = fdh_trace_generation;
         cache.count = 0;
     }
     int shared = 0;
-    while (shared < count && shared < cache.count &&
-           cache.ips[shared] == (uintptr_t)frames[first + count - 1 - shared]) {
+    while (shared < count && shared < cache.count && cache.ips[shared] == ips[count - 1 - shared] &&
+           cache.kinds[shared] == kinds[count - 1 - shared]) {
         shared++;
     }
     uint32_t parent = shared ? cache.ids[shared - 1] : 0;
     for (int i = shared; i < count; i++) {
-        uintptr_t ip = (uintptr_t)frames[first + count - 1 - i];
-        parent = intern_node(parent, ip, FDH_FRAME_RETURN_ADDRESS);
+        uint64_t ip = ips[count - 1 - i];
+        uint16_t kind = kinds[count - 1 - i];
+        parent = intern_node(parent, ip, kind);
         if (parent == 0) {
             cache.count = i < FDH_CACHE_FRAMES ? i : FDH_CACHE_FRAMES;
             return 0;
         }
         if (i < FDH_CACHE_FRAMES) {
             cache.ips[i] = ip;
+            cache.kinds[i] = kind;
             cache.ids[i] = parent;
         }
     }

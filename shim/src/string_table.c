@@ -71,3 +71,10 @@ uint32_t fdh_intern(const char *bytes, size_t length) {
 }
 
 uint32_t fdh_intern_cstr(const char *s) { return s ? fdh_intern(s, fdh_strlen(s)) : 0; }
+
+/* Line tables are binary and can exceed FDH_STRING_MAX; each belongs to one code object, so indexing them
+ * would only fill the index. The record's length covers every byte (NULs included). */
+uint32_t fdh_store_blob(const void *bytes, size_t length) {
+    if (!fdh_state.trace.strings || !bytes || length == 0 || length > (1u << 20)) return 0;
+    return append_record(fnv1a(bytes, length), bytes, length);
+}

@@ -53,6 +53,8 @@ int fdh_trace_create(const struct fdh_config *config, const char **failure) {
         {FDH_SECTION_EVENTS, sizeof(struct fdh_event), config->event_capacity},
         {FDH_SECTION_LIVE_FDS, sizeof(struct fdh_live_fd), config->max_fds},
         {FDH_SECTION_CALL_SITES, sizeof(struct fdh_call_site), config->call_sites},
+        {FDH_SECTION_PY_CODES, sizeof(struct fdh_py_code), config->py_codes},
+        {FDH_SECTION_DBUS, sizeof(struct fdh_dbus_connection), config->dbus_connections},
     };
     const unsigned count = sizeof entries / sizeof entries[0];
     uint64_t offsets[sizeof entries / sizeof entries[0]];
@@ -112,6 +114,8 @@ int fdh_trace_create(const struct fdh_config *config, const char **failure) {
         case FDH_SECTION_EVENTS: t->events = (void *)section; t->events_capacity = entries[i].capacity; break;
         case FDH_SECTION_LIVE_FDS: t->live = (void *)section; t->live_capacity = entries[i].capacity; break;
         case FDH_SECTION_CALL_SITES: t->sites = (void *)section; t->sites_mask = entries[i].capacity - 1; break;
+        case FDH_SECTION_PY_CODES: t->py_codes = (void *)section; t->py_codes_mask = entries[i].capacity - 1; break;
+        case FDH_SECTION_DBUS: t->dbus = (void *)section; t->dbus_mask = entries[i].capacity - 1; break;
         }
     }
     return 0;

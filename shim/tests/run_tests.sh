@@ -155,6 +155,14 @@ if run_traced $t close-all; then
     expect_eq $t "leaked descriptors" "$(echo "$d" | grep -c '^live .*state=1 .*str1=/dev/null ')" 4 && pass $t
 else fail $t "$(cat "$work/$t/stderr")"; fi
 
+t=tcp_state_at_exit_shows_close_wait
+run_traced $t close-wait
+d="$(dump $t)"
+expect_eq $t "scenario" "$(cat "$work/$t/stderr")" "" &&
+expect_eq $t "accepted socket in CLOSE_WAIT (8) with both endpoints" \
+    "$(echo "$d" | grep '^live .*state=1 kind=5 owner=0 api=8 str1=127.0.0.1:[0-9]* str2=127.0.0.1:[0-9]* tcp=8 ' | wc -l)" 1 &&
+pass $t
+
 t=unusable_output_dir_runs_untraced_with_one_line
 out="$(FDHOUND_OUTPUT_DIR=/nonexistent/fdhound LD_PRELOAD="$shim" "$scenarios" hello 2>"$work/stderr")"; status=$?
 expect_eq $t "status" "$status" 0 &&

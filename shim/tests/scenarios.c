@@ -12,6 +12,8 @@
 #include <string.h>
 #include <linux/close_range.h>
 #include <sys/resource.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -277,6 +279,24 @@ static int signal_close(void) {
     return 0;
 }
 
+/* The peer hangs up and we never close: the accepted socket sits in CLOSE_WAIT at exit. */
+static int close_wait(void) {
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t length = sizeof address;
+    CHECK(bind(listener, (struct sockaddr *)&address, sizeof address) == 0, "bind");
+    CHECK(listen(listener, 4) == 0, "listen");
+    getsockname(listener, (struct sockaddr *)&address, &length);
+    int client = socket(AF_INET, SOCK_STREAM, 0);
+    CHECK(connect(client, (struct sockaddr *)&address, sizeof address) == 0, "connect");
+    int accepted = accept(listener, NULL, NULL);
+    CHECK(accepted >= 0, "accept");
+    close(client); /* the peer hangs up */
+    usleep(20000);
+    close(listener);
+    return failures; /* `accepted` is left open */
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) return 2;
     const char *what = argv[1];
@@ -294,6 +314,7 @@ int main(int argc, char **argv) {
     if (!strcmp(what, "close-range")) return close_ranges();
     if (!strcmp(what, "scm-rights")) return scm_rights();
     if (!strcmp(what, "signal-close")) return signal_close();
+    if (!strcmp(what, "close-wait")) return close_wait();
     if (!strcmp(what, "hello")) { puts("hello"); return 0; }
     fprintf(stderr, "unknown scenario %s\n", what);
     return 2;

@@ -37,8 +37,9 @@ int main(int argc, char **argv) {
     for (uint64_t fd = 0; live && fd < live->capacity; fd++) {
         const struct fdh_live_fd *l = (const void *)(t.base + live->offset + fd * live->entry_size);
         if (l->state == FDH_LIVE_CLOSED) continue;
-        printf("live fd=%lu state=%u kind=%u owner=%u api=%u str1=%s str2=%s", (unsigned long)fd, l->state, l->kind,
-               l->owner, l->api, trace_string(&t, l->str1), trace_string(&t, l->str2));
+        printf("live fd=%lu state=%u kind=%u owner=%u api=%u str1=%s str2=%s tcp=%u cloexec=%u", (unsigned long)fd,
+               l->state, l->kind, l->owner, l->api, trace_string(&t, l->str1), trace_string(&t, l->str2),
+               l->tcp_state, l->cloexec);
         print_stack(&t, l->stack);
         printf("\n");
     }
@@ -47,6 +48,16 @@ int main(int argc, char **argv) {
         const struct fdh_call_site *s = (const void *)(t.base + sites->offset + i * sites->entry_size);
         if (s->stack) printf("site stack=%u opened=%lu closed=%lu peak=%lu\n", s->stack, (unsigned long)s->opened,
                              (unsigned long)s->closed, (unsigned long)s->peak_open);
+    }
+    const struct fdh_section *dbus = trace_section(&t, FDH_SECTION_DBUS);
+    for (uint64_t i = 0; dbus && i < dbus->capacity; i++) {
+        const struct fdh_dbus_connection *c = (const void *)(t.base + dbus->offset + i * dbus->entry_size);
+        if (c->state != 2) continue;
+        printf("dbus connection=%#lx flags=%u api=%u bus=%u fd=%d refs=%d open_seq=%lu end_seq=%lu address=%s",
+               (unsigned long)c->connection, c->flags, c->api, c->bus, c->fd, c->refs, (unsigned long)c->open_seq,
+               (unsigned long)c->end_seq, trace_string(&t, c->address));
+        print_stack(&t, c->stack);
+        printf("\n");
     }
     return 0;
 }

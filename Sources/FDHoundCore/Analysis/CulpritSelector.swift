@@ -16,8 +16,11 @@ public enum CulpritSelector {
     /// The first frame outside system modules that has a function name; failing that (no symbols at all,
     /// e.g. without llvm-symbolizer) the first frame outside system modules, so module+offset still points
     /// into the program; failing that, the innermost frame. Nil only for an empty stack.
+    /// A stack with Python frames is blamed on Python code instead (PythonFrames.culprit): the evaluator's
+    /// native frames say nothing about which Python function opened the descriptor.
     public static func culprit(in stack: [Frame]) -> Frame? {
-        stack.first { !isSystemModule($0) && $0.function != nil }
+        if let python = PythonFrames.culprit(in: stack) { return python }
+        return stack.first { !isSystemModule($0) && $0.function != nil }
             ?? stack.first { !isSystemModule($0) }
             ?? stack.first
     }

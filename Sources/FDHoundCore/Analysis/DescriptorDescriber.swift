@@ -6,7 +6,7 @@ enum DescriptorDescriber {
         let kind = DescriptorKind(traceValue: descriptor.kind)
         let first = trace.string(descriptor.str1)
         let second = trace.string(descriptor.str2)
-        if kind.isSocket {
+        if kind.isSocket || kind == .dbus {
             let state = TCPState.name(descriptor.tcpState).map { " [\($0)]" } ?? ""
             switch (first, second) {
             case let (local?, peer?): return "\(local) -> \(peer)\(state)"

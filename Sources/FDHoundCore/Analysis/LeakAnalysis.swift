@@ -38,6 +38,8 @@ struct LeakAnalysis {
             for descriptor in trace.liveDescriptors {
                 if descriptor.state == .inherited || descriptor.fd <= 2 {
                     inheritedRefs.append((index, descriptor))
+                } else if DBusAnalysis.isConnectionSocket(descriptor, in: trace) {
+                    continue // its connection is reported (DBusAnalysis), not the socket under it
                 } else if let position = byStack[descriptor.stack] {
                     groups[position].members.append(descriptor)
                 } else {
@@ -131,7 +133,7 @@ struct LeakAnalysis {
             api: OpeningAPI.name(Self.mostCommon(members.map(\.descriptor.api))),
             owner: DescriptorOwner.name(Self.mostCommon(members.map(\.descriptor.owner))),
             culprit: CulpritSelector.culprit(in: stack) ?? Frame(module: "[no stack recorded]", address: "0x0"),
-            stack: Array(stack.prefix(maxFrames)),
+            stack: PythonFrames.shown(stack, maxFrames: maxFrames),
             samples: samples,
             pids: pids,
             firstSeenSeconds: times.min() ?? 0,

@@ -7,7 +7,7 @@ enum ProcessSummarizer {
         let header = trace.header
         let leaked = trace.liveDescriptors.filter { $0.state == .open && $0.fd > 2 }.count
         let ended = header.processState != .running && header.endMonotonicNs > 0
-        return ProcessSummary(
+        var summary = ProcessSummary(
             pid: Int(header.pid), ppid: Int(header.ppid),
             executable: trace.executable, argv: trace.arguments,
             state: ProcessState.name(header.state),
@@ -21,6 +21,8 @@ enum ProcessSummarizer {
                 events: Int(clamping: header.eventsDropped), strings: Int(clamping: header.stringsDropped),
                 modules: Int(clamping: header.modulesDropped), stacks: Int(clamping: header.stacksDropped),
                 liveDescriptors: Int(clamping: header.liveDropped), callSites: Int(clamping: header.sitesDropped)))
+        summary.python = PythonStatus(header: header)?.sentence
+        return summary
     }
 
     static func warnings(for trace: TraceFile) -> [String] {
@@ -44,6 +46,12 @@ enum ProcessSummarizer {
             warnings.append("\(name): \(count) \(what)")
         }
         warnings += trace.warnings.map { "\(name): \($0)" }
+        if let python = PythonStatus(header: header), !python.framesRecorded {
+            warnings.append("\(name): stacks are native-only: \(python.sentence)")
+        }
+        if header.pyCodesDropped > 0 {
+            warnings.append("\(name): \(header.pyCodesDropped) Python code objects not stored (code table full; FDHOUND_PY_CODES)")
+        }
 
         let scan = trace.events()
         if scan.corrupt > 0 {

@@ -10,8 +10,18 @@ struct StackIdentity: Hashable {
 
     private let frames: [FrameKey]
 
+    /// A stack with Python frames is the same code path when its Python frames are the same and it
+    /// reached the descriptor API through the same innermost native frame: the interpreter's own frames in
+    /// between vary from call to call (CPython 3.12+ specializes a call site after a few runs, and the
+    /// specialized instruction calls the C function from elsewhere in the evaluator).
     init(_ stack: [Frame]) {
-        frames = stack.map { frame in
+        var relevant = stack
+        if stack.contains(where: PythonFrames.isPython) {
+            relevant = stack.enumerated().filter { index, frame in
+                PythonFrames.isPython(frame) || index == 0
+            }.map(\.element)
+        }
+        frames = relevant.map { frame in
             if let function = frame.function, let file = frame.file, let line = frame.line {
                 return .source(module: frame.module, function: function, file: file, line: line,
                                column: frame.column, inlined: frame.inlined)

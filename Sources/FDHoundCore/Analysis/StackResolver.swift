@@ -8,8 +8,10 @@ struct AddressFrame: Hashable {
     let buildID: String?
     /// The symbolizer's address: (ip − 1 for return addresses) − load bias; the absolute ip without module.
     let address: UInt64
-    /// Interpreter frames (kind 2) are reserved in format v1 and cannot be symbolized natively.
+    /// Interpreter frames (kind 2) are not native code: they are resolved through the trace's code table.
     let isInterpreter: Bool
+    /// The resolved Python frame of an interpreter frame (function, file, line decoded offline).
+    var python: Frame? = nil
 
     /// The request for this frame, or nil if it cannot be symbolized.
     var request: SymbolRequest? {
@@ -19,7 +21,8 @@ struct AddressFrame: Hashable {
 
     /// The frame shown when the symbolizer knew nothing: module+offset.
     var unsymbolized: Frame {
-        Frame(module: isInterpreter ? "[interpreter]" : (modulePath ?? "[unknown]"),
+        if let python { return python }
+        return Frame(module: isInterpreter ? "[interpreter]" : (modulePath ?? "[unknown]"),
               address: "0x" + String(address, radix: 16))
     }
 }
@@ -31,7 +34,9 @@ enum StackResolver {
         let walk = trace.stack(id)
         let frames = walk.frames.map { frame -> AddressFrame in
             if frame.kind == 2 {
-                return AddressFrame(modulePath: nil, buildID: nil, address: frame.ip, isInterpreter: true)
+                var address = AddressFrame(modulePath: nil, buildID: nil, address: frame.ip, isInterpreter: true)
+                address.python = PythonFrames.frame(ip: frame.ip, in: trace)
+                return address
             }
             // A return address points after the call; minus 1 lands inside the call instruction, so the
             // line reported is the call's, not the next statement's.

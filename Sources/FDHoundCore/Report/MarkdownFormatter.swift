@@ -19,6 +19,7 @@ enum MarkdownFormatter {
                 + "\(process.openAtEnd) | \(process.rlimitSoft.map(String.init) ?? "unlimited") |")
         }
         lines.append("")
+        lines += dbusLines(report)
         for leak in report.leaks {
             lines.append("### \(leak.id): \(leak.count) × \(leak.kind) opened by \(code(leak.api)) in \(code(ReportWording.name(of: leak.culprit)))")
             lines.append("")

@@ -72,6 +72,11 @@ public struct ProcessSummary: Codable, Equatable, Sendable {
     public var rlimitSoft: Int?
     public var rlimitHard: Int?
     public var dropped: DroppedCounters
+    /// Bus connections opened, left open and at peak; nil when the process never touched D-Bus.
+    public var dbus: DBusSummary? = nil
+    /// Python stacks: "CPython 3.12.1: Python frames recorded", or why the stacks are native-only; nil
+    /// when no CPython was seen in the process.
+    public var python: String? = nil
 }
 
 /// The writer's "could not store" counters for one process.

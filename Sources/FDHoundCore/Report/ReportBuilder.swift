@@ -25,11 +25,15 @@ public enum ReportBuilder {
         let crossings = ExecCrossingAnalysis(traces: traces, lineage: lineage, symbolizer: symbolizer,
                                              maxFrames: maxFrames).run()
         let misuse = MisuseAnalysis(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames).run()
+        let dbus = DBusAnalysis(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames).run()
         for trace in traces { warnings += ProcessSummarizer.warnings(for: trace) }
+        warnings += dbus.warnings
+        var processes = traces.map(ProcessSummarizer.summary)
+        for (index, summary) in dbus.summaries { processes[index].dbus = summary }
         warnings += analysis.warnings + crossings.warnings + misuse.warnings
         return Report(tracePath: tracePath,
-                      processes: traces.map(ProcessSummarizer.summary),
-                      leaks: analysis.leaks,
+                      processes: processes,
+                      leaks: DBusAnalysis.merged(analysis.leaks, with: dbus.leaks),
                       inherited: analysis.inherited,
                       execLeaks: crossings.groups,
                       misuse: misuse.groups,

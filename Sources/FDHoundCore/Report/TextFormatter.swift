@@ -7,6 +7,7 @@ enum TextFormatter {
         for process in report.processes {
             lines.append("process \(process.pid)  \(ReportWording.command(process))  \(process.state)  "
                 + "\(process.leaked) leaked, \(process.openAtEnd) open at end  \(ReportWording.rlimit(process))")
+            if let dbus = process.dbus { lines.append("    " + ReportWording.dbusSummary(dbus)) }
         }
         lines.append("")
         if report.leaks.isEmpty {

@@ -21,6 +21,10 @@ struct SectionDirectory {
     let events: SectionBounds
     let liveFDs: SectionBounds
     let callSites: SectionBounds
+    /// Optional sections (absent in traces of older writers): nil when the trace has none.
+    let dbusConnections: SectionBounds?
+    /// CPython code objects (section 8): nil when the process recorded no Python frames' code.
+    let pyCodes: SectionBounds?
 
     /// Section types this reader uses, with their names and minimum entry sizes.
     /// The string index (type 2) is writer-only and deliberately not read.
@@ -31,6 +35,11 @@ struct SectionDirectory {
         (FDH_SECTION_EVENTS.rawValue, "events", MemoryLayout<fdh_event>.size),
         (FDH_SECTION_LIVE_FDS.rawValue, "live fds", MemoryLayout<fdh_live_fd>.size),
         (FDH_SECTION_CALL_SITES.rawValue, "call sites", MemoryLayout<fdh_call_site>.size),
+    ]
+    /// Section types read when present, validated like the required ones.
+    private static let optional: [(type: UInt32, name: String, minimumEntrySize: Int)] = [
+        (FDH_SECTION_DBUS.rawValue, "D-Bus connections", MemoryLayout<fdh_dbus_connection>.size),
+        (FDH_SECTION_PY_CODES.rawValue, "Python code objects", MemoryLayout<fdh_py_code>.size),
     ]
 
     init(header: fdh_header) throws(TraceProblem) {
@@ -44,7 +53,7 @@ struct SectionDirectory {
         }
         var found = [UInt32: SectionBounds]()
         for entry in entries {
-            guard let known = Self.required.first(where: { $0.type == entry.type }) else { continue }
+            guard let known = (Self.required + Self.optional).first(where: { $0.type == entry.type }) else { continue }
             guard found[entry.type] == nil else {
                 throw TraceProblem("two \(known.name) sections in the section directory")
             }
@@ -64,6 +73,8 @@ struct SectionDirectory {
         events = try section(FDH_SECTION_EVENTS.rawValue)
         liveFDs = try section(FDH_SECTION_LIVE_FDS.rawValue)
         callSites = try section(FDH_SECTION_CALL_SITES.rawValue)
+        dbusConnections = found[FDH_SECTION_DBUS.rawValue]
+        pyCodes = found[FDH_SECTION_PY_CODES.rawValue]
     }
 
     private static func validate(_ entry: fdh_section, name: String, minimumEntrySize: Int,

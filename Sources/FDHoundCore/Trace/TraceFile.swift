@@ -20,6 +20,10 @@ public struct TraceFile {
     public let liveDescriptors: [LiveDescriptor]
     /// Exact counters per opening stack id.
     public let callSites: [UInt32: CallSite]
+    /// libdbus connections the process opened (section 10), in opening order; empty without the section.
+    public let dbusConnections: [DBusConnectionRecord]
+    /// CPython code objects by code id (section 8); empty without the section.
+    public let pythonCodes: [UInt32: PythonCode]
     /// Things the reader tolerated but a user should know (skipped slots and the like).
     public let warnings: [String]
 
@@ -74,12 +78,20 @@ public struct TraceFile {
         moduleTable = ModuleTable(reader: reader, bounds: sections.modules, modulesNext: raw.modules_next,
                                   strings: strings)
         modules = moduleTable.modules
-        stackNodes = StackNodeTable(reader: reader, bounds: sections.stackNodes, configuredDepth: raw.stack_depth)
+        // Stacks with Python frames may exceed the native depth setting, up to FDH_MAX_STACK_DEPTH.
+        let pythonFrames = raw.flags & FDH_HEADER_FLAG_PYTHON_FRAMES.rawValue != 0
+        stackNodes = StackNodeTable(reader: reader, bounds: sections.stackNodes,
+                                    configuredDepth: pythonFrames ? 0 : raw.stack_depth)
         eventLog = EventLog(reader: reader, bounds: sections.events, eventsNext: raw.events_next)
         let live = LiveDescriptorTable(reader: reader, bounds: sections.liveFDs)
         liveDescriptors = live.descriptors
         let sites = CallSiteTable(reader: reader, bounds: sections.callSites)
         callSites = sites.sites
+        let dbus = DBusConnectionTable(reader: reader, bounds: sections.dbusConnections, strings: strings,
+                                       eventsNext: raw.events_next)
+        dbusConnections = dbus.connections
+        let codes = PythonCodeTable(reader: reader, bounds: sections.pyCodes, strings: strings)
+        pythonCodes = codes.codes
 
         var warnings = [String]()
         if moduleTable.corruptSlots > 0 {
@@ -93,6 +105,15 @@ public struct TraceFile {
         }
         if sites.duplicates > 0 {
             warnings.append("\(sites.duplicates) duplicate call-site slots were ignored")
+        }
+        if dbus.inFlight > 0 {
+            warnings.append("\(dbus.inFlight) D-Bus connection slots were being written when the trace was read and were skipped")
+        }
+        if dbus.corrupt > 0 {
+            warnings.append("\(dbus.corrupt) D-Bus connection slots with an unknown state or impossible sequence numbers were skipped")
+        }
+        if codes.corrupt > 0 {
+            warnings.append("\(codes.corrupt) Python code slots with an unknown state were skipped")
         }
         self.warnings = warnings
     }

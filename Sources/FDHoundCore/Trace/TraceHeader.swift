@@ -32,6 +32,16 @@ public struct TraceHeader: Equatable, Sendable {
     public var stacksDropped: UInt64
     public var liveDropped: UInt64
     public var sitesDropped: UInt64
+    /// D-Bus connections not tracked because the connection table was full.
+    public var dbusDropped: UInt64
+    /// Raw `enum fdh_python_status`: whether Python frames were recorded, or why not (see `PythonStatus`).
+    public var pythonStatus: UInt32
+    /// PY_VERSION_HEX of the CPython found in the process; 0 if none.
+    public var pythonVersion: UInt32
+    /// Captures recorded native-only although Python was active (finalizing interpreter and the like).
+    public var pythonSkipped: UInt64
+    /// Code objects that found no room in the code table (their frames read "unknown Python code").
+    public var pyCodesDropped: UInt64
 
     init(_ h: fdh_header) {
         version = h.version
@@ -59,6 +69,11 @@ public struct TraceHeader: Equatable, Sendable {
         stacksDropped = h.stacks_dropped
         liveDropped = h.live_dropped
         sitesDropped = h.sites_dropped
+        dbusDropped = h.dbus_dropped
+        pythonStatus = h.python_status
+        pythonVersion = h.python_version
+        pythonSkipped = h.python_skipped
+        pyCodesDropped = h.py_codes_dropped
     }
 
     /// The writer's state word decoded; nil for a value this reader does not know.

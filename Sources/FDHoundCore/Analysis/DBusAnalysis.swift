@@ -1,0 +1,215 @@
+// The D-Bus pass: libdbus connections still open at the end (section 10) become leak groups of kind "dbus",
+// grouped by opening stack like descriptors; and each process gets a summary of its bus connections —
+// opened, left open, peak simultaneous — compared with dbus-daemon's per-user limit. Bus sockets opened
+// without libdbus are ordinary descriptors of kind "dbus" (LeakAnalysis groups them); they count here too.
+import CFDHoundTrace
+
+struct DBusAnalysis {
+    let traces: [TraceFile]
+    let symbolizer: Symbolizer
+    let maxFrames: Int
+
+    struct Result {
+        /// Leak groups of kind "dbus", ids not yet assigned (`merged` ranks them with the others).
+        var leaks: [LeakGroup]
+        /// By index into `traces`; only processes that touched D-Bus at all.
+        var summaries: [Int: DBusSummary]
+        var warnings: [String]
+    }
+
+    private struct ProcessGroup {
+        let trace: Int
+        let stack: UInt32
+        var members: [DBusConnectionRecord]
+    }
+
+    /// A descriptor that is the socket of a libdbus connection this trace knows: the connection is reported
+    /// (by this pass), not its socket.
+    static func isConnectionSocket(_ descriptor: LiveDescriptor, in trace: TraceFile) -> Bool {
+        descriptor.owner == UInt8(FDH_OWNER_DBUS.rawValue)
+            && trace.dbusConnections.contains { $0.fd == descriptor.fd }
+    }
+
+    func run() -> Result {
+        var groups = [ProcessGroup]()
+        var summaries = [Int: DBusSummary]()
+        var warnings = [String]()
+        for (index, trace) in traces.enumerated() {
+            if let summary = Self.summary(of: trace) { summaries[index] = summary }
+            if trace.header.dbusDropped > 0 {
+                warnings.append("process \(trace.header.pid): \(trace.header.dbusDropped) D-Bus connections not tracked (connection table full)")
+            }
+            // An exec'd image's connections died with it (ExecCrossingAnalysis covers what crossed).
+            if trace.header.processState == .execed { continue }
+            var byStack = [UInt32: Int]()
+            for connection in trace.dbusConnections where connection.isOpen {
+                if let position = byStack[connection.stack] {
+                    groups[position].members.append(connection)
+                } else {
+                    byStack[connection.stack] = groups.count
+                    groups.append(ProcessGroup(trace: index, stack: connection.stack, members: [connection]))
+                }
+            }
+        }
+
+        var stacks = [[AddressFrame]]()
+        for group in groups {
+            let (frames, problem) = StackResolver.resolve(group.stack, in: traces[group.trace], atSeq: group.members[0].openSeq)
+            if let problem { warnings.append("process \(traces[group.trace].header.pid): \(problem)") }
+            stacks.append(frames)
+        }
+        let chosen = Set(groups.indices.sorted { groups[$0].members.count > groups[$1].members.count }
+            .prefix(LeakAnalysis.symbolizedStackLimit))
+        let frames = StackSymbolization.frames(for: stacks, symbolize: chosen, using: symbolizer)
+
+        var order = [StackIdentity]()
+        var merged = [StackIdentity: (stack: [Frame], parts: [ProcessGroup])]()
+        for (index, group) in groups.enumerated() {
+            let identity = StackIdentity(frames[index])
+            if merged[identity] == nil {
+                order.append(identity)
+                merged[identity] = (frames[index], [])
+            }
+            merged[identity]?.parts.append(group)
+        }
+        let leaks = order.compactMap { merged[$0] }.map { makeGroup(stack: $0.stack, parts: $0.parts) }
+        return Result(leaks: leaks, summaries: summaries, warnings: LeakAnalysis.deduplicated(warnings))
+    }
+
+    private func makeGroup(stack: [Frame], parts: [ProcessGroup]) -> LeakGroup {
+        let members = parts.flatMap { part in part.members.map { (trace: part.trace, connection: $0) } }
+            .sorted { ($0.connection.openTimeNs, $0.trace, $0.connection.openSeq) < ($1.connection.openTimeNs, $1.trace, $1.connection.openSeq) }
+        let pids = Set(parts.map { Int(traces[$0.trace].header.pid) }).sorted()
+        let times = members.map { LeakAnalysis.seconds($0.connection.openTimeNs) }
+        // Exact totals at this code path: every connection the table holds for the stack, and the ended ones.
+        var opened = 0, closed = 0
+        for part in parts {
+            for connection in traces[part.trace].dbusConnections where connection.stack == part.stack {
+                opened += 1
+                if !connection.isOpen { closed += 1 }
+            }
+        }
+        let samples = Self.samples(members.map { member in
+            (pid: Int(traces[member.trace].header.pid), fd: member.connection.fd,
+             address: traces[member.trace].string(member.connection.address) ?? "unknown bus address")
+        }, multipleProcesses: pids.count > 1)
+        return LeakGroup(
+            id: "",
+            count: members.count,
+            kind: DescriptorKind.dbus.name,
+            api: OpeningAPI.name(LeakAnalysis.mostCommon(members.map(\.connection.api))),
+            owner: DescriptorOwner.name(UInt8(FDH_OWNER_DBUS.rawValue)),
+            culprit: CulpritSelector.culprit(in: stack) ?? Frame(module: "[no stack recorded]", address: "0x0"),
+            stack: Array(stack.prefix(maxFrames)),
+            samples: samples,
+            pids: pids,
+            firstSeenSeconds: times.min() ?? 0,
+            lastSeenSeconds: times.max() ?? 0,
+            openedAtSite: opened,
+            closedAtSite: closed)
+    }
+
+    /// One line per distinct bus address (first 5, in opening order) with the connections' sockets:
+    /// "unix:path=/run/user/1000/bus (fds 5, 6, 7)".
+    static func samples(_ members: [(pid: Int, fd: Int?, address: String)], multipleProcesses: Bool) -> [String] {
+        var order = [String]()
+        var byAddress = [String: [String]]()
+        for member in members {
+            if byAddress[member.address] == nil { order.append(member.address) }
+            let fd = member.fd.map(String.init) ?? "?"
+            byAddress[member.address, default: []].append(multipleProcesses ? "pid \(member.pid) fd \(fd)" : fd)
+        }
+        return order.prefix(5).map { address in
+            let sockets = byAddress[address] ?? []
+            let label = multipleProcesses ? "" : (sockets.count == 1 ? "fd " : "fds ")
+            var list = label + sockets.prefix(5).joined(separator: ", ")
+            if sockets.count > 5 { list += " and \(sockets.count - 5) more" }
+            return "\(address) (\(list))"
+        }
+    }
+
+    /// The process's bus connections: libdbus ones from the connection table (exact), plus bus sockets
+    /// opened without libdbus, from the event log (LABEL of kind dbus … CLOSE) and the live table. Nil when
+    /// the process never touched a bus.
+    static func summary(of trace: TraceFile) -> DBusSummary? {
+        let dbusKind = UInt8(FDH_KIND_DBUS.rawValue)
+        let libdbusAPIs = (FDH_API_DBUS_CONNECTION_OPEN.rawValue...FDH_API_DBUS_BUS_GET_PRIVATE.rawValue).map { UInt8($0) }
+        var intervals = trace.dbusConnections.map { (start: $0.openSeq, end: $0.endSeq ?? UInt64.max) }
+
+        // Plain sockets connected to a bus: from the connect that labelled them to the close of the number.
+        // A socket libdbus opened is labelled too, and then adopted by its connection (DBUS_OPEN): not plain.
+        var openSockets = [Int32: UInt64]()
+        var socketConnections = 0
+        var failed = 0
+        let scan = trace.events()
+        for event in scan.events {
+            switch event.type {
+            case UInt8(FDH_EVENT_LABEL.rawValue) where event.kind == dbusKind && event.owner == 0:
+                if openSockets[event.fd] == nil { openSockets[event.fd] = event.seq }
+            case UInt8(FDH_EVENT_DBUS_OPEN.rawValue):
+                openSockets[event.fd] = nil
+            case UInt8(FDH_EVENT_CLOSE.rawValue):
+                if let start = openSockets.removeValue(forKey: event.fd) {
+                    intervals.append((start, event.seq))
+                    socketConnections += 1
+                }
+            case UInt8(FDH_EVENT_DUP.rawValue):
+                if let start = openSockets.removeValue(forKey: event.fd2) {
+                    intervals.append((start, event.seq))
+                    socketConnections += 1
+                }
+            case UInt8(FDH_EVENT_FAILED.rawValue) where libdbusAPIs.contains(event.api):
+                failed += 1
+            default:
+                break
+            }
+        }
+        for start in openSockets.values { intervals.append((start, UInt64.max)) }
+        socketConnections += openSockets.count
+        // What is open at the end is exact from the live table, whatever the log kept.
+        let socketsLeftOpen = trace.liveDescriptors.filter {
+            $0.state == .open && $0.kind == dbusKind && !isConnectionSocket($0, in: trace)
+        }.count
+
+        let libdbusConnections = trace.dbusConnections.count
+        guard libdbusConnections + socketConnections + socketsLeftOpen + failed > 0 else { return nil }
+        return DBusSummary(
+            connectionsOpened: libdbusConnections + max(socketConnections, socketsLeftOpen),
+            connectionsLeftOpen: trace.dbusConnections.filter(\.isOpen).count + socketsLeftOpen,
+            peakSimultaneous: peak(of: intervals),
+            perUserLimit: DBusSummary.defaultMaxConnectionsPerUser,
+            libdbusConnections: libdbusConnections,
+            socketConnections: max(socketConnections, socketsLeftOpen),
+            failedConnections: failed,
+            exact: trace.header.eventsDropped == 0 && trace.header.dbusDropped == 0)
+    }
+
+    /// The most intervals [start, end) open at once (sequence numbers are unique, so no ties).
+    static func peak(of intervals: [(start: UInt64, end: UInt64)]) -> Int {
+        var points = [(seq: UInt64, delta: Int)]()
+        for interval in intervals {
+            points.append((interval.start, 1))
+            points.append((interval.end, -1))
+        }
+        points.sort { a, b in a.seq != b.seq ? a.seq < b.seq : a.delta < b.delta }
+        var open = 0, highest = 0
+        for point in points {
+            open += point.delta
+            highest = max(highest, open)
+        }
+        return highest
+    }
+
+    /// All leak groups ranked together (most descriptors first, then earliest, then culprit), ids L1, L2, ….
+    static func merged(_ leaks: [LeakGroup], with dbusLeaks: [LeakGroup]) -> [LeakGroup] {
+        guard !dbusLeaks.isEmpty else { return leaks }
+        var all = leaks + dbusLeaks
+        all.sort { a, b in
+            if a.count != b.count { return a.count > b.count }
+            if a.firstSeenSeconds != b.firstSeenSeconds { return a.firstSeenSeconds < b.firstSeenSeconds }
+            return (a.culprit.function ?? a.culprit.address) < (b.culprit.function ?? b.culprit.address)
+        }
+        for index in all.indices { all[index].id = "L\(index + 1)" }
+        return all
+    }
+}

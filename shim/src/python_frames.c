@@ -1,0 +1,604 @@
+/* python_frames.c — CPython 3.10–3.13 frames read from inside an intercepted call, interleaved with the
+ * native stack: each native frame inside _PyEval_EvalFrameDefault is replaced by the Python frames that
+ * invocation of the evaluator was running (innermost first).
+ *
+ * How (measured in /work/shared/notes/python-stacks-in-process.md, re-derived here):
+ *   - The calling thread's PyThreadState comes from PyGILState_GetThisThreadState(): it reads the gilstate
+ *     thread-specific key, which stays valid while the thread has released the GIL around the syscall.
+ *     The "current thread state" getters follow the GIL holder and can name another thread: never used.
+ *   - Only this thread pushes and pops its own frame chain, and it is inside our hook, so the chain and the
+ *     code objects it references (frames hold strong references) cannot change while we walk it.
+ *   - Per frame we record (code id, byte offset of the running instruction). The first time a code object
+ *     is seen, its filename, qualified name, first line and raw line table are copied into the trace
+ *     (section 8); the analyzer decodes line numbers offline. Nothing is resolved against process memory
+ *     later: code objects die and their addresses are reused.
+ *   - Never allocates, never takes the GIL, never calls into Python: only loads, checked one by one
+ *     (pointer sanity, ob_type against the interpreter's own PyCode_Type/PyUnicode_Type/PyBytes_Type,
+ *     depth caps).
+ *
+ * Fail safe: symbols resolved lazily with dlsym (re-tried when the module set changes: embedders may load
+ * libpython late); an interpreter version without a table here, a free-threaded build, 3.13 debug offsets
+ * that disagree with the table, a second interpreter, or a failed self-check (the first walk is done through
+ * process_vm_readv, which fails with EFAULT instead of crashing, and must end cleanly) switch Python frames
+ * off for the process and say why in header.python_status. A finalizing interpreter gets native-only
+ * stacks for each event (header.python_skipped). */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <elf.h>
+#include <link.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+/* ---- per-version layout ----------------------------------------------------------------------------- */
+
+/* Byte offsets into CPython's structs, from tools/python-offsets/probe_offsets.c compiled against each
+ * version's own internal headers (tools/python-offsets/check compares). -1: the field does not exist. */
+struct py_layout {
+    uint32_t minor;             /* 3.<minor> */
+    int16_t ts_thread_id;       /* PyThreadState.thread_id (pthread_self() of its thread) */
+    int16_t ts_frame;           /* 3.10 frame, 3.11/3.12 cframe, 3.13 current_frame */
+    int16_t cframe_current;     /* _PyCFrame.current_frame; -1 when ts_frame is the frame itself */
+    int16_t fr_code;            /* f_code / f_executable */
+    int16_t fr_back;            /* f_back (3.10) / previous */
+    int16_t fr_instr;           /* 3.10 f_lasti (int, code units); prev_instr / instr_ptr */
+    int16_t fr_owner;           /* char; -1 on 3.10 */
+    int16_t fr_is_entry;        /* bool, 3.11 only */
+    int16_t co_filename, co_name, co_firstlineno, co_linetable, co_code_adaptive, co_firsttraceable;
+    int16_t ascii_size, compact_size, str_utf8, str_utf8_length;
+    int16_t rt_initialized, rt_finalizing, rt_interp_head, rt_interp_main;
+};
+
+#define OWNED_BY_GENERATOR 1
+#define OWNED_BY_CSTACK 3   /* 3.12+: the evaluator's entry marker on the C stack */
+
+static const struct py_layout layouts[] = {
+    /* minor tid frame cfr code back instr owner entry | file name first ltab adapt trace | asc cmp u8 u8l |
+       init fin head main */
+    {10, 176, 24, -1, 32, 24, 96, -1, -1, 104, 112, 40, 120, -1, -1, 48, 72, 56, 48, 12, 16, 32, 40},
+    {11, 152, 56, 8, 32, 48, 56, 69, 68, 112, 128, 72, 136, 184, 168, 48, 72, 56, 48, 16, 24, 40, 48},
+    {12, 136, 56, 0, 0, 8, 56, 70, -1, 112, 128, 68, 136, 192, 176, 40, 56, 48, 40, 16, 24, 40, 48},
+    {13, 152, 72, -1, 0, 8, 56, 70, -1, 112, 128, 68, 136, 200, 184, 40, 56, 48, 40, 600, 608, 632, 640},
+};
+
+/* Fixed by the object model on every GIL build: ob_type at 8, ob_size at 16, bytes data at 32, and the
+ * PyASCIIObject length/state words. */
+#define OB_TYPE 8
+#define OB_SIZE 16
+#define BYTES_DATA 32
+#define STR_LENGTH 16
+#define STR_STATE 32
+#define STATE_KIND_SHIFT 2
+#define STATE_COMPACT_BIT 5
+#define STATE_ASCII_BIT 6
+
+#define LINETABLE_MAX (256u << 10)
+#define WALK_MAX_STEPS 1024     /* frames visited (skipped ones included) before giving up */
+#define PY_MAX_FRAMES 96        /* Python frames kept per stack */
+
+/* ---- process-wide state ------------------------------------------------------------------------------ */
+
+enum phase {
+    PHASE_UNPROBED = 0, /* nothing looked up yet */
+    PHASE_BUSY,         /* one thread is probing or self-checking; the others record native-only */
+    PHASE_ABSENT,       /* no CPython (yet): probe again when the module set changes */
+    PHASE_UNCHECKED,    /* resolved, waiting for the first Python event's self-check */
+    PHASE_ACTIVE,
+    PHASE_OFF,          /* for good: python_status says why */
+};
+static _Atomic int phase;
+static uint64_t absent_generation;  /* header.module_generation when the probe found nothing */
+static uint32_t status = FDH_PYTHON_NONE;
+static uint32_t version_hex;
+static uint64_t status_written_generation; /* fdh_trace_generation whose header carries `status` */
+
+static const struct py_layout *L;
+typedef void *(*get_tstate_fn)(void);
+static get_tstate_fn get_tstate;
+static uintptr_t runtime, code_type, frame_type, unicode_type, bytes_type;
+static uintptr_t eval_start, eval_end;  /* _PyEval_EvalFrameDefault's text; eval_end 0: unknown */
+
+/* ---- memory access ----------------------------------------------------------------------------------- */
+
+/* Plausible user-space address for an object of `align`. */
+static inline int sane(uintptr_t p, uintptr_t align) {
+    return p >= 4096 && p < 0x0000800000000000ull && (p & (align - 1)) == 0;
+}
+
+/* Reads n bytes at address p. In checked mode through process_vm_readv on ourselves: a bad address is an
+ * error (EFAULT), not a crash. Only the self-check runs checked; afterwards every read is a plain load. */
+static int checked_mode;
+static inline int rd(uintptr_t p, void *out, size_t n) {
+    if (FDH_UNLIKELY(checked_mode)) {
+        struct iovec local = {out, n}, remote = {(void *)p, n};
+        return syscall(SYS_process_vm_readv, (long)fdh_state.pid, &local, 1L, &remote, 1L, 0L) == (long)n ? 0 : -1;
+    }
+    memcpy(out, (const void *)p, n);
+    return 0;
+}
+static inline int rd_ptr(uintptr_t p, uintptr_t *out) { return rd(p, out, sizeof *out); }
+
+static int has_type(uintptr_t object, uintptr_t type) {
+    uintptr_t t;
+    return sane(object, 8) && rd_ptr(object + OB_TYPE, &t) == 0 && t == type;
+}
+
+/* ---- probing ----------------------------------------------------------------------------------------- */
+
+static void set_status(uint32_t s) {
+    status = s;
+    status_written_generation = 0; /* rewrite the header at the next capture */
+}
+
+/* Header fields follow `status`; a forked child's fresh trace gets them at its first capture. */
+static void write_status(void) {
+    struct fdh_header *h = fdh_state.trace.header;
+    if (!h || status_written_generation == fdh_trace_generation) return;
+    status_written_generation = fdh_trace_generation;
+    h->python_status = status;
+    h->python_version = version_hex;
+    /* PYTHON_FRAMES stays once set: stacks recorded before a later switch-off still hold Python frames. */
+    if (status == FDH_PYTHON_ACTIVE) __atomic_fetch_or(&h->flags, FDH_HEADER_FLAG_PYTHON_FRAMES, __ATOMIC_RELEASE);
+    else if (status != FDH_PYTHON_NONE) {
+        __atomic_fetch_or(&h->flags, FDH_HEADER_FLAG_PYTHON_NATIVE_ONLY, __ATOMIC_RELEASE);
+    }
+}
+
+/* dl_iterate_phdr callback: the path of a loaded libpython3.*, for embedders that dlopen it RTLD_LOCAL. */
+static int find_libpython(struct dl_phdr_info *info, size_t size, void *data) {
+    const char *name = info->dlpi_name, *base = name;
+    for (const char *c = name; *c; c++) if (*c == '/') base = c + 1;
+    if (strncmp(base, "libpython3.", 11) == 0) {
+        *(const char **)data = name;
+        return 1;
+    }
+    return 0;
+}
+
+static void *lookup(void *handle, const char *name) {
+    void *p = dlsym(RTLD_DEFAULT, name);
+    if (!p && handle) p = dlsym(handle, name);
+    return p;
+}
+
+/* 3.13+: _PyRuntime starts with _Py_DebugOffsets; its offsets must agree with our table. Field positions
+ * inside the debug struct come from probe_offsets.c (dbg_*), valid for 3.13.x. */
+static uint32_t check_debug_offsets(void) {
+    const char *cookie = (const char *)runtime;
+    if (memcmp(cookie, "xdebugpy", 8) != 0) return FDH_PYTHON_LAYOUT_MISMATCH;
+    const uint64_t *d = (const uint64_t *)runtime;
+    if (d[16 / 8] != 0) return FDH_PYTHON_FREE_THREADED;
+    if ((d[8 / 8] >> 16) != (version_hex >> 16)) return FDH_PYTHON_LAYOUT_MISMATCH;
+    struct { unsigned at; int expected; } pairs[] = {
+        {32, L->rt_finalizing}, {184, L->ts_frame}, {192, L->ts_thread_id}, {232, L->fr_back},
+        {240, L->fr_code}, {248, L->fr_instr}, {264, L->fr_owner}, {280, L->co_filename},
+        {296, L->co_name}, {304, L->co_linetable}, {312, L->co_firstlineno}, {344, L->co_code_adaptive},
+        {528, BYTES_DATA}, {560, L->ascii_size},
+    };
+    for (unsigned i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        if (d[pairs[i].at / 8] != (uint64_t)pairs[i].expected) return FDH_PYTHON_LAYOUT_MISMATCH;
+    }
+    return FDH_PYTHON_ACTIVE;
+}
+
+/* Parses "3.10.13 (main, ...)" from Py_GetVersion (3.10 has no Py_Version). Py_GetVersion only formats
+ * compile-time strings into a static buffer: no interpreter state involved. */
+static uint32_t parse_version(const char *text) {
+    uint32_t parts[3] = {0, 0, 0};
+    int i = 0;
+    for (const char *c = text; *c && i < 3; c++) {
+        if (*c >= '0' && *c <= '9') parts[i] = parts[i] * 10 + (uint32_t)(*c - '0');
+        else if (*c == '.') i++;
+        else break;
+    }
+    return parts[0] << 24 | parts[1] << 16 | parts[2] << 8;
+}
+
+/* Looks the interpreter up; returns the next phase. */
+static int probe(void) {
+    void *handle = NULL;
+    get_tstate = (get_tstate_fn)dlsym(RTLD_DEFAULT, "PyGILState_GetThisThreadState");
+    if (!get_tstate) {
+        const char *path = NULL;
+        dl_iterate_phdr(find_libpython, &path);
+        if (path) handle = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
+        if (handle) get_tstate = (get_tstate_fn)dlsym(handle, "PyGILState_GetThisThreadState");
+        if (!get_tstate) {
+            struct fdh_header *h = fdh_state.trace.header;
+            absent_generation = h ? __atomic_load_n(&h->module_generation, __ATOMIC_RELAXED) : 0;
+            return PHASE_ABSENT;
+        }
+    }
+    if (!fdh_state.config.python) { /* only a process that has a CPython says so */
+        set_status(FDH_PYTHON_DISABLED);
+        return PHASE_OFF;
+    }
+    const unsigned long *py_version = lookup(handle, "Py_Version");
+    if (py_version) {
+        version_hex = (uint32_t)*py_version;
+    } else {
+        const char *(*get_version)(void) = (const char *(*)(void))lookup(handle, "Py_GetVersion");
+        version_hex = get_version ? parse_version(get_version()) : 0;
+    }
+    uint32_t major = version_hex >> 24, minor = (version_hex >> 16) & 0xff;
+    L = NULL;
+    for (unsigned i = 0; i < sizeof layouts / sizeof layouts[0]; i++) {
+        if (major == 3 && layouts[i].minor == minor) L = &layouts[i];
+    }
+    if (!L) {
+        set_status(FDH_PYTHON_UNSUPPORTED_VERSION);
+        return PHASE_OFF;
+    }
+    runtime = (uintptr_t)lookup(handle, "_PyRuntime");
+    code_type = (uintptr_t)lookup(handle, "PyCode_Type");
+    frame_type = (uintptr_t)lookup(handle, "PyFrame_Type");
+    unicode_type = (uintptr_t)lookup(handle, "PyUnicode_Type");
+    bytes_type = (uintptr_t)lookup(handle, "PyBytes_Type");
+    void *eval = lookup(handle, "_PyEval_EvalFrameDefault");
+    if (!runtime || !code_type || !unicode_type || !bytes_type || (minor == 10 && !frame_type)) {
+        set_status(FDH_PYTHON_MISSING_SYMBOLS);
+        return PHASE_OFF;
+    }
+    if (minor >= 13) {
+        uint32_t verdict = check_debug_offsets();
+        if (verdict != FDH_PYTHON_ACTIVE) {
+            set_status(verdict);
+            return PHASE_OFF;
+        }
+    }
+    if (eval) {
+        Dl_info info;
+        const ElfW(Sym) *symbol = NULL;
+        eval_start = (uintptr_t)eval;
+        /* Without a size, interleaving is off and the Python frames go to the outer end of the stack. */
+        if (dladdr1(eval, &info, (void **)&symbol, RTLD_DL_SYMENT) && symbol && symbol->st_size) {
+            eval_end = eval_start + symbol->st_size;
+        }
+    }
+    return PHASE_UNCHECKED;
+}
+
+/* ---- code objects → section 8 ------------------------------------------------------------------------ */
+
+/* A str object as UTF-8 into out (at most cap bytes); returns the length or -1 if it is not a str. */
+static long read_str(uintptr_t object, char *out, size_t cap) {
+    if (!has_type(object, unicode_type)) return -1;
+    int64_t length;
+    uint32_t state;
+    if (rd(object + STR_LENGTH, &length, 8) || rd(object + STR_STATE, &state, 4)) return -1;
+    if (length < 0 || length > (1 << 20) || !(state & (1u << STATE_COMPACT_BIT))) return -1;
+    if (state & (1u << STATE_ASCII_BIT)) {
+        size_t n = (size_t)length < cap ? (size_t)length : cap;
+        return rd(object + (uintptr_t)L->ascii_size, out, n) ? -1 : (long)n;
+    }
+    uintptr_t utf8;
+    int64_t utf8_length;
+    if (rd_ptr(object + (uintptr_t)L->str_utf8, &utf8) == 0 && utf8 &&
+        rd(object + (uintptr_t)L->str_utf8_length, &utf8_length, 8) == 0 && utf8_length >= 0 && sane(utf8, 1)) {
+        size_t n = (size_t)utf8_length < cap ? (size_t)utf8_length : cap;
+        return rd(utf8, out, n) ? -1 : (long)n;
+    }
+    /* Compact, not ASCII, no cached UTF-8: encode the UCS1/2/4 code points ourselves. */
+    unsigned kind = (state >> STATE_KIND_SHIFT) & 7;
+    if (kind != 1 && kind != 2 && kind != 4) return -1;
+    uintptr_t data = object + (uintptr_t)L->compact_size;
+    size_t used = 0;
+    for (int64_t i = 0; i < length; i++) {
+        uint32_t cp = 0;
+        if (rd(data + (uintptr_t)i * kind, &cp, kind)) return -1;
+        char b[4];
+        size_t n;
+        if (cp < 0x80) { b[0] = (char)cp; n = 1; }
+        else if (cp < 0x800) { b[0] = (char)(0xC0 | cp >> 6); b[1] = (char)(0x80 | (cp & 0x3F)); n = 2; }
+        else if (cp < 0x10000) {
+            b[0] = (char)(0xE0 | cp >> 12); b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            b[2] = (char)(0x80 | (cp & 0x3F)); n = 3;
+        } else {
+            b[0] = (char)(0xF0 | cp >> 18); b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+            b[2] = (char)(0x80 | ((cp >> 6) & 0x3F)); b[3] = (char)(0x80 | (cp & 0x3F)); n = 4;
+        }
+        if (used + n > cap) break;
+        memcpy(out + used, b, n);
+        used += n;
+    }
+    return (long)used;
+}
+
+struct code_identity {
+    uintptr_t filename, name, linetable;
+    int32_t first_line;
+};
+
+static uint64_t identity_hash(const struct code_identity *c) {
+    uint64_t h = (uint64_t)c->filename * 0x9E3779B97F4A7C15ull;
+    h ^= (uint64_t)c->name + 0x632BE59BD9B4E019ull + (h << 6) + (h >> 2);
+    h ^= (uint64_t)c->linetable + 0x85EBCA77C2B2AE63ull + (h << 6) + (h >> 2);
+    h ^= (uint64_t)(uint32_t)c->first_line + (h << 6) + (h >> 2);
+    return h | 1; /* never 0 */
+}
+
+/* Copies what the analyzer needs from a code object into a claimed slot. */
+static void fill_code(struct fdh_py_code *slot, uintptr_t code, const struct code_identity *c) {
+    char text[1024];
+    long n = read_str(c->filename, text, sizeof text);
+    slot->filename_string = n > 0 ? fdh_intern(text, (size_t)n) : 0;
+    n = read_str(c->name, text, sizeof text);
+    slot->qualname_string = n > 0 ? fdh_intern(text, (size_t)n) : 0;
+    slot->first_line = c->first_line > 0 ? (uint32_t)c->first_line : 0;
+    slot->python_version = version_hex;
+    slot->linetable_string = 0;
+    int64_t size;
+    if (has_type(c->linetable, bytes_type) && rd(c->linetable + OB_SIZE, &size, 8) == 0 && size > 0 &&
+        (uint64_t)size <= LINETABLE_MAX) {
+        if (!checked_mode) {
+            /* Bytes objects are immutable and this one is kept alive by the code object: copy in place. */
+            slot->linetable_string = fdh_store_blob((const void *)(c->linetable + BYTES_DATA), (size_t)size);
+        } else {
+            static char copy[LINETABLE_MAX]; /* the self-check runs alone (phase BUSY) */
+            if (rd(c->linetable + BYTES_DATA, copy, (size_t)size) == 0) {
+                slot->linetable_string = fdh_store_blob(copy, (size_t)size);
+            }
+        }
+    }
+    slot->code_address = code;
+}
+
+/* The code id of `code` (interning it on first sight); 0 when the table is full or contended. */
+static uint32_t intern_code(uintptr_t code) {
+    struct fdh_trace *t = &fdh_state.trace;
+    if (!t->py_codes) return 0;
+    struct code_identity c;
+    if (rd_ptr(code + (uintptr_t)L->co_filename, &c.filename) || rd_ptr(code + (uintptr_t)L->co_name, &c.name) ||
+        rd_ptr(code + (uintptr_t)L->co_linetable, &c.linetable) ||
+        rd(code + (uintptr_t)L->co_firstlineno, &c.first_line, 4)) {
+        return 0;
+    }
+    uint64_t identity = identity_hash(&c);
+    uint64_t mask = t->py_codes_mask;
+    uint64_t h = ((uint64_t)code >> 4) * 0x9E3779B97F4A7C15ull ^ identity;
+    uint64_t slot = (h ^ (h >> 29)) & mask;
+    for (unsigned probe = 0; probe < 128; probe++, slot = (slot + 1) & mask) {
+        if (slot == 0) continue; /* code id 0 means "unknown" */
+        struct fdh_py_code *entry = &t->py_codes[slot];
+        uint32_t state = __atomic_load_n(&entry->state, __ATOMIC_ACQUIRE);
+        if (state == FDH_NODE_EMPTY) {
+            uint32_t expected = FDH_NODE_EMPTY;
+            if (__atomic_compare_exchange_n(&entry->state, &expected, FDH_NODE_CLAIMED, 0, __ATOMIC_ACQ_REL,
+                                            __ATOMIC_ACQUIRE)) {
+                fill_code(entry, code, &c);
+                entry->identity = identity;
+                __atomic_store_n(&entry->state, FDH_NODE_PUBLISHED, __ATOMIC_RELEASE);
+                return (uint32_t)slot;
+            }
+            state = expected;
+        }
+        /* Another thread is copying this one: bounded wait (a few µs at most), then look further. A
+         * second slot for the same code object is harmless: both decode to the same frames. */
+        for (unsigned spin = 0; state == FDH_NODE_CLAIMED && spin < 20000; spin++) {
+            __builtin_ia32_pause();
+            state = __atomic_load_n(&entry->state, __ATOMIC_ACQUIRE);
+        }
+        if (state == FDH_NODE_PUBLISHED && entry->code_address == code && entry->identity == identity) {
+            return (uint32_t)slot;
+        }
+    }
+    __atomic_fetch_add(&t->header->py_codes_dropped, 1, __ATOMIC_RELAXED);
+    return 0;
+}
+
+/* ---- the walk ---------------------------------------------------------------------------------------- */
+
+/* One Python frame, or (code == 0) the end of one evaluator invocation's group of frames. */
+struct py_item {
+    uint64_t ip;  /* code id << 32 | offset */
+    int boundary;
+};
+
+/* Walks the thread's frame chain innermost first into items; returns the number of items, or -1 when the
+ * chain is not sound (only meaningful to the self-check; the hot path treats -1 like "no frames"). */
+static int walk(uintptr_t tstate, struct py_item *items, int max, int *frames_out) {
+    int n = 0, frames = 0;
+    uintptr_t frame;
+    if (L->cframe_current >= 0) {
+        uintptr_t cframe;
+        if (rd_ptr(tstate + (uintptr_t)L->ts_frame, &cframe)) return -1;
+        if (!cframe) return 0;
+        if (!sane(cframe, 8) || rd_ptr(cframe + (uintptr_t)L->cframe_current, &frame)) return -1;
+    } else if (rd_ptr(tstate + (uintptr_t)L->ts_frame, &frame)) {
+        return -1;
+    }
+    int steps = 0;
+    while (frame) {
+        if (++steps > WALK_MAX_STEPS || !sane(frame, 8)) return -1;
+        if (L->minor == 10 && !has_type(frame, frame_type)) return -1;
+        uintptr_t code = 0, next = 0;
+        if (rd_ptr(frame + (uintptr_t)L->fr_code, &code) || rd_ptr(frame + (uintptr_t)L->fr_back, &next)) return -1;
+        uint8_t owner = 0, is_entry = L->minor == 10;
+        if (L->fr_owner >= 0 && rd(frame + (uintptr_t)L->fr_owner, &owner, 1)) return -1;
+        if (L->fr_is_entry >= 0 && rd(frame + (uintptr_t)L->fr_is_entry, &is_entry, 1)) return -1;
+        int cstack = L->minor >= 12 && owner == OWNED_BY_CSTACK;
+        if (!cstack && has_type(code, code_type) && n < max) {
+            uint32_t offset = FDH_PY_OFFSET_UNKNOWN;
+            int complete = 1;
+            if (L->minor == 10) {
+                int32_t lasti;
+                if (rd(frame + (uintptr_t)L->fr_instr, &lasti, 4)) return -1;
+                if (lasti >= 0) offset = (uint32_t)lasti * 2;
+            } else {
+                uintptr_t instr;
+                int64_t units;
+                int32_t first_traceable;
+                if (rd_ptr(frame + (uintptr_t)L->fr_instr, &instr) || rd(code + OB_SIZE, &units, 8) ||
+                    rd(code + (uintptr_t)L->co_firsttraceable, &first_traceable, 4)) {
+                    return -1;
+                }
+                uintptr_t base = code + (uintptr_t)L->co_code_adaptive;
+                /* A frame still in its prologue (before RESUME) is not shown, as in CPython's tracebacks. */
+                if (owner != OWNED_BY_GENERATOR && instr < base + (uintptr_t)first_traceable * 2) complete = 0;
+                if (instr >= base && units > 0 && instr < base + (uintptr_t)units * 2) offset = (uint32_t)(instr - base);
+            }
+            if (complete) {
+                uint32_t id = intern_code(code);
+                items[n].ip = (uint64_t)id << 32 | offset;
+                items[n].boundary = 0;
+                n++;
+                frames++;
+            }
+        } else if (!cstack && code && !sane(code, 8)) {
+            return -1;
+        }
+        /* A group ends (3.10: every frame; 3.11: an is_entry frame; 3.12+: the C-stack marker frame). An
+         * empty group still stands for one evaluator frame of the native stack. */
+        if ((is_entry || cstack) && n < max) {
+            items[n].ip = 0;
+            items[n].boundary = 1;
+            n++;
+        }
+        frame = next;
+    }
+    if (n > 0 && !items[n - 1].boundary && n < max) {
+        items[n].ip = 0;
+        items[n].boundary = 1;
+        n++;
+    }
+    *frames_out = frames;
+    return n;
+}
+
+/* The first Python event: the same walk through the fault-tolerant reader, plus checks that only a sound
+ * layout passes: the thread state names this thread, the chain ends with no caller, at least one frame is
+ * a code object, and its filename reads as a str. */
+static int self_check(uintptr_t tstate) {
+    checked_mode = 1;
+    int ok = 0;
+    unsigned long thread_id = 0;
+    struct py_item items[PY_MAX_FRAMES + 32];
+    int frames = 0;
+    if (rd(tstate + (uintptr_t)L->ts_thread_id, &thread_id, sizeof thread_id) == 0 &&
+        thread_id == (unsigned long)pthread_self() &&
+        walk(tstate, items, PY_MAX_FRAMES + 32, &frames) > 0 && frames > 0) {
+        ok = 1;
+        for (int i = 0; i < frames && ok; i++) {
+            if (items[i].boundary) continue;
+            uint32_t id = (uint32_t)(items[i].ip >> 32);
+            if (id == 0 || fdh_state.trace.py_codes[id].filename_string == 0) ok = 0;
+        }
+    }
+    checked_mode = 0;
+    return ok;
+}
+
+/* ---- entry point ------------------------------------------------------------------------------------- */
+
+/* Whether the interpreter is in a state where the walk is safe for this event. */
+static int interpreter_usable(void) {
+    int32_t initialized;
+    uintptr_t finalizing, head, main_interp;
+    memcpy(&initialized, (const void *)(runtime + (uintptr_t)L->rt_initialized), 4);
+    memcpy(&finalizing, (const void *)(runtime + (uintptr_t)L->rt_finalizing), 8);
+    if (!initialized || finalizing) return 0;
+    memcpy(&head, (const void *)(runtime + (uintptr_t)L->rt_interp_head), 8);
+    memcpy(&main_interp, (const void *)(runtime + (uintptr_t)L->rt_interp_main), 8);
+    if (head != main_interp) {
+        set_status(FDH_PYTHON_SUBINTERPRETER);
+        atomic_store(&phase, PHASE_OFF);
+        return 0;
+    }
+    return 1;
+}
+
+static int is_eval_frame(void *ip) {
+    uintptr_t a = (uintptr_t)ip;
+    return eval_end && a > eval_start && a <= eval_end; /* a return address: the call is just before it */
+}
+
+int fdh_python_merge(void *const *native, int count, uint64_t *ips, uint16_t *kinds, int max) {
+    int p = atomic_load_explicit(&phase, memory_order_acquire);
+    if (FDH_UNLIKELY(p != PHASE_ACTIVE)) {
+        if (p == PHASE_ABSENT) {
+            struct fdh_header *h = fdh_state.trace.header;
+            if (!h || __atomic_load_n(&h->module_generation, __ATOMIC_RELAXED) == absent_generation) return -1;
+            p = PHASE_UNPROBED;
+            if (!atomic_compare_exchange_strong(&phase, &(int){PHASE_ABSENT}, PHASE_UNPROBED)) return -1;
+        }
+        if (p == PHASE_UNPROBED) {
+            int expected = PHASE_UNPROBED;
+            if (!atomic_compare_exchange_strong(&phase, &expected, PHASE_BUSY)) return -1;
+            atomic_store(&phase, probe());
+            write_status();
+            return -1; /* this event stays native-only; the next one walks */
+        }
+        if (p != PHASE_UNCHECKED) {
+            write_status();
+            return -1;
+        }
+    }
+    write_status();
+    uintptr_t tstate = (uintptr_t)get_tstate();
+    if (!tstate || !sane(tstate, 8)) return -1;
+    if (!interpreter_usable()) {
+        __atomic_fetch_add(&fdh_state.trace.header->python_skipped, 1, __ATOMIC_RELAXED);
+        return -1;
+    }
+    if (FDH_UNLIKELY(p == PHASE_UNCHECKED)) {
+        int expected = PHASE_UNCHECKED;
+        if (!atomic_compare_exchange_strong(&phase, &expected, PHASE_BUSY)) return -1;
+        uintptr_t frame_holder = 0, cframe = 0;
+        /* Threads that have a state but have not run Python yet (no frame) do not decide anything. */
+        checked_mode = 1;
+        if (L->cframe_current >= 0) {
+            if (rd_ptr(tstate + (uintptr_t)L->ts_frame, &cframe) == 0 && cframe && sane(cframe, 8)) {
+                rd_ptr(cframe + (uintptr_t)L->cframe_current, &frame_holder);
+            }
+        } else {
+            rd_ptr(tstate + (uintptr_t)L->ts_frame, &frame_holder);
+        }
+        checked_mode = 0;
+        if (!frame_holder) {
+            atomic_store(&phase, PHASE_UNCHECKED);
+            return -1;
+        }
+        int ok = self_check(tstate);
+        set_status(ok ? FDH_PYTHON_ACTIVE : FDH_PYTHON_SELF_CHECK_FAILED);
+        atomic_store(&phase, ok ? PHASE_ACTIVE : PHASE_OFF);
+        write_status();
+        if (!ok) {
+            fdh_diag("Python frames switched off: the self-check of the CPython layout failed", NULL);
+            return -1;
+        }
+    }
+
+    struct py_item items[PY_MAX_FRAMES + 32];
+    int frames = 0;
+    int n = walk(tstate, items, PY_MAX_FRAMES + 32, &frames);
+    if (n <= 0 || frames == 0) return -1;
+
+    /* Interleave: each evaluator frame of the native stack takes the next group of Python frames. */
+    int out = 0, item = 0;
+    for (int i = 0; i < count && out < max; i++) {
+        if (is_eval_frame(native[i]) && item < n) {
+            int emitted = 0;
+            for (; item < n && !items[item].boundary && out < max; item++, emitted++) {
+                ips[out] = items[item].ip;
+                kinds[out++] = FDH_FRAME_PYTHON;
+            }
+            while (item < n && !items[item].boundary) item++; /* cut by max */
+            if (item < n) item++;                               /* the boundary */
+            if (emitted) continue;
+        }
+        ips[out] = (uint64_t)(uintptr_t)native[i];
+        kinds[out++] = FDH_FRAME_RETURN_ADDRESS;
+    }
+    /* Groups the native stack did not reach (cut at the configured depth, or the evaluator's range is
+     * unknown) go to the outer end: the Python stack is what the user reads. */
+    for (; item < n && out < max; item++) {
+        if (items[item].boundary) continue;
+        ips[out] = items[item].ip;
+        kinds[out++] = FDH_FRAME_PYTHON;
+    }
+    return out;
+}
