@@ -136,6 +136,8 @@ struct LeakAnalysis {
             stack: PythonFrames.shown(stack, maxFrames: maxFrames),
             samples: samples,
             pids: pids,
+            perProcess: Dictionary(grouping: members, by: { Int(traces[$0.trace].header.pid) })
+                .map { LeakGroup.ProcessCount(pid: $0.key, count: $0.value.count) }.sorted { $0.pid < $1.pid },
             firstSeenSeconds: times.min() ?? 0,
             lastSeenSeconds: times.max() ?? 0,
             openedAtSite: opened,

@@ -13,9 +13,11 @@ enum MarkdownFormatter {
             }
             lines.append("")
         }
-        lines += ["| pid | command | state | leaked | open at end | RLIMIT_NOFILE |", "| ---: | --- | --- | ---: | ---: | --- |"]
+        lines += ["| pid | command | state | leaked | code paths | open at end | RLIMIT_NOFILE |",
+                  "| ---: | --- | --- | ---: | --- | ---: | --- |"]
         for process in report.processes {
             lines.append("| \(process.pid) | \(code(ReportWording.command(process))) | \(process.state) | \(process.leaked) | "
+                + "\(ReportWording.leakShare(of: process, in: report)) | "
                 + "\(process.openAtEnd) | \(process.rlimitSoft.map(String.init) ?? "unlimited") |")
         }
         lines.append("")

@@ -107,6 +107,8 @@ public struct LeakGroup: Codable, Equatable, Sendable {
     /// Up to 5 distinct descriptions (paths, endpoints) with their descriptor numbers.
     public var samples: [String]
     public var pids: [Int]
+    /// How many of them each process left open (the per-process view of a merged group).
+    public var perProcess: [ProcessCount] = []
     /// When the first and last of them were opened, in seconds since their process started.
     public var firstSeenSeconds: Double
     public var lastSeenSeconds: Double
@@ -115,6 +117,13 @@ public struct LeakGroup: Codable, Equatable, Sendable {
     public var closedAtSite: Int?
     /// Sockets of the group in CLOSE_WAIT at exit: the peer hung up and this process never closed them.
     public var closeWait: Int? = nil
+}
+
+extension LeakGroup {
+    public struct ProcessCount: Codable, Equatable, Sendable {
+        public var pid: Int
+        public var count: Int
+    }
 }
 
 /// A descriptor open at the end that is not a leak.

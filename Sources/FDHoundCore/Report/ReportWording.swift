@@ -58,6 +58,33 @@ enum ReportWording {
             + (count == 1 ? "it" : "them")
     }
 
+    /// The processes as a tree, parents before their children (by ppid among the traced pids), each with
+    /// its depth; the images of one pid in exec order (the replaced image first).
+    static func processTree(_ report: Report) -> [(process: ProcessSummary, depth: Int)] {
+        let pids = Set(report.processes.map(\.pid))
+        let ordered = report.processes.sorted { a, b in
+            a.pid != b.pid ? a.pid < b.pid : (a.state == "execed" ? 0 : 1, a.startTime ?? "") < (b.state == "execed" ? 0 : 1, b.startTime ?? "")
+        }
+        let children = Dictionary(grouping: ordered.filter { pids.contains($0.ppid) && $0.ppid != $0.pid }, by: \.ppid)
+        var result = [(process: ProcessSummary, depth: Int)]()
+        var visited = Set<Int>()
+        func visit(_ pid: Int, depth: Int) {
+            guard visited.insert(pid).inserted else { return }
+            for image in ordered where image.pid == pid { result.append((image, depth)) }
+            for child in children[pid] ?? [] { visit(child.pid, depth: depth + 1) }
+        }
+        for root in ordered where !pids.contains(root.ppid) || root.ppid == root.pid { visit(root.pid, depth: 0) }
+        for process in ordered where !visited.contains(process.pid) { visit(process.pid, depth: 0) } // cycles
+        return result
+    }
+
+    /// This process's share of the leak groups: "L1×20, L3×2", or "" when it leaked nothing.
+    static func leakShare(of process: ProcessSummary, in report: Report) -> String {
+        report.leaks.compactMap { leak in
+            leak.perProcess.first { $0.pid == process.pid }.map { "\(leak.id)×\($0.count)" }
+        }.joined(separator: ", ")
+    }
+
     /// "RLIMIT_NOFILE 1024 (hard 524288)"; nil limits read "unlimited".
     static func rlimit(_ process: ProcessSummary) -> String {
         let soft = process.rlimitSoft.map(String.init) ?? "unlimited"

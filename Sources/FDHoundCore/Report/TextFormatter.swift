@@ -4,9 +4,11 @@
 enum TextFormatter {
     static func render(_ report: Report) -> String {
         var lines = ["fdhound report — \(ReportWording.leakTotals(report)), \(ReportWording.processes(report))", ""]
-        for process in report.processes {
-            lines.append("process \(process.pid)  \(ReportWording.command(process))  \(process.state)  "
-                + "\(process.leaked) leaked, \(process.openAtEnd) open at end  \(ReportWording.rlimit(process))")
+        for (process, depth) in ReportWording.processTree(report) {
+            lines.append(String(repeating: "  ", count: depth) + "process \(process.pid)  \(ReportWording.command(process))  \(process.state)  "
+                + (process.state == "execed" ? "\(process.openAtEnd) open at exec  "
+                    : "\(process.leaked) leaked, \(process.openAtEnd) open at end  ") + ReportWording.rlimit(process)
+                + { $0.isEmpty ? "" : "  [\($0)]" }(ReportWording.leakShare(of: process, in: report)))
             if let dbus = process.dbus { lines.append("    " + ReportWording.dbusSummary(dbus)) }
         }
         lines.append("")
