@@ -1,5 +1,5 @@
 // End to end, issue 3's descriptor families: eventfd, timerfd, signalfd, epoll, inotify, memfd, mkstemp,
-// tmpfile, popen, socketpair and ptys, each leaked from its own helper next to a twin that closes.
+// tmpfile, popen, socketpair, ptys and pidfds, each leaked from its own helper next to a twin that closes.
 import Foundation
 import XCTest
 
@@ -34,6 +34,7 @@ final class ApiFamilyTests: XCTestCase {
             "leak_popen": (2, "pipe", "popen"),
             "leak_socketpair": (22, "unix-socket", "socketpair"), // 11 pairs, both ends
             "leak_pty": (13, "pty", "posix_openpt"),
+            "leak_pidfd": (14, "pidfd", "pidfd_open"),
         ]
         for (helper, (count, kind, api)) in expected {
             let matching = leaks.filter { $0.culpritFunction == helper }
@@ -54,5 +55,31 @@ final class ApiFamilyTests: XCTestCase {
         let memfd = leaks.first { $0.culpritFunction == "leak_memfd" }
         XCTAssertTrue((memfd?.raw["samples"] as? [String] ?? []).contains { $0.contains("memfd:fixture-cache") },
                       "\(memfd?.raw ?? [:])")
+    }
+}
+
+/// Sockets whose peer hung up while the program kept them: flagged CLOSE_WAIT in the report.
+final class CloseWaitTests: XCTestCase {
+    func testConnectionsThePeerClosedAreFlaggedCloseWait() throws {
+        let workDirectory = try FDHoundCLI.temporaryDirectory("closewait")
+        defer { try? FileManager.default.removeItem(at: workDirectory) }
+        let program = try FixtureProgram.build("close_wait_server", in: workDirectory)
+        let traces = workDirectory.appendingPathComponent("traces").path
+        let run = try FDHoundCLI.run(["run", "-o", traces, "--", program.binaryPath])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let leaks = LeakView.all(in: try FDHoundCLI.jsonReport(traces))
+        XCTAssertEqual(leaks.count, 1, "\(leaks.map(\.raw))")
+        let leak = try XCTUnwrap(leaks.first)
+        XCTAssertEqual(leak.culpritFunction, "serve_without_close")
+        XCTAssertEqual(leak.culpritLine, try program.line(ofMark: "serve_without_close"))
+        XCTAssertEqual(leak.count, 3)
+        XCTAssertEqual(leak.kind, "inet-socket")
+        XCTAssertEqual(leak.raw["api"] as? String, "accept")
+        XCTAssertEqual(leak.raw["closeWait"] as? Int, 3)
+        XCTAssertTrue((leak.raw["samples"] as? [String] ?? []).allSatisfy { $0.contains("[CLOSE_WAIT]") && $0.contains("127.0.0.1:") },
+                      "\(leak.raw["samples"] ?? [])")
+        let text = try FDHoundCLI.run(["report", traces])
+        XCTAssertTrue(text.stdout.contains("3 in CLOSE_WAIT at exit: the peer hung up and this process never closed them"),
+                      text.stdout)
     }
 }

@@ -163,6 +163,16 @@ expect_eq $t "accepted socket in CLOSE_WAIT (8) with both endpoints" \
     "$(echo "$d" | grep '^live .*state=1 kind=5 owner=0 api=8 str1=127.0.0.1:[0-9]* str2=127.0.0.1:[0-9]* tcp=8 ' | wc -l)" 1 &&
 pass $t
 
+t=double_underscore_aliases_and_closefrom
+run_traced $t aliases
+d="$(dump $t)"
+expect_eq $t "scenario" "$(cat "$work/$t/stderr")" "" &&
+expect_eq $t "open descriptors" "$(echo "$d" | grep -c '^live .*state=1 ')" 1 &&
+expect_eq $t "the __open64 leak" "$(echo "$d" | grep -c '^live .*state=1 kind=1 owner=0 api=2 str1=/etc/hostname ')" 1 &&
+expect_eq $t "__close recorded as close" "$(echo "$d" | grep -c '^event .*type=2 api=18 .*str1=/dev/null ')" 1 &&
+expect_eq $t "closes by closefrom" "$(echo "$d" | grep -c '^event .*type=2 api=51 .*str1=/dev/zero ')" 3 &&
+pass $t
+
 t=unusable_output_dir_runs_untraced_with_one_line
 out="$(FDHOUND_OUTPUT_DIR=/nonexistent/fdhound LD_PRELOAD="$shim" "$scenarios" hello 2>"$work/stderr")"; status=$?
 expect_eq $t "status" "$status" 0 &&

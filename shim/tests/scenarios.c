@@ -297,6 +297,21 @@ static int close_wait(void) {
     return failures; /* `accepted` is left open */
 }
 
+/* glibc's public __ aliases and closefrom are traced like the plain calls. */
+int __open(const char *path, int flags, ...);
+int __open64(const char *path, int flags, ...);
+int __close(int fd);
+void closefrom(int lowfd);
+
+static int aliases(void) {
+    int fd = __open("/dev/null", O_RDONLY);
+    CHECK(fd >= 0 && __close(fd) == 0, "__open/__close");
+    int kept = __open64("/etc/hostname", O_RDONLY); /* left open: one leak, api open64 */
+    for (int i = 0; i < 3; i++) open("/dev/zero", O_RDONLY);
+    closefrom(kept + 1); /* closes the three /dev/zero descriptors */
+    return failures;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) return 2;
     const char *what = argv[1];
@@ -315,6 +330,7 @@ int main(int argc, char **argv) {
     if (!strcmp(what, "scm-rights")) return scm_rights();
     if (!strcmp(what, "signal-close")) return signal_close();
     if (!strcmp(what, "close-wait")) return close_wait();
+    if (!strcmp(what, "aliases")) return aliases();
     if (!strcmp(what, "hello")) { puts("hello"); return 0; }
     fprintf(stderr, "unknown scenario %s\n", what);
     return 2;

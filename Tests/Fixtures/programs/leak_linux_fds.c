@@ -1,5 +1,5 @@
 /* Fixture: one leaking helper per Linux descriptor family beyond open/socket/pipe (eventfd, timerfd,
- * signalfd, epoll, inotify, memfd, mkstemp, tmpfile, popen, socketpair, posix_openpt), each leaking a
+ * signalfd, epoll, inotify, memfd, mkstemp, tmpfile, popen, socketpair, posix_openpt, pidfd_open), each leaking a
  * distinct count, next to a correct twin. Expected lines are found through the MARK comments. */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -10,6 +10,7 @@
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/mman.h>
+#include <sys/pidfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
@@ -108,6 +109,13 @@ NOINLINE void close_pty(void) {
     for (int i = 0; i < 14; i++) { int fd = posix_openpt(O_RDWR | O_NOCTTY); if (fd >= 0) close(fd); }
 }
 
+NOINLINE void leak_pidfd(void) {
+    for (int i = 0; i < 14; i++) { int fd = pidfd_open(getpid(), 0); /* MARK:leak_pidfd */ (void)fd; }
+}
+NOINLINE void close_pidfd(void) {
+    for (int i = 0; i < 15; i++) { int fd = pidfd_open(getpid(), 0); if (fd >= 0) close(fd); }
+}
+
 int main(void) {
     sigset_t mask;
     sigemptyset(&mask);
@@ -125,5 +133,6 @@ int main(void) {
     close_popen(); leak_popen();
     close_socketpair(); leak_socketpair();
     close_pty(); leak_pty();
+    close_pidfd(); leak_pidfd();
     return 0;
 }
