@@ -37,7 +37,7 @@
 /* ---- per-version layout ----------------------------------------------------------------------------- */
 
 /* Byte offsets into CPython's structs, from tools/python-offsets/probe_offsets.c compiled against each
- * version's own internal headers (tools/python-offsets/check compares). -1: the field does not exist. */
+ * version's own internal headers (tools/python-offsets/print-tables prints them). -1: no such field. */
 struct py_layout {
     uint32_t minor;             /* 3.<minor> */
     int16_t ts_thread_id;       /* PyThreadState.thread_id (pthread_self() of its thread) */
