@@ -16,7 +16,7 @@
 
 /* ---- events ----------------------------------------------------------------------------------------- */
 
-static struct fdh_event *reserve_event(uint64_t *seq_out) {
+static struct fdh_event *reserve_event(uint8_t type, uint8_t api, uint64_t *seq_out) {
     struct fdh_trace *t = &fdh_state.trace;
     uint64_t seq = __atomic_fetch_add(&t->header->events_next, 1, __ATOMIC_RELAXED);
     *seq_out = seq;
@@ -24,12 +24,18 @@ static struct fdh_event *reserve_event(uint64_t *seq_out) {
         __atomic_fetch_add(&t->header->events_dropped, 1, __ATOMIC_RELAXED);
         return NULL;
     }
+    /* Every field the caller does not set reads 0 (fd and fd2: -1, "none"); commit stays 0 until
+     * publish_event. Slots are never reused, so nothing half-old can show through. */
     struct fdh_event *e = &t->events[seq];
-    e->seq = seq;
-    e->tid = fdh_tid();
-    e->time_ns = fdh_now_ns() - t->header->start_monotonic_ns;
-    e->fd = -1;
-    e->fd2 = -1;
+    *e = (struct fdh_event){
+        .type = type,
+        .api = api,
+        .fd = -1,
+        .fd2 = -1,
+        .tid = fdh_tid(),
+        .time_ns = fdh_now_ns() - t->header->start_monotonic_ns,
+        .seq = seq,
+    };
     return e;
 }
 
@@ -108,7 +114,9 @@ static void note_highest(int fd) {
     }
 }
 
-static void live_open(int fd, const struct fdh_opened *o, uint32_t stack, uint64_t seq, uint64_t time_ns) {
+/* Fills slot `fd` for a descriptor that is now open (state OPEN, or INHERITED at start). */
+static void live_fill(int fd, uint32_t state, const struct fdh_opened *o, uint32_t stack, uint64_t seq,
+                      uint64_t time_ns) {
     struct fdh_live_fd *slot = live_slot(fd);
     note_highest(fd);
     if (FDH_UNLIKELY(fdh_is_tracer_fd(fd))) fdh_tracer_fd_taken(fd);
@@ -116,7 +124,7 @@ static void live_open(int fd, const struct fdh_opened *o, uint32_t stack, uint64
     live_begin(slot);
     /* Still marked open: it was closed behind our back (raw syscall, a path we cannot see). */
     live_release(slot);
-    slot->state = FDH_LIVE_OPEN;
+    slot->state = state;
     slot->kind = o->kind;
     slot->owner = o->owner;
     slot->api = o->api;
@@ -131,22 +139,23 @@ static void live_open(int fd, const struct fdh_opened *o, uint32_t stack, uint64
     live_end(slot);
 }
 
+static void live_open(int fd, const struct fdh_opened *o, uint32_t stack, uint64_t seq, uint64_t time_ns) {
+    live_fill(fd, FDH_LIVE_OPEN, o, stack, seq, time_ns);
+}
+
 /* ---- what hooks call -------------------------------------------------------------------------------- */
 
 void fdh_record_open(const struct fdh_opened *o) {
     uint32_t stack = fdh_capture_stack();
     uint64_t seq;
-    struct fdh_event *e = reserve_event(&seq);
+    struct fdh_event *e = reserve_event(FDH_EVENT_OPEN, o->api, &seq);
     uint64_t time_ns = fdh_now_ns() - fdh_state.trace.header->start_monotonic_ns;
     if (e) {
-        e->type = FDH_EVENT_OPEN;
-        e->api = o->api;
         e->kind = o->kind;
         e->owner = o->owner;
         e->fd = o->fd;
         e->fd2 = o->fd2;
         e->result = o->fd;
-        e->err = 0;
         e->stack = stack;
         e->str1 = o->str1;
         e->str2 = o->str2;
@@ -161,35 +170,25 @@ void fdh_record_open(const struct fdh_opened *o) {
 void fdh_record_failure(uint8_t api, int err, uint64_t arg, uint32_t str1) {
     uint32_t stack = fdh_capture_stack();
     uint64_t seq;
-    struct fdh_event *e = reserve_event(&seq);
+    struct fdh_event *e = reserve_event(FDH_EVENT_FAILED, api, &seq);
     if (!e) return;
-    e->type = FDH_EVENT_FAILED;
-    e->api = api;
-    e->kind = FDH_KIND_UNKNOWN;
-    e->owner = FDH_OWNER_RAW;
     e->result = -1;
     e->err = err;
     e->stack = stack;
     e->str1 = str1;
-    e->str2 = 0;
     e->arg = arg;
     publish_event(e);
 }
 
 static void record_misuse(uint8_t misuse, int fd, uint8_t owner, uint32_t stack, uint32_t description) {
     uint64_t seq;
-    struct fdh_event *e = reserve_event(&seq);
+    struct fdh_event *e = reserve_event(FDH_EVENT_MISUSE, FDH_API_CLOSE, &seq);
     if (!e) return;
-    e->type = FDH_EVENT_MISUSE;
-    e->api = FDH_API_CLOSE;
-    e->kind = FDH_KIND_UNKNOWN;
     e->owner = owner;
     e->fd = fd;
     e->result = -1;
-    e->err = 0;
     e->stack = stack;
     e->str1 = description;
-    e->str2 = 0;
     e->arg = misuse;
     publish_event(e);
 }
@@ -197,7 +196,7 @@ static void record_misuse(uint8_t misuse, int fd, uint8_t owner, uint32_t stack,
 void fdh_record_close(uint8_t api, int fd, struct fdh_close_ticket *ticket) {
     uint32_t stack = fdh_capture_stack();
     uint64_t seq;
-    struct fdh_event *e = reserve_event(&seq);
+    struct fdh_event *e = reserve_event(FDH_EVENT_CLOSE, api, &seq);
     struct fdh_live_fd *slot = live_slot(fd);
     uint8_t kind = FDH_KIND_UNKNOWN, owner = FDH_OWNER_RAW;
     ticket->event = e ? seq : UINT64_MAX;
@@ -220,17 +219,11 @@ void fdh_record_close(uint8_t api, int fd, struct fdh_close_ticket *ticket) {
         record_misuse(FDH_MISUSE_CLOSE_OWNED, fd, owner, stack, ticket->description);
     }
     if (!e) return;
-    e->type = FDH_EVENT_CLOSE;
-    e->api = api;
     e->kind = kind;
     e->owner = owner;
     e->fd = fd;
     e->stack = stack;
     e->str1 = ticket->description;
-    e->str2 = 0;
-    e->arg = 0;
-    e->result = 0;
-    e->err = 0;
     /* published by fdh_finish_close once the result is known */
 }
 
@@ -276,18 +269,12 @@ void fdh_record_cloexec(uint8_t api, int fd, int cloexec) {
     slot->cloexec = cloexec != 0;
     live_end(slot);
     uint64_t seq;
-    struct fdh_event *e = reserve_event(&seq);
+    struct fdh_event *e = reserve_event(FDH_EVENT_CLOEXEC, api, &seq);
     if (!e) return;
-    e->type = FDH_EVENT_CLOEXEC;
-    e->api = api;
     e->kind = slot->kind;
     e->owner = slot->owner;
     e->fd = fd;
-    e->result = 0;
-    e->err = 0;
-    e->stack = 0;
     e->str1 = slot->str1;
-    e->str2 = 0;
     e->arg = cloexec != 0;
     publish_event(e);
 }
@@ -296,18 +283,11 @@ void fdh_record_cloexec(uint8_t api, int fd, int cloexec) {
 void fdh_record_fork(uint8_t api, int pid, uint32_t program) {
     uint32_t stack = fdh_capture_stack();
     uint64_t seq;
-    struct fdh_event *e = reserve_event(&seq);
+    struct fdh_event *e = reserve_event(FDH_EVENT_FORK, api, &seq);
     if (!e) return;
-    e->type = FDH_EVENT_FORK;
-    e->api = api;
-    e->kind = FDH_KIND_UNKNOWN;
-    e->owner = FDH_OWNER_RAW;
     e->result = pid;
-    e->err = 0;
     e->stack = stack;
     e->str1 = program;
-    e->str2 = 0;
-    e->arg = 0;
     publish_event(e);
 }
 
@@ -316,21 +296,13 @@ uint64_t fdh_record_exec(uint8_t api, const char *path) {
     uint32_t stack = fdh_capture_stack();
     uint32_t program = fdh_describe_path(AT_FDCWD, path);
     uint64_t seq;
-    struct fdh_event *e = reserve_event(&seq);
+    struct fdh_event *e = reserve_event(FDH_EVENT_EXEC, api, &seq);
     struct fdh_header *h = fdh_state.trace.header;
     h->end_monotonic_ns = fdh_now_ns() - h->start_monotonic_ns;
     __atomic_store_n(&h->state, FDH_STATE_EXECED, __ATOMIC_RELEASE);
     if (!e) return UINT64_MAX;
-    e->type = FDH_EVENT_EXEC;
-    e->api = api;
-    e->kind = FDH_KIND_UNKNOWN;
-    e->owner = FDH_OWNER_RAW;
-    e->result = 0;
-    e->err = 0;
     e->stack = stack;
     e->str1 = program;
-    e->str2 = 0;
-    e->arg = 0;
     publish_event(e);
     return seq;
 }
@@ -348,7 +320,7 @@ void fdh_exec_failed(uint64_t event, int err) {
 void fdh_record_dup(uint8_t api, int oldfd, int newfd, uint64_t arg, int cloexec) {
     uint32_t stack = fdh_capture_stack();
     uint64_t seq;
-    struct fdh_event *e = reserve_event(&seq);
+    struct fdh_event *e = reserve_event(FDH_EVENT_DUP, api, &seq);
     struct fdh_opened copy = {.api = api, .kind = FDH_KIND_UNKNOWN, .owner = FDH_OWNER_RAW,
                               .cloexec = (uint8_t)cloexec, .fd = newfd, .fd2 = -1, .arg = arg};
     struct fdh_live_fd *source = live_slot(oldfd);
@@ -358,14 +330,10 @@ void fdh_record_dup(uint8_t api, int oldfd, int newfd, uint64_t arg, int cloexec
         copy.str2 = source->str2;
     }
     if (e) {
-        e->type = FDH_EVENT_DUP;
-        e->api = api;
         e->kind = copy.kind;
-        e->owner = FDH_OWNER_RAW;
         e->fd = oldfd;
         e->fd2 = newfd;
         e->result = newfd;
-        e->err = 0;
         e->stack = stack;
         e->str1 = copy.str1;
         e->str2 = copy.str2;
@@ -379,7 +347,7 @@ void fdh_record_dup(uint8_t api, int oldfd, int newfd, uint64_t arg, int cloexec
 
 void fdh_record_label(uint8_t api, int fd, uint32_t local, uint32_t peer, uint8_t kind) {
     uint64_t seq;
-    struct fdh_event *e = reserve_event(&seq);
+    struct fdh_event *e = reserve_event(FDH_EVENT_LABEL, api, &seq);
     struct fdh_live_fd *slot = live_slot(fd);
     if (slot && slot->state != FDH_LIVE_CLOSED) {
         live_begin(slot);
@@ -389,24 +357,18 @@ void fdh_record_label(uint8_t api, int fd, uint32_t local, uint32_t peer, uint8_
         live_end(slot);
     }
     if (!e) return;
-    e->type = FDH_EVENT_LABEL;
-    e->api = api;
     e->kind = slot ? slot->kind : kind;
     e->owner = slot ? slot->owner : FDH_OWNER_RAW;
-    e->fd = fd;
-    e->result = 0;
-    e->err = 0;
-    e->stack = 0; /* the opening stack is what matters; labels are cheap on purpose */
+    e->fd = fd; /* the opening stack is what matters; labels are cheap on purpose */
     e->str1 = local;
     e->str2 = peer;
-    e->arg = 0;
     publish_event(e);
 }
 
 void fdh_record_owner(uint8_t api, int fd, uint8_t owner) {
     uint32_t stack = fdh_capture_stack();
     uint64_t seq;
-    struct fdh_event *e = reserve_event(&seq);
+    struct fdh_event *e = reserve_event(FDH_EVENT_OWNER, api, &seq);
     struct fdh_live_fd *slot = live_slot(fd);
     if (slot && slot->state != FDH_LIVE_CLOSED) {
         live_begin(slot);
@@ -414,49 +376,22 @@ void fdh_record_owner(uint8_t api, int fd, uint8_t owner) {
         live_end(slot);
     }
     if (!e) return;
-    e->type = FDH_EVENT_OWNER;
-    e->api = api;
     e->kind = slot ? slot->kind : FDH_KIND_UNKNOWN;
     e->owner = owner;
     e->fd = fd;
-    e->result = 0;
-    e->err = 0;
     e->stack = stack;
-    e->str1 = 0;
-    e->str2 = 0;
-    e->arg = 0;
     publish_event(e);
 }
 
 void fdh_record_inherited(const struct fdh_opened *o, uint32_t stack) {
     uint64_t seq;
-    struct fdh_event *e = reserve_event(&seq);
-    struct fdh_live_fd *slot = live_slot(o->fd);
-    if (slot) {
-        live_begin(slot);
-        slot->state = FDH_LIVE_INHERITED;
-        slot->kind = o->kind;
-        slot->owner = o->owner;
-        slot->api = o->api;
-        slot->cloexec = o->cloexec;
-        slot->stack = stack;
-        slot->str1 = o->str1;
-        slot->str2 = o->str2;
-        slot->tid = fdh_tid();
-        slot->tcp_state = 0;
-        slot->open_seq = seq;
-        slot->time_ns = 0;
-        live_end(slot);
-        note_highest(o->fd);
-    }
+    struct fdh_event *e = reserve_event(FDH_EVENT_INHERITED, o->api, &seq);
+    live_fill(o->fd, FDH_LIVE_INHERITED, o, stack, seq, 0);
     if (!e) return;
-    e->type = FDH_EVENT_INHERITED;
-    e->api = o->api;
     e->kind = o->kind;
     e->owner = o->owner;
     e->fd = o->fd;
     e->result = o->fd;
-    e->err = 0;
     e->stack = stack;
     e->str1 = o->str1;
     e->str2 = o->str2;
@@ -469,15 +404,8 @@ void fdh_record_exit(void) {
     if (h->state != FDH_STATE_RUNNING) return; /* once: _exit after exit(), or after an exec record */
     fdh_snapshot_socket_states();
     uint64_t seq;
-    struct fdh_event *e = reserve_event(&seq);
+    struct fdh_event *e = reserve_event(FDH_EVENT_EXIT, FDH_API_STARTUP, &seq);
     if (e) {
-        e->type = FDH_EVENT_EXIT;
-        e->api = FDH_API_STARTUP;
-        e->result = 0;
-        e->err = 0;
-        e->stack = 0;
-        e->str1 = e->str2 = 0;
-        e->arg = 0;
         publish_event(e);
     }
     h->end_monotonic_ns = fdh_now_ns() - h->start_monotonic_ns;
@@ -486,10 +414,8 @@ void fdh_record_exit(void) {
 
 uint64_t fdh_record_event(const struct fdh_event *fields) {
     uint64_t seq;
-    struct fdh_event *e = reserve_event(&seq);
+    struct fdh_event *e = reserve_event(fields->type, fields->api, &seq);
     if (!e) return seq;
-    e->type = fields->type;
-    e->api = fields->api;
     e->kind = fields->kind;
     e->owner = fields->owner;
     e->fd = fields->fd;
