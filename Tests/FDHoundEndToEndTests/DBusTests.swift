@@ -58,6 +58,10 @@ final class DBusTests: XCTestCase {
         guard let leak = dbusLeaks.first else { return }
         XCTAssertEqual(leak.count, 6)
         XCTAssertEqual(leak.raw["api"] as? String, "dbus_connection_open_private")
+        // The culprit is dbus-python's constructor; the application frame that called it is named too.
+        let caller = leak.raw["calledFrom"] as? [String: Any]
+        XCTAssertEqual(caller?["function"] as? String, "connect_ble_device_leaking", "\(leak.raw)")
+        XCTAssertTrue((caller?["file"] as? String ?? "").hasSuffix("leak_dbus_connections.py"), "\(caller ?? [:])")
         XCTAssertEqual(leak.raw["owner"] as? String, "dbus")
         XCTAssertEqual(leak.raw["openedAtSite"] as? Int, 6)
         XCTAssertEqual(leak.raw["closedAtSite"] as? Int, 0)

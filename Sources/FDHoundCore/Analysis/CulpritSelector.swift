@@ -18,6 +18,28 @@ public enum CulpritSelector {
     /// into the program; failing that, the innermost frame. Nil only for an empty stack.
     /// A stack with Python frames is blamed on Python code instead (PythonFrames.culprit): the evaluator's
     /// native frames say nothing about which Python function opened the descriptor.
+    /// When the culprit is inside a library (a Python package under site-packages, a shared library other
+    /// than the program), the innermost frame of the application's own code that led there: the
+    /// `connect_ble_device` that called `dbus.bus.BusConnection()`, the `main.c` that called into
+    /// libdbus. Nil when the culprit already is application code, or no such frame exists.
+    public static func applicationCaller(in stack: [Frame], culprit: Frame, executable: String?) -> Frame? {
+        let python = stack.filter(PythonFrames.isPython)
+        let caller: Frame?
+        if !python.isEmpty {
+            caller = python.first { $0.function != nil && !PythonFrames.isStandardLibrary($0.file)
+                && !PythonFrames.isThirdParty($0.file) }
+        } else if let executable {
+            caller = stack.first { $0.module == executable && $0.function != nil }
+        } else {
+            caller = nil
+        }
+        guard let caller, caller != culprit else { return nil }
+        // Only a caller *outside* the culprit's frame: the culprit must be innermost of the two.
+        guard let culpritIndex = stack.firstIndex(of: culprit), let callerIndex = stack.firstIndex(of: caller),
+              callerIndex > culpritIndex else { return nil }
+        return caller
+    }
+
     public static func culprit(in stack: [Frame]) -> Frame? {
         if let python = PythonFrames.culprit(in: stack) { return python }
         return stack.first { !isSystemModule($0) && $0.function != nil }

@@ -111,6 +111,7 @@ struct LeakAnalysis {
     }
 
     private func makeGroup(stack: [Frame], parts: [ProcessGroup]) -> LeakGroup {
+        let culprit = CulpritSelector.culprit(in: stack) ?? Frame(module: "[no stack recorded]", address: "0x0")
         let members = parts.flatMap { part in part.members.map { (trace: part.trace, descriptor: $0) } }
             .sorted { ($0.descriptor.timeNs, $0.trace, $0.descriptor.fd) < ($1.descriptor.timeNs, $1.trace, $1.descriptor.fd) }
         let pids = Set(parts.map { Int(traces[$0.trace].header.pid) }).sorted()
@@ -132,7 +133,9 @@ struct LeakAnalysis {
             kind: DescriptorKind(traceValue: Self.mostCommon(members.map(\.descriptor.kind))).name,
             api: OpeningAPI.name(Self.mostCommon(members.map(\.descriptor.api))),
             owner: DescriptorOwner.name(Self.mostCommon(members.map(\.descriptor.owner))),
-            culprit: CulpritSelector.culprit(in: stack) ?? Frame(module: "[no stack recorded]", address: "0x0"),
+            culprit: culprit,
+            calledFrom: CulpritSelector.applicationCaller(in: stack, culprit: culprit,
+                                                          executable: traces[parts[0].trace].executable),
             stack: PythonFrames.shown(stack, maxFrames: maxFrames),
             samples: samples,
             pids: pids,

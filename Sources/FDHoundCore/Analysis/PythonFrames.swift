@@ -40,6 +40,12 @@ enum PythonFrames {
         return rest.first?.isNumber == true
     }
 
+    /// True for installed third-party packages (site-packages, dist-packages).
+    static func isThirdParty(_ file: String?) -> Bool {
+        guard let file else { return false }
+        return file.contains("/site-packages/") || file.contains("/dist-packages/")
+    }
+
     /// The Python culprit of a stack: the innermost Python frame outside the standard library; failing
     /// that (a leak inside the stdlib itself, e.g. a module-level socket in a stdlib module) the innermost
     /// Python frame. Nil when the stack has no Python frame (the native rule applies).

@@ -26,6 +26,10 @@ enum MarkdownFormatter {
             lines.append("### \(leak.id): \(leak.count) × \(leak.kind) opened by \(code(leak.api)) in \(code(ReportWording.name(of: leak.culprit)))")
             lines.append("")
             if let location = leak.culprit.fullLocation { lines.append("- Location: \(code(location))") }
+            if let caller = leak.calledFrom {
+                lines.append("- Called from: \(code(ReportWording.name(of: caller)))"
+                    + (caller.fullLocation.map { " at \(code($0))" } ?? ""))
+            }
             if let totals = ReportWording.siteTotals(leak) { lines.append("- Call site: \(totals)") }
             if let closeWait = ReportWording.closeWait(leak) { lines.append("- **\(closeWait)**") }
             lines.append("- First seen \(ReportWording.seconds(leak.firstSeenSeconds)), last \(ReportWording.seconds(leak.lastSeenSeconds)) after start")

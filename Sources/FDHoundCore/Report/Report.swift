@@ -102,6 +102,8 @@ public struct LeakGroup: Codable, Equatable, Sendable {
     public var owner: String
     /// The first frame outside libc, the loader, libunwind and the shim: the code to fix.
     public var culprit: Frame
+    /// When the culprit is inside a library: the application's own frame that called into it.
+    public var calledFrom: Frame? = nil
     /// The opening stack, innermost first, at most ReportOptions.maxFrames frames.
     public var stack: [Frame]
     /// Up to 5 distinct descriptions (paths, endpoints) with their descriptor numbers.

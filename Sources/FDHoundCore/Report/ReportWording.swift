@@ -28,6 +28,10 @@ enum ReportWording {
     static func headline(_ leak: LeakGroup) -> String {
         var text = "opened by \(leak.api) in \(name(of: leak.culprit))"
         if let location = leak.culprit.shortLocation { text += " at \(location)" }
+        if let caller = leak.calledFrom {
+            text += ", called from \(name(of: caller))"
+            if let location = caller.shortLocation { text += " at \(location)" }
+        }
         return text
     }
 
