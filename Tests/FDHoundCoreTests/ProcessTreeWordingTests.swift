@@ -39,4 +39,20 @@ final class ProcessTreeWordingTests: XCTestCase {
         XCTAssertTrue(text.contains("  process 11  /bin/p11  exited"), text)
         XCTAssertTrue(text.contains("[L1×1, L2×3]"), text)
     }
+
+    func testARecursiveStackMarksTheCulpritOnce() {
+        let recursive = Frame(function: "walk", file: "/src/tree.c", line: 9, column: nil, module: "/srv/app",
+                              address: "0x40", inlined: false)
+        var group = leak("L1", [(10, 2)])
+        group.culprit = recursive
+        group.stack = [Frame(function: "open", file: nil, line: nil, column: nil, module: "/lib/libc.so.6",
+                             address: "0x9", inlined: false), recursive, recursive, recursive]
+        let report = Report(tracePath: "/t", processes: [process(10, parent: 1, start: "1")], leaks: [group],
+                            inherited: [], warnings: [])
+        let text = ReportRenderer.render(report, as: .text)
+        XCTAssertEqual(text.components(separatedBy: "\n").filter { $0.hasPrefix("  → ") }.count, 1, text)
+        XCTAssertTrue(text.contains("  → #1 walk"), text)
+        XCTAssertEqual(ReportWording.leakShare(of: process(10, parent: 1, state: "execed", start: "0"), in: report), "",
+                       "an image replaced by exec has no share of its pid's leaks")
+    }
 }

@@ -58,8 +58,9 @@ extension TextFormatter {
             for group in report.execLeaks {
                 lines.append("\(group.id)  \(ProcessTreeWording.headline(group))")
                 for sample in group.samples { lines.append("    sample: \(sample)") }
+                let marked = group.stack.firstIndex(of: group.culprit)
                 for (index, frame) in group.stack.enumerated() {
-                    lines.append((frame == group.culprit ? "  → " : "    ") + ReportWording.frameLine(frame, index: index))
+                    lines.append((index == marked ? "  → " : "    ") + ReportWording.frameLine(frame, index: index))
                 }
                 lines.append("")
             }
@@ -71,8 +72,9 @@ extension TextFormatter {
                 lines.append("    \(ProcessTreeWording.advice(group))")
                 for (label, site) in ProcessTreeWording.sites(group) {
                     lines.append("    \(label):")
+                    let marked = site.stack.firstIndex(of: site.culprit)
                     for (index, frame) in site.stack.enumerated() {
-                        lines.append((frame == site.culprit ? "    → " : "      ") + ReportWording.frameLine(frame, index: index))
+                        lines.append((index == marked ? "    → " : "      ") + ReportWording.frameLine(frame, index: index))
                     }
                 }
                 lines.append("")

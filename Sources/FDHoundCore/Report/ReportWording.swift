@@ -84,7 +84,9 @@ enum ReportWording {
 
     /// This process's share of the leak groups: "L1×20, L3×2", or "" when it leaked nothing.
     static func leakShare(of process: ProcessSummary, in report: Report) -> String {
-        report.leaks.compactMap { leak in
+        // An image replaced by exec leaves no leaks of its own; the pid's share belongs to its last image.
+        guard process.state != "execed" else { return "" }
+        return report.leaks.compactMap { leak in
             leak.perProcess.first { $0.pid == process.pid }.map { "\(leak.id)×\($0.count)" }
         }.joined(separator: ", ")
     }

@@ -26,7 +26,7 @@ enum TextFormatter {
             if let closeWait = ReportWording.closeWait(leak) { lines.append("    ⚠ " + closeWait) }
             for sample in leak.samples { lines.append("    sample: \(sample)") }
             for (index, frame) in leak.stack.enumerated() {
-                let marker = frame == leak.culprit ? "  → " : "    "
+                let marker = index == leak.stack.firstIndex(of: leak.culprit) ? "  → " : "    " // recursion repeats frames
                 lines.append(marker + ReportWording.frameLine(frame, index: index))
             }
             lines.append("")
