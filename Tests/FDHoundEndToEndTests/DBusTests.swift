@@ -102,6 +102,19 @@ final class DBusTests: XCTestCase {
         XCTAssertTrue(markdown.stdout.contains("peak 4 of dbus-daemon's default 256 connections per user"), markdown.stdout)
     }
 
+    func testPythonPrivateSessionBusConnectionsThroughDbusBusGetPrivate() throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["DBUS_SESSION_BUS_ADDRESS"] = busAddress
+        let report = try tracePython(leaked: 5, closed: 0, ending: "session-bus", environment: environment)
+        let dbusLeaks = LeakView.all(in: report).filter { $0.kind == "dbus" }
+        XCTAssertEqual(dbusLeaks.count, 1, "dbus groups: \(dbusLeaks.map(\.raw))")
+        XCTAssertEqual(dbusLeaks.first?.count, 5)
+        XCTAssertEqual(dbusLeaks.first?.raw["api"] as? String, "dbus_bus_get_private")
+        XCTAssertEqual((dbusLeaks.first?.raw["calledFrom"] as? [String: Any])?["function"] as? String,
+                       "open_session_bus_leaking")
+        XCTAssertEqual(try dbusSummary(in: report)["connectionsLeftOpen"] as? Int, 5)
+    }
+
     // MARK: C client without libdbus (socket + connect to the bus socket)
 
     func testBusSocketsOpenedWithoutLibdbusAreDBusLeaksUnderTheHelper() throws {
@@ -137,7 +150,8 @@ final class DBusTests: XCTestCase {
 
     // MARK: helpers
 
-    private func tracePython(leaked: Int, closed: Int, ending: String) throws -> [String: Any] {
+    private func tracePython(leaked: Int, closed: Int, ending: String,
+                             environment: [String: String]? = nil) throws -> [String: Any] {
         guard FileManager.default.isExecutableFile(atPath: Self.python),
               try Command.run([Self.python, "-c", "import dbus"]).status == 0 else {
             throw XCTSkip("\(Self.python) with python3-dbus is not installed (tools/setup installs it)")
@@ -146,7 +160,7 @@ final class DBusTests: XCTestCase {
             .appendingPathComponent("python/leak_dbus_connections.py").path
         let traces = workDirectory.appendingPathComponent("traces").path
         let run = try FDHoundCLI.run(["run", "-o", traces, "--", Self.python, script, busAddress,
-                                      String(leaked), String(closed), ending])
+                                      String(leaked), String(closed), ending], environment: environment)
         XCTAssertEqual(run.status, 0, "fdhound run failed: \(run.stderr)")
         XCTAssertTrue(run.stdout.contains("held \(leaked) connections"), run.stdout + run.stderr)
         return try FDHoundCLI.jsonReport(traces)

@@ -32,7 +32,9 @@ enum PythonFrames {
     /// site-packages/dist-packages) and frozen modules (`<frozen importlib._bootstrap>`).
     static func isStandardLibrary(_ file: String?) -> Bool {
         guard let file else { return true }
-        if file.hasPrefix("<") { return true }
+        // "<frozen importlib._bootstrap>" is the interpreter's; "<string>" (python -c, exec) and "<stdin>"
+        // are the user's code.
+        if file.hasPrefix("<") { return file.hasPrefix("<frozen") }
         if file.contains("/site-packages/") || file.contains("/dist-packages/") { return false }
         guard let range = file.range(of: "/lib/python") else { return false }
         // "/lib/python3.11/x.py" or "/lib/python3/…": a version directory right after "python".
