@@ -31,6 +31,12 @@ public enum ReportBuilder {
         var processes = traces.map(ProcessSummarizer.summary)
         for (index, summary) in dbus.summaries { processes[index].dbus = summary }
         warnings += analysis.warnings + crossings.warnings + misuse.warnings
+        var reported = Set<String>()
+        for frame in analysis.leaks.flatMap(\.stack) + crossings.groups.flatMap(\.stack)
+            + misuse.groups.flatMap({ [$0.close] + [$0.earlierClose, $0.open].compactMap { $0 } }).flatMap(\.stack) {
+            reported.insert(frame.module)
+        }
+        warnings += ModuleFileCheck.warnings(for: traces, modulesInReport: reported)
         return Report(tracePath: tracePath,
                       processes: processes,
                       leaks: DBusAnalysis.merged(analysis.leaks, with: dbus.leaks),

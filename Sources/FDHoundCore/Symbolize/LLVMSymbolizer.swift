@@ -54,7 +54,8 @@ public final class LLVMSymbolizer: Symbolizer {
         let path = request.modulePath
         // The input syntax has no escapes: a path with a quote or line break cannot be passed safely.
         let quotable = !path.contains("\"") && !path.contains("\n") && !path.contains("\r")
-        if quotable && path.hasPrefix("/") && FileManager.default.fileExists(atPath: path) {
+        if quotable && path.hasPrefix("/") && FileManager.default.fileExists(atPath: path)
+            && !ModuleFileCheck.changedSinceTraced(path: path, buildID: request.buildID) {
             return "\"\(path)\" \(address)"
         }
         if let buildID = request.buildID, !buildID.isEmpty, buildID.allSatisfy(\.isHexDigit) {
