@@ -221,6 +221,7 @@ __attribute__((constructor)) static void fdh_start(void) {
     fdh_modules_init(exe_path);
     record_inherited(NULL);
     fdh_dbus_endpoints_init();
+    fdh_python_start();
     if (fdh_unwinder_init() != 0) fdh_diag("libunwind.so.8 not found; using glibc backtrace (slower)", NULL);
     pthread_atfork(NULL, NULL, after_fork_in_child);
     fdh_trace_publish();

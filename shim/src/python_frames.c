@@ -159,10 +159,12 @@ static int find_libpython(struct dl_phdr_info *info, size_t size, void *data) {
     return 0;
 }
 
+/* A symbol of the interpreter: from libpython's handle when it was found by path, else from the global
+ * scope. Callers only ask for symbols the detected version has: a failing dlsym allocates its error
+ * message with malloc, which a hook must not do (it may run inside the program's malloc or a signal
+ * handler). The one lookup that may fail, "is there a CPython at all", runs in the constructor only. */
 static void *lookup(void *handle, const char *name) {
-    void *p = dlsym(RTLD_DEFAULT, name);
-    if (!p && handle) p = dlsym(handle, name);
-    return p;
+    return dlsym(handle ? handle : RTLD_DEFAULT, name);
 }
 
 /* 3.13+: _PyRuntime starts with _Py_DebugOffsets; its offsets must agree with our table. Field positions
@@ -198,10 +200,12 @@ static uint32_t parse_version(const char *text) {
     return parts[0] << 24 | parts[1] << 16 | parts[2] << 8;
 }
 
-/* Looks the interpreter up; returns the next phase. */
-static int probe(void) {
+/* Looks the interpreter up; returns the next phase. `at_start`: called from the constructor, where a
+ * failing dlsym (no CPython in this process) is harmless; later (from a hook, after a dlopen) only a
+ * libpython found by path is looked into. */
+static int probe(int at_start) {
     void *handle = NULL;
-    get_tstate = (get_tstate_fn)dlsym(RTLD_DEFAULT, "PyGILState_GetThisThreadState");
+    get_tstate = at_start ? (get_tstate_fn)dlsym(RTLD_DEFAULT, "PyGILState_GetThisThreadState") : NULL;
     if (!get_tstate) {
         const char *path = NULL;
         dl_iterate_phdr(find_libpython, &path);
@@ -217,12 +221,12 @@ static int probe(void) {
         set_status(FDH_PYTHON_DISABLED);
         return PHASE_OFF;
     }
-    const unsigned long *py_version = lookup(handle, "Py_Version");
-    if (py_version) {
-        version_hex = (uint32_t)*py_version;
-    } else {
-        const char *(*get_version)(void) = (const char *(*)(void))lookup(handle, "Py_GetVersion");
-        version_hex = get_version ? parse_version(get_version()) : 0;
+    /* Py_GetVersion exists in every CPython 3; Py_Version (exact, hex) only from 3.11 on. */
+    const char *(*get_version)(void) = (const char *(*)(void))lookup(handle, "Py_GetVersion");
+    version_hex = get_version ? parse_version(get_version()) : 0;
+    if ((version_hex >> 24) == 3 && ((version_hex >> 16) & 0xff) >= 11) {
+        const unsigned long *py_version = lookup(handle, "Py_Version");
+        if (py_version) version_hex = (uint32_t)*py_version;
     }
     uint32_t major = version_hex >> 24, minor = (version_hex >> 16) & 0xff;
     L = NULL;
@@ -528,7 +532,7 @@ int fdh_python_merge(void *const *native, int count, uint64_t *ips, uint16_t *ki
         if (p == PHASE_UNPROBED) {
             int expected = PHASE_UNPROBED;
             if (!atomic_compare_exchange_strong(&phase, &expected, PHASE_BUSY)) return -1;
-            atomic_store(&phase, probe());
+            atomic_store(&phase, probe(0));
             write_status();
             return -1; /* this event stays native-only; the next one walks */
         }
@@ -601,4 +605,11 @@ int fdh_python_merge(void *const *native, int count, uint64_t *ips, uint16_t *ki
         kinds[out++] = FDH_FRAME_PYTHON;
     }
     return out;
+}
+
+/* From the constructor: the one probe allowed to ask the global scope for a symbol that may be absent. */
+void fdh_python_start(void) {
+    int expected = PHASE_UNPROBED;
+    if (!atomic_compare_exchange_strong(&phase, &expected, PHASE_BUSY)) return;
+    atomic_store(&phase, probe(1));
 }

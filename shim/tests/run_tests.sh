@@ -173,6 +173,14 @@ expect_eq $t "__close recorded as close" "$(echo "$d" | grep -c '^event .*type=2
 expect_eq $t "closes by closefrom" "$(echo "$d" | grep -c '^event .*type=2 api=51 .*str1=/dev/zero ')" 3 &&
 pass $t
 
+t=hooks_never_call_the_programs_malloc
+mkdir -p "$work/$t"
+if FDHOUND_OUTPUT_DIR="$work/$t" LD_PRELOAD="$shim" "$build/tests/no_malloc_in_hooks" 2>"$work/$t/stderr"; then
+    pass $t
+else
+    fail $t "$(cat "$work/$t/stderr")"
+fi
+
 t=unusable_output_dir_runs_untraced_with_one_line
 out="$(FDHOUND_OUTPUT_DIR=/nonexistent/fdhound LD_PRELOAD="$shim" "$scenarios" hello 2>"$work/stderr")"; status=$?
 expect_eq $t "status" "$status" 0 &&
