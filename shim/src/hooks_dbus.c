@@ -52,11 +52,13 @@ static int resolved; /* 1 once every required pointer above is set (release/acqu
 /* Inside a libdbus call made by one of these hooks: nested dbus_* calls are libdbus's own business. */
 static __thread int dbus_depth __attribute__((tls_model("initial-exec")));
 
+/* The loaded libdbus by its soname first: that works whether it was loaded globally or RTLD_LOCAL, and a
+ * successful dlsym does not allocate (a failing one mallocs its error message). RTLD_NEXT is the fallback
+ * for a libdbus under another name. */
 static void *find(const char *name, void **handle) {
-    void *function = dlsym(RTLD_NEXT, name);
-    if (function) return function;
     if (!*handle) *handle = dlopen("libdbus-1.so.3", RTLD_NOLOAD | RTLD_LAZY);
-    return *handle ? dlsym(*handle, name) : NULL;
+    void *function = *handle ? dlsym(*handle, name) : NULL;
+    return function ? function : dlsym(RTLD_NEXT, name);
 }
 
 /* libdbus's code range, so that its own close() of a connection socket is not taken for misuse. */
