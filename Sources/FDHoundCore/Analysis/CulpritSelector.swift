@@ -46,4 +46,19 @@ public enum CulpritSelector {
             ?? stack.first { !isSystemModule($0) }
             ?? stack.first
     }
+
+    /// Everything a report group says about its code path: the culprit (a placeholder when no stack was
+    /// recorded), the application caller when the culprit is in a library, and the frames to show.
+    struct Attribution {
+        let culprit: Frame
+        let calledFrom: Frame?
+        let shownStack: [Frame]
+    }
+
+    static func attribute(_ stack: [Frame], executable: String?, maxFrames: Int) -> Attribution {
+        let culprit = culprit(in: stack) ?? Frame(module: "[no stack recorded]", address: "0x0")
+        return Attribution(culprit: culprit,
+                           calledFrom: applicationCaller(in: stack, culprit: culprit, executable: executable),
+                           shownStack: PythonFrames.shown(stack, maxFrames: maxFrames))
+    }
 }

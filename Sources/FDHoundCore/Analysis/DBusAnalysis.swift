@@ -93,21 +93,20 @@ struct DBusAnalysis {
             (pid: Int(traces[member.trace].header.pid), fd: member.connection.fd,
              address: traces[member.trace].string(member.connection.address) ?? "unknown bus address")
         }, multipleProcesses: pids.count > 1)
-        let culprit = CulpritSelector.culprit(in: stack) ?? Frame(module: "[no stack recorded]", address: "0x0")
+        let attribution = CulpritSelector.attribute(stack, executable: traces[members[0].trace].executable,
+                                                    maxFrames: maxFrames)
         return LeakGroup(
             id: "",
             count: members.count,
             kind: DescriptorKind.dbus.name,
             api: OpeningAPI.name(LeakAnalysis.mostCommon(members.map(\.connection.api))),
             owner: DescriptorOwner.name(UInt8(FDH_OWNER_DBUS.rawValue)),
-            culprit: culprit,
-            calledFrom: CulpritSelector.applicationCaller(in: stack, culprit: culprit,
-                                                          executable: traces[members[0].trace].executable),
-            stack: PythonFrames.shown(stack, maxFrames: maxFrames),
+            culprit: attribution.culprit,
+            calledFrom: attribution.calledFrom,
+            stack: attribution.shownStack,
             samples: samples,
             pids: pids,
-            perProcess: Dictionary(grouping: members, by: { Int(traces[$0.trace].header.pid) })
-                .map { LeakGroup.ProcessCount(pid: $0.key, count: $0.value.count) }.sorted { $0.pid < $1.pid },
+            perProcess: LeakGroup.ProcessCount.tally(members.map { Int(traces[$0.trace].header.pid) }),
             firstSeenSeconds: times.min() ?? 0,
             lastSeenSeconds: times.max() ?? 0,
             openedAtSite: opened,

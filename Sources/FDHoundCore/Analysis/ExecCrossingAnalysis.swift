@@ -75,7 +75,7 @@ struct ExecCrossingAnalysis {
                 intoProgram: key.program,
                 intoPids: Set(parts.map(\.intoPid)).sorted(),
                 fromPids: fromPids,
-                culprit: CulpritSelector.culprit(in: stack) ?? Frame(module: "[no stack recorded]", address: "0x0"),
+                culprit: CulpritSelector.attribute(stack, executable: nil, maxFrames: maxFrames).culprit,
                 stack: Array(stack.prefix(maxFrames)),
                 samples: DescriptorDescriber.samples(holders, multipleProcesses: fromPids.count > 1))
         }

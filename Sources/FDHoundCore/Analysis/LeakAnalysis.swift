@@ -111,7 +111,8 @@ struct LeakAnalysis {
     }
 
     private func makeGroup(stack: [Frame], parts: [ProcessGroup]) -> LeakGroup {
-        let culprit = CulpritSelector.culprit(in: stack) ?? Frame(module: "[no stack recorded]", address: "0x0")
+        let attribution = CulpritSelector.attribute(stack, executable: traces[parts[0].trace].executable,
+                                                    maxFrames: maxFrames)
         let members = parts.flatMap { part in part.members.map { (trace: part.trace, descriptor: $0) } }
             .sorted { ($0.descriptor.timeNs, $0.trace, $0.descriptor.fd) < ($1.descriptor.timeNs, $1.trace, $1.descriptor.fd) }
         let pids = Set(parts.map { Int(traces[$0.trace].header.pid) }).sorted()
@@ -133,14 +134,12 @@ struct LeakAnalysis {
             kind: DescriptorKind(traceValue: Self.mostCommon(members.map(\.descriptor.kind))).name,
             api: OpeningAPI.name(Self.mostCommon(members.map(\.descriptor.api))),
             owner: DescriptorOwner.name(Self.mostCommon(members.map(\.descriptor.owner))),
-            culprit: culprit,
-            calledFrom: CulpritSelector.applicationCaller(in: stack, culprit: culprit,
-                                                          executable: traces[parts[0].trace].executable),
-            stack: PythonFrames.shown(stack, maxFrames: maxFrames),
+            culprit: attribution.culprit,
+            calledFrom: attribution.calledFrom,
+            stack: attribution.shownStack,
             samples: samples,
             pids: pids,
-            perProcess: Dictionary(grouping: members, by: { Int(traces[$0.trace].header.pid) })
-                .map { LeakGroup.ProcessCount(pid: $0.key, count: $0.value.count) }.sorted { $0.pid < $1.pid },
+            perProcess: LeakGroup.ProcessCount.tally(members.map { Int(traces[$0.trace].header.pid) }),
             firstSeenSeconds: times.min() ?? 0,
             lastSeenSeconds: times.max() ?? 0,
             openedAtSite: opened,

@@ -66,7 +66,7 @@ struct MisuseAnalysis {
         }
         func site(_ handle: Int) -> MisuseGroup.Site {
             let stack = frames[handle]
-            return MisuseGroup.Site(culprit: CulpritSelector.culprit(in: stack) ?? Frame(module: "[no stack recorded]", address: "0x0"),
+            return MisuseGroup.Site(culprit: CulpritSelector.attribute(stack, executable: nil, maxFrames: maxFrames).culprit,
                                     stack: Array(stack.prefix(maxFrames)))
         }
         var groups = order.map { key -> MisuseGroup in

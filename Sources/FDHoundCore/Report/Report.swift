@@ -125,6 +125,12 @@ extension LeakGroup {
     public struct ProcessCount: Codable, Equatable, Sendable {
         public var pid: Int
         public var count: Int
+
+        /// One count per pid of `pids` (one entry per descriptor), ordered by pid.
+        static func tally(_ pids: [Int]) -> [ProcessCount] {
+            Dictionary(grouping: pids, by: { $0 }).map { ProcessCount(pid: $0.key, count: $0.value.count) }
+                .sorted { $0.pid < $1.pid }
+        }
     }
 }
 
