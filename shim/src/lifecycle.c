@@ -85,7 +85,10 @@ void fdh_snapshot_before_fork(void) {
     }
     uint64_t count = atomic_load(&fdh_state.highest_fd) + 1;
     if (count > t->live_capacity) count = t->live_capacity;
-    memcpy(fork_snapshot, t->live, count * sizeof *fork_snapshot);
+    for (uint64_t fd = 0; fd < count; fd++) { /* slots never written read as zeros (closed) */
+        if (fdh_committed(&t->live[fd], sizeof t->live[fd])) fork_snapshot[fd] = t->live[fd];
+        else memset(&fork_snapshot[fd], 0, sizeof fork_snapshot[fd]);
+    }
     fork_snapshot_count = count;
 }
 

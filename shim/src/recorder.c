@@ -27,6 +27,10 @@ static struct fdh_event *reserve_event(uint8_t type, uint8_t api, uint64_t *seq_
     /* Every field the caller does not set reads 0 (fd and fd2: -1, "none"); commit stays 0 until
      * publish_event. Slots are never reused, so nothing half-old can show through. */
     struct fdh_event *e = &t->events[seq];
+    if (!fdh_commit(e, sizeof *e)) { /* the disk is full */
+        __atomic_fetch_add(&t->header->events_dropped, 1, __ATOMIC_RELAXED);
+        return NULL;
+    }
     *e = (struct fdh_event){
         .type = type,
         .api = api,
@@ -52,6 +56,10 @@ static struct fdh_live_fd *live_slot(int fd) {
         __atomic_fetch_add(&t->header->live_dropped, 1, __ATOMIC_RELAXED);
         return NULL;
     }
+    if (!fdh_commit(&t->live[fd], sizeof t->live[fd])) {
+        __atomic_fetch_add(&t->header->live_dropped, 1, __ATOMIC_RELAXED);
+        return NULL;
+    }
     return &t->live[fd];
 }
 
@@ -71,6 +79,7 @@ static struct fdh_call_site *site_for(uint32_t stack, int create) {
     uint64_t slot = ((uint64_t)stack * 0x9E3779B97F4A7C15ull >> 17) & t->sites_mask;
     for (unsigned probe = 0; probe < 256; probe++, slot = (slot + 1) & t->sites_mask) {
         struct fdh_call_site *site = &t->sites[slot];
+        if (!fdh_commit(site, sizeof *site)) break; /* the disk is full */
         uint32_t owner = __atomic_load_n(&site->stack, __ATOMIC_ACQUIRE);
         if (owner == stack) return site;
         if (owner == 0) {
@@ -251,6 +260,7 @@ void fdh_record_close_range(uint8_t api, unsigned int first, unsigned int last, 
     for (uint64_t fd = first; fd <= last; fd++) {
         if (fdh_is_tracer_fd((int)fd) && !cloexec_only) fdh_tracer_fd_taken((int)fd);
         struct fdh_live_fd *slot = &t->live[fd];
+        if (!fdh_committed(slot, sizeof *slot)) continue; /* never written: closed */
         if (slot->state == FDH_LIVE_CLOSED) continue;
         if (cloexec_only) {
             fdh_record_cloexec(api, (int)fd, 1);
@@ -442,11 +452,13 @@ void fdh_live_adopt(int fd, uint8_t kind, uint8_t owner) {
 uint8_t fdh_live_kind(int fd) {
     struct fdh_trace *t = &fdh_state.trace;
     if (fd < 0 || (uint64_t)fd >= t->live_capacity) return FDH_KIND_UNKNOWN;
+    if (!fdh_committed(&t->live[fd], sizeof t->live[fd])) return FDH_KIND_UNKNOWN;
     return t->live[fd].state == FDH_LIVE_CLOSED ? FDH_KIND_UNKNOWN : t->live[fd].kind;
 }
 
 uint32_t fdh_live_description(int fd) {
     struct fdh_trace *t = &fdh_state.trace;
     if (fd < 0 || (uint64_t)fd >= t->live_capacity) return 0;
+    if (!fdh_committed(&t->live[fd], sizeof t->live[fd])) return 0;
     return t->live[fd].state == FDH_LIVE_CLOSED ? 0 : t->live[fd].str1;
 }

@@ -177,6 +177,47 @@ void fdh_describe_socket(int fd, uint32_t *local, uint32_t *peer, uint8_t *kind)
 uint32_t fdh_describe_sockaddr(const void *addr, uint32_t length);
 uint32_t fdh_describe_fd(int fd, uint8_t *kind);
 
+/* commit.c: disk blocks on demand (see the file comment). fdh_commit(p, n) before the first write of
+ * [p, p+n) in the mapping; 0 means the disk is full: drop the record. */
+struct fdh_commit_state {
+    int lazy;                 /* 0: the whole file was fallocated at start */
+    _Atomic int failed;       /* a commit failed (disk full) */
+    void *base;
+    uint64_t pages;
+    uint64_t bitmap_bytes;
+    _Atomic uint8_t *bits;    /* one bit per committed page, in the shim's own memory */
+};
+extern struct fdh_commit_state fdh_commit_state;
+int fdh_commit_slow(uint64_t first, uint64_t last);
+int fdh_commit_init(int fd, void *base, uint64_t size, const uint64_t *eager_offsets, const uint64_t *eager_sizes,
+                    unsigned eager_count);
+/* Whether [p, p+n) was ever committed — so it may be read. An uncommitted page was never written and
+ * reads as zeros; reading it anyway could SIGBUS on a full tmpfs, which allocates pages even to read. */
+static inline int fdh_committed(const void *address, size_t length) {
+    struct fdh_commit_state *c = &fdh_commit_state;
+    if (!c->lazy) return 1;
+    uint64_t first = (uint64_t)((const char *)address - (const char *)c->base) >> 12;
+    uint64_t last = (uint64_t)((const char *)address + length - 1 - (const char *)c->base) >> 12;
+    for (uint64_t page = first; page <= last; page++) {
+        if (page >= c->pages || !(atomic_load_explicit(&c->bits[page >> 3], memory_order_acquire) & (1u << (page & 7)))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static inline int fdh_commit(const void *address, size_t length) {
+    struct fdh_commit_state *c = &fdh_commit_state;
+    if (!c->lazy) return 1;
+    uint64_t first = (uint64_t)((const char *)address - (const char *)c->base) >> 12;
+    uint64_t last = (uint64_t)((const char *)address + length - 1 - (const char *)c->base) >> 12;
+    if (FDH_LIKELY(first == last && first < c->pages &&
+                   (atomic_load_explicit(&c->bits[first >> 3], memory_order_acquire) & (1u << (first & 7))))) {
+        return 1;
+    }
+    return fdh_commit_slow(first, last);
+}
+
 /* trace_file.c */
 int fdh_trace_create(const struct fdh_config *config, const char **failure);
 void fdh_trace_publish(void);

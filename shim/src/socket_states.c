@@ -89,6 +89,7 @@ void fdh_snapshot_socket_states(void) {
     int any = 0;
     for (uint64_t fd = 0; fd <= top && fd < t->live_capacity; fd++) {
         const struct fdh_live_fd *slot = &t->live[fd];
+        if (!fdh_committed(slot, sizeof *slot)) continue; /* never written */
         if (slot->state == FDH_LIVE_CLOSED) continue;
         if (slot->kind != FDH_KIND_SOCKET_INET && slot->kind != FDH_KIND_SOCKET_INET6 &&
             slot->kind != FDH_KIND_SOCKET_OTHER) continue;

@@ -129,6 +129,7 @@ static uint32_t intern_node(uint32_t parent, uint64_t ip, uint16_t kind) {
     for (unsigned probe = 0; probe < 512; probe++, slot = (slot + 1) & mask) {
         if (slot == 0) continue; /* node 0 means "no stack" */
         struct fdh_stack_node *node = &t->nodes[slot];
+        if (!fdh_commit(node, sizeof *node)) break; /* the disk is full */
         uint16_t state = __atomic_load_n(&node->state, __ATOMIC_ACQUIRE);
         if (state == FDH_NODE_EMPTY) {
             uint16_t expected = FDH_NODE_EMPTY;

@@ -38,6 +38,10 @@ static uint32_t append_record(uint32_t hash, const char *bytes, size_t length) {
         return 0;
     }
     struct fdh_string *record = (struct fdh_string *)(t->strings + offset);
+    if (!fdh_commit(record, need)) { /* the disk is full */
+        __atomic_fetch_add(&t->header->strings_dropped, 1, __ATOMIC_RELAXED);
+        return 0;
+    }
     record->hash = hash;
     memcpy(record + 1, bytes, length);
     ((char *)(record + 1))[length] = '\0';
@@ -53,6 +57,7 @@ uint32_t fdh_intern(const char *bytes, size_t length) {
     uint64_t slot = hash & t->string_index_mask;
     uint32_t mine = 0;
     for (unsigned probe = 0; probe < FDH_PROBE_LIMIT; probe++, slot = (slot + 1) & t->string_index_mask) {
+        if (!fdh_commit((const void *)&t->string_index[slot], sizeof(uint32_t))) break; /* the disk is full */
         uint32_t id = atomic_load_explicit(&t->string_index[slot], memory_order_acquire);
         if (id == 0) {
             if (mine == 0) mine = append_record(hash, bytes, length);

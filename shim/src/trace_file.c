@@ -1,8 +1,8 @@
 /* trace_file.c — creates the trace file, lays out its sections and maps it MAP_SHARED.
  *
  * The file is created with raw syscalls (our own open/close hooks must not see it), 0600 with
- * O_EXCL|O_NOFOLLOW (never follow or reuse someone else's file), sized with fallocate so that a full disk
- * fails here, at start, instead of as a SIGBUS in the middle of the program, mapped, and its descriptor is
+ * O_EXCL|O_NOFOLLOW (never follow or reuse someone else's file), sized sparse and committed page by page
+ * as it fills (commit.c: a full disk becomes dropped records, never a SIGBUS), mapped, and its descriptor is
  * closed at once: the shim holds no descriptor while the program runs. Because the mapping is shared, every
  * record is in the page cache as soon as it is written, so the file is complete after SIGKILL. */
 #define _GNU_SOURCE
@@ -71,18 +71,31 @@ int fdh_trace_create(const struct fdh_config *config, const char **failure) {
                    errno == EACCES ? "output directory is not writable" : "cannot create the trace file";
         return -1;
     }
-    if (syscall(SYS_fallocate, fd, 0, 0, (off_t)size) != 0) {
-        int err = errno;
-        syscall(SYS_unlinkat, AT_FDCWD, path, 0);
-        syscall(SYS_close, fd);
-        *failure = err == ENOSPC ? "no space left for the trace file" : "cannot size the trace file";
-        return -1;
+    /* Sparse at first: blocks are committed as pages are first written (commit.c); the small tables every
+     * trace writes at random places are committed now. */
+    uint64_t eager_offsets[sizeof entries / sizeof entries[0]], eager_sizes[sizeof entries / sizeof entries[0]];
+    unsigned eager = 0;
+    for (unsigned i = 0; i < count; i++) {
+        uint32_t type = entries[i].type;
+        if (type == FDH_SECTION_MODULES || type == FDH_SECTION_PY_CODES || type == FDH_SECTION_DBUS) {
+            eager_offsets[eager] = offsets[i];
+            eager_sizes[eager++] = entries[i].capacity * entries[i].entry_size;
+        }
     }
-    void *base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    void *base = MAP_FAILED;
+    int err = 0;
+    if (syscall(SYS_ftruncate, fd, (off_t)size) != 0) {
+        err = errno;
+    } else {
+        base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (base == MAP_FAILED) err = errno;
+        else if (fdh_commit_init(fd, base, size, eager_offsets, eager_sizes, eager) != 0) err = errno ? errno : ENOSPC;
+    }
     syscall(SYS_close, fd); /* the mapping keeps the file; we hold no descriptor from here on */
-    if (base == MAP_FAILED) {
+    if (err) {
+        if (base != MAP_FAILED) munmap(base, size);
         syscall(SYS_unlinkat, AT_FDCWD, path, 0);
-        *failure = "cannot map the trace file";
+        *failure = err == ENOSPC ? "no space left for the trace file" : "cannot size or map the trace file";
         return -1;
     }
 

@@ -181,6 +181,20 @@ else
     fail $t "$(cat "$work/$t/stderr")"
 fi
 
+t=full_disk_drops_records_and_never_kills_the_program
+mkdir -p "$work/full"
+if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=2m tmpfs "$work/full" 2>/dev/null; then
+    # tmpfs allocates pages even to read a hole: the harshest case for a sparse, mapped trace.
+    FDHOUND_OUTPUT_DIR="$work/full" LD_PRELOAD="$shim" "$scenarios" leak 15000 2>"$work/full-stderr"; status=$?
+    flags="$("$dump" "$work/full"/fdhound.*.trace | head -1 | sed 's/.*flags=\([0-9]*\).*/\1/')"
+    umount "$work/full"
+    expect_eq $t "status (not 135 = SIGBUS)" "$status" 0 &&
+    expect_eq $t "disk-full flag (32) in the header" "$(( ${flags:-0} & 32 ))" 32 &&
+    pass $t
+else
+    echo "skip  $t (needs root to mount a small tmpfs)"
+fi
+
 t=unusable_output_dir_runs_untraced_with_one_line
 out="$(FDHOUND_OUTPUT_DIR=/nonexistent/fdhound LD_PRELOAD="$shim" "$scenarios" hello 2>"$work/stderr")"; status=$?
 expect_eq $t "status" "$status" 0 &&

@@ -148,6 +148,9 @@ enum fdh_header_flags {
                                                   captured in this child (its unwinder locks may be held) */
     FDH_HEADER_FLAG_PYTHON_FRAMES = 1u << 3,   /* stacks may hold FDH_FRAME_PYTHON frames (section 8); such
                                                   stacks may be up to FDH_MAX_STACK_DEPTH frames long */
+    FDH_HEADER_FLAG_DISK_FULL = 1u << 5,       /* the file system holding the trace filled up while tracing:
+                                                  later records were dropped (counted in the *_dropped
+                                                  counters), the program ran on */
     FDH_HEADER_FLAG_PYTHON_NATIVE_ONLY = 1u << 4, /* a CPython was found but its frames are not recorded (any
                                                   more); python_status says why */
 };

@@ -1,5 +1,6 @@
 // Per-process facts for the report, and the warnings that say how far a process's trace can be trusted
 // (killed before exit, full tables, corrupt slots, opens refused with EMFILE).
+import CFDHoundTrace
 import Foundation
 
 enum ProcessSummarizer {
@@ -33,6 +34,10 @@ enum ProcessSummarizer {
             warnings.append("\(name) did not exit normally (killed or still running); descriptors are as of its last traced call")
         } else if header.processState == nil {
             warnings.append("\(name) has an unknown state \(header.state)")
+        }
+        if header.flags & UInt32(FDH_HEADER_FLAG_DISK_FULL.rawValue) != 0 {
+            warnings.append("\(name): the file system holding the trace filled up while it ran; records after that "
+                + "were dropped (the counts below), so leaks opened later may be missing")
         }
         let counters: [(UInt64, String)] = [
             (header.eventsDropped, "events not stored (event log full; leak counts stay exact)"),
