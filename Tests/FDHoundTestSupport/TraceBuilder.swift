@@ -187,9 +187,10 @@ public final class TraceBuilder {
     }
 
     /// `fd` is released: its slot becomes closed and its opening stack's `closed` counter goes up.
-    public func close(fd: Int32, api: fdh_api = FDH_API_CLOSE, stack: UInt32 = 0, timeNs: UInt64 = 0) {
+    /// `arg`: the CLOSE event's `arg` (in CPython processes, `fdh_close_python_context` bits).
+    public func close(fd: Int32, api: fdh_api = FDH_API_CLOSE, stack: UInt32 = 0, timeNs: UInt64 = 0, arg: UInt64 = 0) {
         appendEvent(type: FDH_EVENT_CLOSE, api: api, kind: FDH_KIND_UNKNOWN, owner: FDH_OWNER_RAW, fd: fd, fd2: -1,
-                    result: 0, stack: stack, str1: 0, str2: 0, timeNs: timeNs, tid: nil)
+                    result: 0, stack: stack, str1: 0, str2: 0, timeNs: timeNs, tid: nil, arg: arg)
         guard var slot = live[Int(fd)], slot.state != FDH_LIVE_CLOSED.rawValue else { return }
         if slot.state == FDH_LIVE_OPEN.rawValue, let index = siteIndex[slot.stack] {
             sites[index].closed += 1
@@ -354,7 +355,7 @@ public final class TraceBuilder {
     @discardableResult
     private func appendEvent(type: fdh_event_type, api: fdh_api, kind: fdh_fd_kind, owner: fdh_fd_owner,
                              fd: Int32, fd2: Int32, result: Int32, err: Int32 = 0, stack: UInt32,
-                             str1: UInt32, str2: UInt32, timeNs: UInt64, tid: UInt32?) -> UInt64 {
+                             str1: UInt32, str2: UInt32, timeNs: UInt64, tid: UInt32?, arg: UInt64 = 0) -> UInt64 {
         let seq = eventsNext
         eventsNext += 1
         guard events.count < capacities.events else { return seq }
@@ -373,6 +374,7 @@ public final class TraceBuilder {
         event.stack = stack
         event.str1 = str1
         event.str2 = str2
+        event.arg = arg
         event.seq = seq
         events.append(event)
         return seq

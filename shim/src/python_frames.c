@@ -51,6 +51,7 @@ struct py_layout {
     int16_t co_filename, co_name, co_firstlineno, co_linetable, co_code_adaptive, co_firsttraceable;
     int16_t ascii_size, compact_size, str_utf8, str_utf8_length;
     int16_t rt_initialized, rt_finalizing, rt_interp_head, rt_interp_main;
+    int16_t is_gc_collecting;   /* PyInterpreterState.gc.collecting (int): the cyclic GC is running */
 };
 
 #define OWNED_BY_GENERATOR 1
@@ -58,11 +59,11 @@ struct py_layout {
 
 static const struct py_layout layouts[] = {
     /* minor tid frame cfr code back instr owner entry | file name first ltab adapt trace | asc cmp u8 u8l |
-       init fin head main */
-    {10, 176, 24, -1, 32, 24, 96, -1, -1, 104, 112, 40, 120, -1, -1, 48, 72, 56, 48, 12, 16, 32, 40},
-    {11, 152, 56, 8, 32, 48, 56, 69, 68, 112, 128, 72, 136, 184, 168, 48, 72, 56, 48, 16, 24, 40, 48},
-    {12, 136, 56, 0, 0, 8, 56, 70, -1, 112, 128, 68, 136, 192, 176, 40, 56, 48, 40, 16, 24, 40, 48},
-    {13, 152, 72, -1, 0, 8, 56, 70, -1, 112, 128, 68, 136, 200, 184, 40, 56, 48, 40, 600, 608, 632, 640},
+       init fin head main | gc.collecting */
+    {10, 176, 24, -1, 32, 24, 96, -1, -1, 104, 112, 40, 120, -1, -1, 48, 72, 56, 48, 12, 16, 32, 40, 816},
+    {11, 152, 56, 8, 32, 48, 56, 69, 68, 112, 128, 72, 136, 184, 168, 48, 72, 56, 48, 16, 24, 40, 48, 848},
+    {12, 136, 56, 0, 0, 8, 56, 70, -1, 112, 128, 68, 136, 192, 176, 40, 56, 48, 40, 16, 24, 40, 48, 312},
+    {13, 152, 72, -1, 0, 8, 56, 70, -1, 112, 128, 68, 136, 200, 184, 40, 56, 48, 40, 600, 608, 632, 640, 7600},
 };
 
 /* Fixed by the object model on every GIL build: ob_type at 8, ob_size at 16, bytes data at 32, and the
@@ -513,6 +514,26 @@ static int interpreter_usable(void) {
         return 0;
     }
     return 1;
+}
+
+/* What CPython was doing when a descriptor was closed (FDH_CLOSE_PY_* bits for the CLOSE event's `arg`):
+ * finalizing the interpreter, or running the cyclic garbage collector. The analyzer tells finalizer,
+ * garbage-collector and shutdown closes apart with these even when the interpreter is stripped (its static
+ * gc_collect_main, finalize_garbage… have no names). Plain loads of _PyRuntime and of the main
+ * interpreter, which is alive while the runtime is initialized and not finalizing. */
+uint64_t fdh_python_close_context(void) {
+    if (atomic_load_explicit(&phase, memory_order_acquire) != PHASE_ACTIVE) return 0;
+    int32_t initialized;
+    uintptr_t finalizing, main_interp;
+    memcpy(&initialized, (const void *)(runtime + (uintptr_t)L->rt_initialized), 4);
+    memcpy(&finalizing, (const void *)(runtime + (uintptr_t)L->rt_finalizing), 8);
+    if (finalizing) return FDH_CLOSE_PY_FINALIZING;
+    if (!initialized) return 0;
+    memcpy(&main_interp, (const void *)(runtime + (uintptr_t)L->rt_interp_main), 8);
+    if (!sane(main_interp, 8)) return 0;
+    int32_t collecting;
+    memcpy(&collecting, (const void *)(main_interp + (uintptr_t)L->is_gc_collecting), 4);
+    return collecting ? FDH_CLOSE_PY_GC : 0;
 }
 
 static int is_eval_frame(void *ip) {

@@ -233,6 +233,7 @@ void fdh_record_close(uint8_t api, int fd, struct fdh_close_ticket *ticket) {
     e->fd = fd;
     e->stack = stack;
     e->str1 = ticket->description;
+    e->arg = fdh_python_close_context(); /* finalizer, GC or shutdown close in CPython (ReclaimAnalysis) */
     /* published by fdh_finish_close once the result is known */
 }
 

@@ -159,7 +159,8 @@ void fdh_tracer_fd_closed(int fd);  /* libunwind closed it */
  * combined stack innermost first into ips/kinds (at most `max` frames) and returns its length, or -1 when
  * this event gets no Python frames (no CPython, not active, finalizing…): the caller keeps the native stack. */
 int fdh_python_merge(void *const *native, int count, uint64_t *ips, uint16_t *kinds, int max);
-void fdh_python_start(void); /* constructor: look for a CPython in the process (may dlsym-fail there) */
+void fdh_python_start(void);                 /* constructor: look for a CPython (may dlsym-fail there) */
+uint64_t fdh_python_close_context(void);     /* FDH_CLOSE_PY_* bits for a CLOSE event, 0 outside CPython */
 
 /* string_table.c: stores bytes (binary allowed, up to 1 MiB) as a string record without interning. */
 uint32_t fdh_store_blob(const void *bytes, size_t length);

@@ -81,6 +81,7 @@ int main(void) {
     P("rt_finalizing", offsetof(_PyRuntimeState, _finalizing));
     P("rt_interp_head", offsetof(_PyRuntimeState, interpreters.head));
     P("rt_interp_main", offsetof(_PyRuntimeState, interpreters.main));
+    P("is_gc_collecting", offsetof(PyInterpreterState, gc.collecting));
     P("code_ob_size", offsetof(PyVarObject, ob_size));
 #if PY_VERSION_HEX >= 0x030D0000
     P("dbg_runtime_finalizing", offsetof(_Py_DebugOffsets, runtime_state.finalizing));

@@ -283,6 +283,12 @@ enum fdh_event_type {
 };
 
 /* What an FDH_EVENT_MISUSE event reports. */
+/* `arg` of a CLOSE event in a CPython process (Python frames active): what the interpreter was doing. */
+enum fdh_close_python_context {
+    FDH_CLOSE_PY_FINALIZING = 1u << 0, /* the interpreter was finalizing (Py_FinalizeEx: shutdown) */
+    FDH_CLOSE_PY_GC = 1u << 1,         /* the cyclic garbage collector was collecting */
+};
+
 enum fdh_misuse {
     FDH_MISUSE_CLOSE_NOT_OPEN = 1,   /* close of a descriptor that is not open (EBADF): a double close if it
                                         was open earlier; str1 = what it was */

@@ -41,6 +41,7 @@ enum MarkdownFormatter {
             lines += [fence] + stack + [fence, ""]
         }
         lines += processTreeSections(report)
+        lines += reclaimSections(report)
         if report.showInherited && !report.inherited.isEmpty {
             lines += ["### Not leaks: inherited or stdio", ""]
             lines += report.inherited.map { "- " + code(ReportWording.inheritedLine($0)) }

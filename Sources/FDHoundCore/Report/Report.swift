@@ -25,17 +25,23 @@ public struct Report: Codable, Equatable {
     public var execLeaks: [ExecLeakGroup] = []
     /// Double closes, closes of descriptors that were not open, raw closes of owned descriptors.
     public var misuse: [MisuseGroup] = []
+    /// CPython: descriptors the program never closed, released by a finalizer, the garbage collector or
+    /// interpreter shutdown (ReclaimAnalysis).
+    public var reclaimed: [ReclaimedGroup] = []
+    /// CPython: code paths whose live descriptor count kept rising during the run (GrowthAnalysis).
+    public var growth: [GrowthGroup] = []
     /// Things that limit how complete the report is (dropped records, killed processes, no symbolizer).
     public var warnings: [String]
     /// Whether text and markdown list `inherited` (JSON always does). Not encoded.
     public var showInherited = false
 
     private enum CodingKeys: String, CodingKey {
-        case schemaVersion, tool, tracePath, processes, leaks, inherited, execLeaks, misuse, warnings
+        case schemaVersion, tool, tracePath, processes, leaks, inherited, execLeaks, misuse, reclaimed, growth, warnings
     }
 
     public init(tracePath: String, processes: [ProcessSummary], leaks: [LeakGroup],
                 inherited: [InheritedDescriptor], execLeaks: [ExecLeakGroup] = [], misuse: [MisuseGroup] = [],
+                reclaimed: [ReclaimedGroup] = [], growth: [GrowthGroup] = [],
                 warnings: [String], showInherited: Bool = false) {
         self.tracePath = tracePath
         self.processes = processes
@@ -43,6 +49,8 @@ public struct Report: Codable, Equatable {
         self.inherited = inherited
         self.execLeaks = execLeaks
         self.misuse = misuse
+        self.reclaimed = reclaimed
+        self.growth = growth
         self.warnings = warnings
         self.showInherited = showInherited
     }

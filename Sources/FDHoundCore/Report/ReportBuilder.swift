@@ -26,14 +26,21 @@ public enum ReportBuilder {
                                              maxFrames: maxFrames).run()
         let misuse = MisuseAnalysis(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames).run()
         let dbus = DBusAnalysis(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames).run()
+        let reclaim = ReclaimAnalysis(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames).run()
+        let growth = GrowthAnalysis(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames,
+                                    shutdownStart: reclaim.shutdownStart, replays: reclaim.replays).run()
         for trace in traces { warnings += ProcessSummarizer.warnings(for: trace) }
         warnings += dbus.warnings
         var processes = traces.map(ProcessSummarizer.summary)
         for (index, summary) in dbus.summaries { processes[index].dbus = summary }
         warnings += analysis.warnings + crossings.warnings + misuse.warnings
+        warnings += LeakAnalysis.deduplicated(reclaim.warnings + growth.warnings)
         var reported = Set<String>()
         for frame in analysis.leaks.flatMap(\.stack) + crossings.groups.flatMap(\.stack)
             + misuse.groups.flatMap({ [$0.close] + [$0.earlierClose, $0.open].compactMap { $0 } }).flatMap(\.stack) {
+            reported.insert(frame.module)
+        }
+        for frame in reclaim.groups.flatMap(\.stack) + growth.groups.flatMap(\.stack) {
             reported.insert(frame.module)
         }
         warnings += ModuleFileCheck.warnings(for: traces, modulesInReport: reported)
@@ -43,6 +50,8 @@ public enum ReportBuilder {
                       inherited: analysis.inherited,
                       execLeaks: crossings.groups,
                       misuse: misuse.groups,
+                      reclaimed: reclaim.groups,
+                      growth: growth.groups,
                       warnings: warnings,
                       showInherited: options.includeInherited)
     }

@@ -7,6 +7,7 @@ public func summaryLine(_ report: Report) -> String {
     if crossed > 0 { extras.append("\(ReportWording.plural(crossed, "descriptor")) leaked across exec") }
     let misuse = report.misuse.reduce(0) { $0 + $1.count }
     if misuse > 0 { extras.append("\(ReportWording.plural(misuse, "misuse", "misuses"))") }
+    extras += ReclaimWording.summaryExtras(report)
     return "fdhound: \(ReportWording.leakTotals(report)) (\(ReportWording.processes(report)))"
         + extras.map { ", " + $0 }.joined() + "; fdhound report \(shellQuoted(report.tracePath))"
 }

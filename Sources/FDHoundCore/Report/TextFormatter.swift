@@ -32,6 +32,7 @@ enum TextFormatter {
             lines.append("")
         }
         lines += processTreeSections(report)
+        lines += reclaimSections(report)
         if report.showInherited {
             lines.append("Not leaks (inherited or stdio): \(report.inherited.count)")
             for item in report.inherited { lines.append("    " + ReportWording.inheritedLine(item)) }

@@ -1,0 +1,109 @@
+// Replays one trace's event log in sequence order and pairs every close with the event that opened that
+// descriptor (OPEN, DUP target, INHERITED), so later passes can ask "who opened what this close released",
+// and follow the live count of each opening stack over time. Used by ReclaimAnalysis and GrowthAnalysis.
+
+struct DescriptorReplay {
+    /// The opening side of a descriptor, as the event log recorded it.
+    struct Opening {
+        let seq: UInt64
+        let stack: UInt32
+        let kind: UInt8
+        let api: UInt8
+        let timeNs: UInt64
+        var str1: UInt32
+        var str2: UInt32
+    }
+
+    /// A successful close (or the implicit close of a dup target) paired with its opening.
+    struct Release {
+        let fd: Int32
+        let close: TraceEvent
+        let opening: Opening
+    }
+
+    /// One change of an opening stack's live count: +1 opened, −1 released.
+    struct Step {
+        let seq: UInt64
+        let timeNs: UInt64
+        let stack: UInt32
+        let delta: Int
+        /// What the code path opened (raw kind and api bytes of the opening event).
+        let kind: UInt8
+        let api: UInt8
+        /// For a release: the close event (its `arg` and stack tell how it was released).
+        let close: TraceEvent?
+    }
+
+    private(set) var releases = [Release]()
+    private(set) var steps = [Step]()
+    /// Closes whose descriptor was not seen opening in the log (opened before the shim, or the log lost it).
+    private(set) var unmatchedCloses = 0
+
+    init(events: [TraceEvent]) {
+        var open = [Int32: Opening]()
+        func opened(_ fd: Int32, _ event: TraceEvent) {
+            guard fd >= 0 else { return }
+            open[fd] = Opening(seq: event.seq, stack: event.stack, kind: event.kind, api: event.api,
+                               timeNs: event.timeNs, str1: event.str1, str2: event.str2)
+            if event.stack != 0 {
+                steps.append(Step(seq: event.seq, timeNs: event.timeNs, stack: event.stack, delta: 1,
+                                  kind: event.kind, api: event.api, close: nil))
+            }
+        }
+        func released(_ fd: Int32, by event: TraceEvent) {
+            guard let opening = open.removeValue(forKey: fd) else {
+                unmatchedCloses += 1
+                return
+            }
+            releases.append(Release(fd: fd, close: event, opening: opening))
+            if opening.stack != 0 {
+                steps.append(Step(seq: event.seq, timeNs: event.timeNs, stack: opening.stack, delta: -1,
+                                  kind: opening.kind, api: opening.api, close: event))
+            }
+        }
+        for event in events {
+            switch event.type {
+            case 1: // OPEN: fd, and fd2 for pipes and socket pairs
+                opened(event.fd, event)
+                if event.fd2 >= 0 { opened(event.fd2, event) }
+            case 3: // DUP: fd2 becomes a copy of fd; an open fd2 was closed first
+                guard event.result >= 0, event.fd2 >= 0 else { continue }
+                if open[event.fd2] != nil { released(event.fd2, by: event) }
+                opened(event.fd2, event)
+            case 6: // INHERITED: open at start, no opening stack
+                opened(event.fd, event)
+            case 4: // LABEL: endpoints learned after the open (connect, bind)
+                if var opening = open[event.fd] {
+                    if event.str1 != 0 { opening.str1 = event.str1 }
+                    if event.str2 != 0 { opening.str2 = event.str2 }
+                    open[event.fd] = opening
+                }
+            case 2: // CLOSE (close, fclose, closedir…): only a successful one released the descriptor
+                if event.result == 0 { released(event.fd, by: event) }
+            default:
+                continue
+            }
+        }
+    }
+
+    /// "local -> peer" for sockets, the path for files, else the kind's name (as DescriptorDescriber).
+    static func describe(_ opening: Opening, in trace: TraceFile) -> String {
+        let kind = DescriptorKind(traceValue: opening.kind)
+        let first = trace.string(opening.str1)
+        let second = trace.string(opening.str2)
+        if kind.isSocket {
+            switch (first, second) {
+            case let (local?, peer?): return "\(local) -> \(peer)"
+            case let (local?, nil): return local
+            case let (nil, peer?): return "-> \(peer)"
+            case (nil, nil): return kind.name
+            }
+        }
+        return first ?? kind.name
+    }
+
+    /// Whether the trace comes from a CPython process (Python frames recorded at some point).
+    static func isPython(_ trace: TraceFile) -> Bool {
+        trace.header.flags & 8 /* FDH_HEADER_FLAG_PYTHON_FRAMES */ != 0
+    }
+}

@@ -1,0 +1,176 @@
+// The leaks Python hides: descriptors of a CPython process that the program never closed, released
+// instead by a finalizer (refcounting dropped the last reference: what ResourceWarning reports, here with
+// the opening stack and for every library, C extensions included), by the cyclic garbage collector, or
+// during interpreter shutdown. Each such close is paired with the event that opened its descriptor
+// (DescriptorReplay) and classified (CloseClassifier); groups are per class and opening code path.
+
+struct ReclaimAnalysis {
+    let traces: [TraceFile]
+    let symbolizer: Symbolizer
+    let maxFrames: Int
+
+    struct Result {
+        var groups: [ReclaimedGroup]
+        /// Per trace index (CPython processes): where interpreter shutdown began — the first close made
+        /// during shutdown, or the exit — so growth sampling stops there; `.max` when neither was seen.
+        var shutdownStart: [Int: UInt64]
+        /// Per trace index (CPython processes): the replayed event log, shared with GrowthAnalysis.
+        var replays: [Int: DescriptorReplay] = [:]
+        var warnings: [String]
+    }
+
+    private struct Finding {
+        let trace: Int
+        let how: ReclaimKind
+        let release: DescriptorReplay.Release
+        let openHandle: Int
+        let closeStack: [AddressFrame]
+    }
+
+    func run() -> Result {
+        var warnings = [String]()
+        var shutdownStart = [Int: UInt64]()
+        var replays = [Int: DescriptorReplay]()
+        var batch = StackBatch(traces: traces)
+        var candidates = [(trace: Int, release: DescriptorReplay.Release)]()
+        // Close stacks to classify, once per (trace, stack id): they repeat (a loop closes from one place).
+        var closeStacks = [[AddressFrame]]()
+        var closeStackIndex = [Int: [UInt32: Int]]()
+        for (index, trace) in traces.enumerated() where DescriptorReplay.isPython(trace) {
+            let events = trace.events().events
+            if trace.header.eventsDropped > 0 {
+                warnings.append("process \(trace.header.pid): the event log overflowed (\(trace.header.eventsDropped) events dropped); descriptors released after it filled are not classified as reclaimed by Python, and growth covers the logged part only")
+            }
+            let replay = DescriptorReplay(events: events)
+            replays[index] = replay
+            var start = events.first(where: { $0.type == 8 /* EXIT */ })?.seq ?? .max
+            if let finalizing = events.first(where: { $0.type == 2 && $0.arg & CloseClassifier.finalizingBit != 0 }) {
+                start = min(start, finalizing.seq)
+            }
+            shutdownStart[index] = start
+            for release in replay.releases where release.fd > 2 && release.opening.stack != 0 && release.close.type == 2 {
+                candidates.append((index, release))
+                let flags = release.close.arg & (CloseClassifier.finalizingBit | CloseClassifier.collectingBit)
+                if flags == 0, release.close.stack != 0, closeStackIndex[index]?[release.close.stack] == nil {
+                    let (frames, _) = StackResolver.resolve(release.close.stack, in: trace, atSeq: release.close.seq)
+                    closeStackIndex[index, default: [:]][release.close.stack] = closeStacks.count
+                    closeStacks.append(CloseClassifier.decidingPrefix(frames))
+                }
+            }
+        }
+        guard !candidates.isEmpty else { return Result(groups: [], shutdownStart: shutdownStart, replays: replays, warnings: warnings) }
+        // Only the deciding frames of each distinct close stack, in one symbolizer batch.
+        let closeFrames = StackSymbolization.frames(for: closeStacks, symbolize: Set(closeStacks.indices), using: symbolizer)
+        var unnamedInterpreter = Set<Int>()
+
+        var findings = [Finding]()
+        // One handle per (trace, opening stack id): a loop opens thousands from one place.
+        var openHandles = [Int: [UInt32: Int]]()
+        func openHandle(_ trace: Int, _ opening: DescriptorReplay.Opening) -> Int {
+            if let handle = openHandles[trace]?[opening.stack] { return handle }
+            let handle = batch.add(opening.stack, trace: trace, seq: opening.seq)
+            openHandles[trace, default: [:]][opening.stack] = handle
+            return handle
+        }
+        // One verdict per (trace, close stack id, bits): the same close site repeats.
+        struct Verdict { let how: ReclaimKind?; let addresses: [AddressFrame] }
+        var verdicts = [Int: [UInt64: Verdict]]()
+        for (trace, release) in candidates {
+            let flags = release.close.arg & (CloseClassifier.finalizingBit | CloseClassifier.collectingBit)
+            let key = UInt64(release.close.stack) << 2 | flags
+            var verdict = verdicts[trace]?[key]
+            if verdict == nil {
+                var stack = [Frame]()
+                var addresses = [AddressFrame]()
+                if let position = closeStackIndex[trace]?[release.close.stack] {
+                    stack = closeFrames[position]
+                    addresses = closeStacks[position]
+                    if stack.contains(where: { $0.function == nil && !PythonFrames.isPython($0) && Self.isInterpreterModule($0.module) }) {
+                        unnamedInterpreter.insert(trace)
+                    }
+                } else if flags == CloseClassifier.collectingBit, release.close.stack != 0 {
+                    // Not symbolized (the bit decides), but its Python frames say where gc.collect() ran.
+                    addresses = StackResolver.resolve(release.close.stack, in: traces[trace], atSeq: release.close.seq).frames
+                }
+                verdict = Verdict(how: CloseClassifier.classify(flags: flags, stack: stack), addresses: addresses)
+                verdicts[trace, default: [:]][key] = verdict
+            }
+            guard let verdict, let how = verdict.how else { continue }
+            if how == .interpreterShutdown {
+                shutdownStart[trace] = min(shutdownStart[trace] ?? .max, release.close.seq)
+            }
+            findings.append(Finding(trace: trace, how: how, release: release,
+                                    openHandle: openHandle(trace, release.opening),
+                                    closeStack: verdict.addresses))
+        }
+        for trace in unnamedInterpreter.sorted() {
+            warnings.append("process \(traces[trace].header.pid): the interpreter's own functions have no symbols, so descriptors released by a refcount finalizer may be missed (the garbage collector and shutdown are still told apart); install the interpreter's debug symbols (e.g. python3.X-dbg) for a complete picture")
+        }
+        guard !findings.isEmpty else { return Result(groups: [], shutdownStart: shutdownStart, replays: replays, warnings: warnings + batch.warnings) }
+        let frames = batch.symbolize(using: symbolizer)
+
+        struct Key: Hashable { let how: ReclaimKind; let identity: StackIdentity }
+        var order = [Key]()
+        var members = [Key: [Finding]]()
+        var identities = [Int: StackIdentity]()
+        for finding in findings {
+            let identity = identities[finding.openHandle] ?? StackIdentity(frames[finding.openHandle])
+            identities[finding.openHandle] = identity
+            let key = Key(how: finding.how, identity: identity)
+            if members[key] == nil { order.append(key) }
+            members[key, default: []].append(finding)
+        }
+        var groups = order.map { key -> ReclaimedGroup in
+            let parts = (members[key] ?? []).sorted { ($0.release.opening.timeNs, $0.trace) < ($1.release.opening.timeNs, $1.trace) }
+            let first = parts[0]
+            let attribution = CulpritSelector.attribute(frames[first.openHandle], executable: traces[first.trace].executable,
+                                                        maxFrames: maxFrames)
+            let pids = Set(parts.map { Int(traces[$0.trace].header.pid) }).sorted()
+            // Descriptions repeat (one path, one endpoint): decode each distinct one once.
+            struct Described: Hashable { let trace: Int; let kind: UInt8; let str1: UInt32; let str2: UInt32 }
+            var described = [Described: String]()
+            let samples = DescriptorDescriber.samples(
+                parts.map { part in
+                    let opening = part.release.opening
+                    let key = Described(trace: part.trace, kind: opening.kind, str1: opening.str1, str2: opening.str2)
+                    let text = described[key] ?? DescriptorReplay.describe(opening, in: traces[part.trace])
+                    described[key] = text
+                    return (Int(traces[part.trace].header.pid), Int(part.release.fd), text)
+                },
+                multipleProcesses: pids.count > 1)
+            let openTimes = parts.map { LeakAnalysis.seconds($0.release.opening.timeNs) }
+            let closeTimes = parts.map { LeakAnalysis.seconds($0.release.close.timeNs) }
+            return ReclaimedGroup(
+                id: "", how: key.how, count: parts.count,
+                kind: DescriptorKind(traceValue: LeakAnalysis.mostCommon(parts.map(\.release.opening.kind))).name,
+                api: OpeningAPI.name(LeakAnalysis.mostCommon(parts.map(\.release.opening.api))),
+                culprit: attribution.culprit, calledFrom: attribution.calledFrom, stack: attribution.shownStack,
+                releasedIn: key.how == .interpreterShutdown ? nil : Self.releasingPythonFrame(first.closeStack),
+                samples: samples, pids: pids,
+                perProcess: LeakGroup.ProcessCount.tally(parts.map { Int(traces[$0.trace].header.pid) }),
+                firstOpenedSeconds: openTimes.min() ?? 0, lastOpenedSeconds: openTimes.max() ?? 0,
+                firstReleasedSeconds: closeTimes.min() ?? 0, lastReleasedSeconds: closeTimes.max() ?? 0)
+        }
+        groups.sort { a, b in
+            if a.count != b.count { return a.count > b.count }
+            if a.how != b.how { return a.how.rawValue < b.how.rawValue }
+            return (a.culprit.function ?? a.culprit.address) < (b.culprit.function ?? b.culprit.address)
+        }
+        for index in groups.indices { groups[index].id = "R\(index + 1)" }
+        return Result(groups: groups, shutdownStart: shutdownStart, replays: replays, warnings: warnings + batch.warnings)
+    }
+
+    /// The program's Python frame that was running when the descriptor was released (where the last
+    /// reference was dropped, or gc.collect() was called): the innermost Python frame outside the standard
+    /// library, else the innermost Python frame.
+    static func releasingPythonFrame(_ stack: [AddressFrame]) -> Frame? {
+        let python = stack.compactMap(\.python)
+        return python.first { $0.function != nil && !PythonFrames.isStandardLibrary($0.file) } ?? python.first
+    }
+
+    /// libpython3.X.so or a python3.X executable (a static build).
+    static func isInterpreterModule(_ module: String) -> Bool {
+        let name = module.split(separator: "/").last.map(String.init) ?? module
+        return name.hasPrefix("libpython3") || name.hasPrefix("python3")
+    }
+}
