@@ -17,14 +17,8 @@ enum ReclaimWording {
 
     /// "3 × inet-socket released by a finalizer, opened by socket in connect at client.py:12".
     static func headline(_ group: ReclaimedGroup) -> String {
-        var text = "\(group.count) × \(group.kind) released \(how(group.how)), opened by \(group.api) in "
-            + ReportWording.name(of: group.culprit)
-        if let location = group.culprit.shortLocation { text += " at \(location)" }
-        if let caller = group.calledFrom {
-            text += ", called from \(ReportWording.name(of: caller))"
-            if let location = caller.shortLocation { text += " at \(location)" }
-        }
-        return text
+        "\(group.count) × \(group.kind) released \(how(group.how)), opened by \(group.api) in "
+            + ReportWording.codePath(group.culprit, calledFrom: group.calledFrom)
     }
 
     /// "last reference dropped in handle at server.py:40" / "collected when main at app.py:9 ran".
@@ -36,14 +30,8 @@ enum ReclaimWording {
 
     /// "6 × inet-socket held, still rising, opened by socket in handle_client at server.py:30".
     static func headline(_ group: GrowthGroup) -> String {
-        var text = "\(group.count) × \(group.kind) held and rising, opened by \(group.api) in "
-            + ReportWording.name(of: group.culprit)
-        if let location = group.culprit.shortLocation { text += " at \(location)" }
-        if let caller = group.calledFrom {
-            text += ", called from \(ReportWording.name(of: caller))"
-            if let location = caller.shortLocation { text += " at \(location)" }
-        }
-        return text
+        "\(group.count) × \(group.kind) held and rising, opened by \(group.api) in "
+            + ReportWording.codePath(group.culprit, calledFrom: group.calledFrom)
     }
 
     /// "opened 6, released 0 before shutdown, peak 6; lowest live count per quarter of its activity 1, 3, 4, 6".

@@ -26,9 +26,14 @@ enum ReportWording {
 
     /// "opened by open in leak_cache_files at leak_thousand_files.c:24".
     static func headline(_ leak: LeakGroup) -> String {
-        var text = "opened by \(leak.api) in \(name(of: leak.culprit))"
-        if let location = leak.culprit.shortLocation { text += " at \(location)" }
-        if let caller = leak.calledFrom {
+        "opened by \(leak.api) in " + codePath(leak.culprit, calledFrom: leak.calledFrom)
+    }
+
+    /// "connect at client.py:12", then ", called from main at app.py:40" when the culprit is in a library.
+    static func codePath(_ culprit: Frame, calledFrom caller: Frame?) -> String {
+        var text = name(of: culprit)
+        if let location = culprit.shortLocation { text += " at \(location)" }
+        if let caller {
             text += ", called from \(name(of: caller))"
             if let location = caller.shortLocation { text += " at \(location)" }
         }
