@@ -31,6 +31,7 @@ public struct TraceFile {
     private let moduleTable: ModuleTable
     private let stackNodes: StackNodeTable
     private let eventLog: EventLog
+    private let eventCache = EventCache()
 
     /// Reads and validates the file at `path`.
     public init(path: String) throws {
@@ -129,6 +130,22 @@ public struct TraceFile {
         moduleTable.module(containing: address, atSeq: seq)
     }
 
-    /// Every published event in sequence order, with counts of the slots skipped.
-    public func events() -> EventScan { eventLog.scan() }
+    /// Every published event in sequence order, with counts of the slots skipped. Decoded once per file:
+    /// several analysis passes read the log (misuse, lineage, reclaim, D-Bus, summaries).
+    public func events() -> EventScan { eventCache.value { eventLog.scan() } }
+}
+
+/// The decoded event log of one trace file, filled on first use (TraceFile is a value; this is shared).
+private final class EventCache: @unchecked Sendable {
+    private var scan: EventScan?
+    private let lock = NSLock()
+
+    func value(_ decode: () -> EventScan) -> EventScan {
+        lock.lock()
+        defer { lock.unlock() }
+        if let scan { return scan }
+        let decoded = decode()
+        scan = decoded
+        return decoded
+    }
 }
