@@ -121,6 +121,13 @@ final class NativeLeakTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("fdhound:"), "a summary line on stderr: \(result.stderr)")
     }
 
+    func testQuietRunPrintsNoSummary() throws {
+        let traces = workDirectory.appendingPathComponent("traces").path
+        let result = try FDHoundCLI.run(["run", "-q", "-o", traces, "--", "/bin/sh", "-c", "exit 3"])
+        XCTAssertEqual(result.status, 3, result.stderr)
+        XCTAssertFalse(result.stderr.contains("fdhound:"), "no summary with -q: \(result.stderr)")
+    }
+
     func testStaticBinaryIsRefusedWithAClearMessage() throws {
         let program: FixtureProgram
         do {

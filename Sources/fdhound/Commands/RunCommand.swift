@@ -22,7 +22,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Capacity of the event log, in events (leak counts stay exact when it fills).")
     var events: Int?
 
-    @Flag(help: "Do not print the summary when the command ends.")
+    @Flag(name: .shortAndLong, help: "Do not print the summary when the command ends.")
     var quiet = false
 
     @Argument(parsing: .captureForPassthrough, help: "The command to trace, after --.")
