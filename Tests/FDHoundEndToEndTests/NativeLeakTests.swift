@@ -128,6 +128,12 @@ final class NativeLeakTests: XCTestCase {
         XCTAssertFalse(result.stderr.contains("fdhound:"), "no summary with -q: \(result.stderr)")
     }
 
+    func testAMisspelledOptionIsAnErrorNotACommand() throws {
+        let result = try FDHoundCLI.run(["run", "--depht", "8", "--", "/bin/true"])
+        XCTAssertEqual(result.status, 64)
+        XCTAssertTrue(result.stderr.contains("Unknown option '--depht'"), result.stderr)
+    }
+
     func testStaticBinaryIsRefusedWithAClearMessage() throws {
         let program: FixtureProgram
         do {

@@ -29,6 +29,10 @@ struct RunCommand: ParsableCommand {
     var command: [String] = []
 
     mutating func validate() throws {
+        // The command is captured verbatim; an option fdhound does not know would otherwise be taken for it.
+        if let first = command.first, first != "--", first.hasPrefix("-") {
+            throw ValidationError("Unknown option '\(first)'. Put the command to trace after --: fdhound run [options] -- ./server")
+        }
         if command.first == "--" { command.removeFirst() }
         guard !command.isEmpty else { throw ValidationError("Name the command to trace: fdhound run -- ./server") }
         guard (1...128).contains(depth) else { throw ValidationError("--depth must be between 1 and 128") }
