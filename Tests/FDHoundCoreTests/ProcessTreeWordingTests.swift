@@ -55,4 +55,9 @@ final class ProcessTreeWordingTests: XCTestCase {
         XCTAssertEqual(ReportWording.leakShare(of: process(10, parent: 1, state: "execed", start: "0"), in: report), "",
                        "an image replaced by exec has no share of its pid's leaks")
     }
+
+    func testLongPidListsAreShortened() {
+        XCTAssertEqual(ReportWording.pidList([7]), "pid 7")
+        XCTAssertEqual(ReportWording.pidList(Array(1...32)), "pids 1, 2, 3, 4, 5 and 27 more")
+    }
 }

@@ -4,7 +4,7 @@ enum ProcessTreeWording {
     /// "2 × pipe leaked into /bin/sleep (pid 41), opened by pipe in start_worker at worker.c:12".
     static func headline(_ group: ExecLeakGroup) -> String {
         var text = "\(group.count) × \(group.kind) leaked into \(group.intoProgram) "
-            + "(\(group.intoPids.count == 1 ? "pid" : "pids") \(group.intoPids.map(String.init).joined(separator: ", "))), "
+            + "(\(ReportWording.pidList(group.intoPids))), "
             + "opened by \(group.api) in \(ReportWording.name(of: group.culprit))"
         if let location = group.culprit.shortLocation { text += " at \(location)" }
         return text

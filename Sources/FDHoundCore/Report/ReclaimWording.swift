@@ -64,7 +64,7 @@ extension TextFormatter {
             for group in report.reclaimed {
                 lines.append("\(group.id)  \(ReclaimWording.headline(group))")
                 var facts = ["opened \(ReportWording.seconds(group.firstOpenedSeconds))–\(ReportWording.seconds(group.lastOpenedSeconds)), released \(ReportWording.seconds(group.firstReleasedSeconds))–\(ReportWording.seconds(group.lastReleasedSeconds))"]
-                facts.append((group.pids.count == 1 ? "pid " : "pids ") + group.pids.map(String.init).joined(separator: ", "))
+                facts.append(ReportWording.pidList(group.pids))
                 lines.append("    " + facts.joined(separator: "; "))
                 if let released = ReclaimWording.released(group) { lines.append("    " + released) }
                 for sample in group.samples { lines.append("    sample: \(sample)") }
@@ -76,8 +76,7 @@ extension TextFormatter {
             lines += ["\(ReclaimWording.growthTitle):", ""]
             for group in report.growth {
                 lines.append("\(group.id)  \(ReclaimWording.headline(group))")
-                lines.append("    " + ReclaimWording.evidence(group) + "; pid" + (group.pids.count == 1 ? " " : "s ")
-                    + group.pids.map(String.init).joined(separator: ", "))
+                lines.append("    " + ReclaimWording.evidence(group) + "; " + ReportWording.pidList(group.pids))
                 stack(group.stack, culprit: group.culprit)
                 lines.append("")
             }

@@ -14,6 +14,13 @@ enum ReportWording {
         return "\(plural(report.leakedDescriptorCount, "descriptor")) left open in \(plural(report.leaks.count, "code path"))"
     }
 
+    /// "pid 12" / "pids 12, 13, 14, 15, 16 and 27 more": a fork-heavy run can span hundreds of processes.
+    static func pidList(_ pids: [Int]) -> String {
+        var text = (pids.count == 1 ? "pid " : "pids ") + pids.prefix(5).map(String.init).joined(separator: ", ")
+        if pids.count > 5 { text += " and \(pids.count - 5) more" }
+        return text
+    }
+
     /// "1 process" / "3 processes".
     static func processes(_ report: Report) -> String {
         plural(report.processes.count, "process", "processes")

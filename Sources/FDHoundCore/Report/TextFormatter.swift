@@ -20,7 +20,7 @@ enum TextFormatter {
             var facts = [String]()
             if let totals = ReportWording.siteTotals(leak) { facts.append(totals) }
             facts.append("first seen \(ReportWording.seconds(leak.firstSeenSeconds)), last \(ReportWording.seconds(leak.lastSeenSeconds))")
-            facts.append((leak.pids.count == 1 ? "pid " : "pids ") + leak.pids.map(String.init).joined(separator: ", "))
+            facts.append(ReportWording.pidList(leak.pids))
             if leak.owner != "fd" { facts.append("released by \(leak.owner == "FILE*" ? "fclose" : leak.owner == "DIR*" ? "closedir" : leak.owner)") }
             lines.append("    " + facts.joined(separator: "; "))
             if let closeWait = ReportWording.closeWait(leak) { lines.append("    ⚠ " + closeWait) }
