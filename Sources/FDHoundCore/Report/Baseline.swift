@@ -1,0 +1,86 @@
+// What `fdhound check` compares against: a JSON report saved from an earlier run (`fdhound report
+// --format json > baseline.json`). A finding is "known" when the baseline has one of the same section and
+// kind at the same code path (culprit function, file and line); counts may change without failing CI — a
+// known leak that leaks more in this run is still the known leak. Read with JSONSerialization, so a
+// baseline written by an older or newer fdhound (fields added) still loads.
+import Foundation
+
+/// One code path a report blames, reduced to what stays the same between runs of the same build.
+public struct FindingSignature: Hashable, Sendable, CustomStringConvertible {
+    /// "leak", "exec-leak", "reclaimed", "misuse"
+    public var section: String
+    public var kind: String
+    public var function: String?
+    public var file: String?
+    public var line: Int?
+
+    public var description: String {
+        var text = "\(section) \(kind) in \(function ?? "?")"
+        if let file { text += " at \((file as NSString).lastPathComponent)" + (line.map { ":\($0)" } ?? "") }
+        return text
+    }
+}
+
+public struct Baseline {
+    public let signatures: Set<FindingSignature>
+
+    /// Loads a saved JSON report; throws a `TraceError`-like message naming the file when it is not one.
+    public init(path: String) throws {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw BaselineError(path: path, problem: "cannot read it")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              object["schemaVersion"] is Int else {
+            throw BaselineError(path: path, problem: "not an fdhound JSON report (fdhound report --format json)")
+        }
+        var signatures = Set<FindingSignature>()
+        for (key, section) in Self.sections {
+            for group in object[key] as? [[String: Any]] ?? [] {
+                let culprit = (group["culprit"] as? [String: Any]) ?? ((group["close"] as? [String: Any])?["culprit"] as? [String: Any]) ?? [:]
+                signatures.insert(FindingSignature(section: section, kind: group["kind"] as? String ?? "",
+                                                   function: culprit["function"] as? String,
+                                                   file: culprit["file"] as? String, line: culprit["line"] as? Int))
+            }
+        }
+        self.signatures = signatures
+    }
+
+    /// JSON keys of the report sections a check looks at, and the section names used in signatures.
+    static let sections = [("leaks", "leak"), ("execLeaks", "exec-leak"), ("reclaimed", "reclaimed"), ("misuse", "misuse")]
+}
+
+public struct BaselineError: Error, CustomStringConvertible {
+    public let path: String
+    public let problem: String
+    public var description: String { "baseline \(path): \(problem)" }
+}
+
+/// The findings of a report, as signatures with their counts, for a check.
+public enum CheckFindings {
+    public struct Finding: Sendable {
+        public var signature: FindingSignature
+        public var count: Int
+    }
+
+    /// Every finding of the sections asked for, most descriptors first.
+    public static func findings(in report: Report, includeMisuse: Bool, includeReclaimed: Bool) -> [Finding] {
+        func signature(_ section: String, _ kind: String, _ frame: Frame) -> FindingSignature {
+            FindingSignature(section: section, kind: kind, function: frame.function, file: frame.file, line: frame.line)
+        }
+        var findings = report.leaks.map { Finding(signature: signature("leak", $0.kind, $0.culprit), count: $0.count) }
+        findings += report.execLeaks.map { Finding(signature: signature("exec-leak", $0.kind, $0.culprit), count: $0.count) }
+        if includeReclaimed {
+            findings += report.reclaimed.map { Finding(signature: signature("reclaimed", $0.kind, $0.culprit), count: $0.count) }
+        }
+        if includeMisuse {
+            findings += report.misuse.map { Finding(signature: signature("misuse", $0.kind, $0.close.culprit), count: $0.count) }
+        }
+        return findings
+    }
+
+    /// The findings the baseline does not know.
+    public static func new(_ findings: [Finding], against baseline: Baseline?) -> [Finding] {
+        guard let baseline else { return findings }
+        return findings.filter { !baseline.signatures.contains($0.signature) }
+    }
+}
