@@ -1,0 +1,111 @@
+// What `fdhound live PID` shows about a running process: its descriptor count against RLIMIT_NOFILE from
+// /proc, and — when it runs under fdhound (its trace is found in the trace directory) — the code paths
+// holding its descriptors right now, read from the live trace (the shim's tables are exact at any moment).
+import Foundation
+
+public struct LiveSnapshot {
+    public var pid: Int
+    public var command: String
+    public var openDescriptors: Int
+    public var softLimit: Int?
+    public var hardLimit: Int?
+    /// Descriptors per kind, from /proc/PID/fd link text ("socket", "pipe", "[eventfd]"…), most first.
+    public var byKind: [(kind: String, count: Int)]
+    /// The trace of the process, when it runs under fdhound; nil otherwise.
+    public var traceFile: String? = nil
+    /// Code paths holding descriptors now (from the trace), most first.
+    public var report: Report? = nil
+}
+
+public struct LiveError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+public enum LiveProcess {
+    /// Reads /proc/PID and, if `traceDirectory` holds this process's running trace, its report.
+    public static func snapshot(pid: Int, traceDirectory: String?, options: ReportOptions) throws -> LiveSnapshot {
+        let proc = "/proc/\(pid)"
+        guard FileManager.default.fileExists(atPath: proc) else { throw LiveError(description: "no process \(pid)") }
+        let fds: [String]
+        do {
+            fds = try FileManager.default.contentsOfDirectory(atPath: "\(proc)/fd")
+        } catch {
+            throw LiveError(description: "cannot list \(proc)/fd (another user's process? run as its user or root)")
+        }
+        var kinds = [String: Int]()
+        for fd in fds {
+            let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "\(proc)/fd/\(fd)")) ?? "?"
+            kinds[kindName(target), default: 0] += 1
+        }
+        let (soft, hard) = limits(of: proc)
+        let command = ((try? String(contentsOfFile: "\(proc)/cmdline", encoding: .utf8)) ?? "")
+            .split(separator: "\0").joined(separator: " ")
+        var snapshot = LiveSnapshot(
+            pid: pid, command: command, openDescriptors: fds.count, softLimit: soft, hardLimit: hard,
+            byKind: kinds.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) })
+        if let traceDirectory, let file = runningTrace(of: pid, in: traceDirectory) {
+            snapshot.traceFile = file
+            snapshot.report = try ReportBuilder.build(tracePath: file, options: options)
+        }
+        return snapshot
+    }
+
+    /// The newest trace of `pid` in `directory` that is still running (exec keeps the pid: .1, .2…).
+    static func runningTrace(of pid: Int, in directory: String) -> String? {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        let candidates = names
+            .filter { $0 == "fdhound.\(pid).trace" || ($0.hasPrefix("fdhound.\(pid).") && $0.hasSuffix(".trace")) }
+            .map { (directory as NSString).appendingPathComponent($0) }
+        return candidates.compactMap { path -> (String, UInt64)? in
+            guard let trace = try? TraceFile(path: path), trace.header.processState == .running else { return nil }
+            return (path, trace.header.startRealtimeNs)
+        }.max { $0.1 < $1.1 }?.0
+    }
+
+    static func kindName(_ target: String) -> String {
+        if target.hasPrefix("socket:") { return "socket" }
+        if target.hasPrefix("pipe:") { return "pipe" }
+        if target.hasPrefix("anon_inode:") { return String(target.dropFirst("anon_inode:".count)) }
+        if target.hasPrefix("/dev/pts/") { return "pty" }
+        return target.hasPrefix("/") ? "file" : target
+    }
+
+    /// "Max open files" from /proc/PID/limits; nil for unlimited.
+    static func limits(of proc: String) -> (Int?, Int?) {
+        guard let text = try? String(contentsOfFile: "\(proc)/limits", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Max open files") }) else {
+            return (nil, nil)
+        }
+        let fields = line.dropFirst("Max open files".count).split(separator: " ")
+        return (fields.count > 0 ? Int(fields[0]) : nil, fields.count > 1 ? Int(fields[1]) : nil)
+    }
+}
+
+public enum LiveRenderer {
+    /// The screen `fdhound live` prints each interval.
+    public static func render(_ snapshot: LiveSnapshot, maxPaths: Int = 10) -> String {
+        var lines = ["fdhound live — pid \(snapshot.pid)  \(snapshot.command.prefix(100))"]
+        var count = "\(snapshot.openDescriptors) descriptors open"
+        if let soft = snapshot.softLimit {
+            let share = Double(snapshot.openDescriptors) / Double(max(soft, 1)) * 100
+            count += " of RLIMIT_NOFILE \(soft) (" + String(format: "%.0f", share) + "%)"
+        }
+        lines.append(count + ": " + snapshot.byKind.prefix(6).map { "\($0.count) \($0.kind)" }.joined(separator: ", "))
+        guard let report = snapshot.report else {
+            lines.append("Not running under fdhound (no running trace of it found): start it with "
+                + "`fdhound run -o DIR -- …` and pass --traces DIR to see the code paths holding them.")
+            return lines.joined(separator: "\n") + "\n"
+        }
+        lines.append("")
+        lines.append(report.leaks.isEmpty ? "No descriptors held by traced code paths." : "Held now, by code path:")
+        for leak in report.leaks.prefix(maxPaths) {
+            var line = "\(leak.count) × \(leak.kind)  \(ReportWording.headline(leak))"
+            if let opened = leak.openedAtSite { line += "  (opened \(opened), closed \(leak.closedAtSite ?? 0))" }
+            lines.append("  " + line)
+        }
+        for group in report.growth.prefix(maxPaths) {
+            lines.append("  rising: " + ReclaimWording.headline(group))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,44 @@
+// `fdhound live PID`: a process running under the shim shows the code paths holding its descriptors right
+// now, read from its trace while it runs; any other process shows its count against RLIMIT_NOFILE only.
+import Foundation
+import XCTest
+
+final class LiveCommandTests: XCTestCase {
+    func testARunningTracedProcessShowsWhatHoldsItsDescriptors() throws {
+        let workDirectory = try FDHoundCLI.temporaryDirectory("live")
+        defer { try? FileManager.default.removeItem(at: workDirectory) }
+        let program = try FixtureProgram.build("hold_files_until_killed", in: workDirectory)
+        let traces = workDirectory.appendingPathComponent("traces")
+        try FileManager.default.createDirectory(at: traces, withIntermediateDirectories: true)
+        var environment = ProcessInfo.processInfo.environment
+        environment["LD_PRELOAD"] = FixtureProgram.repositoryRoot.appendingPathComponent("shim/build/libfdhound.so").path
+        environment["FDHOUND_OUTPUT_DIR"] = traces.path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program.binaryPath)
+        process.environment = environment
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
+        XCTAssertEqual(String(decoding: out.fileHandleForReading.availableData, as: UTF8.self), "holding\n")
+
+        let pid = String(process.processIdentifier)
+        let live = try FDHoundCLI.run(["live", pid, "--traces", traces.path, "--once"])
+        XCTAssertEqual(live.status, 0, live.stderr)
+        XCTAssertTrue(live.stdout.contains("pid \(pid)"), live.stdout)
+        XCTAssertTrue(live.stdout.contains("descriptors open of RLIMIT_NOFILE"), live.stdout)
+        let line = try program.line(ofMark: "hold_files_until_killed")
+        XCTAssertTrue(live.stdout.contains("3 × file  opened by open in hold_files_until_killed at hold_files_until_killed.c:\(line)"),
+                      live.stdout)
+
+        let untraced = try FDHoundCLI.run(["live", pid, "--once"])
+        XCTAssertEqual(untraced.status, 0, untraced.stderr)
+        XCTAssertTrue(untraced.stdout.contains("Not running under fdhound"), untraced.stdout)
+    }
+
+    func testANonexistentProcessIsAClearError() throws {
+        let result = try FDHoundCLI.run(["live", "999999999", "--once"])
+        XCTAssertEqual(result.status, 69)
+        XCTAssertTrue(result.stderr.contains("no process 999999999"), result.stderr)
+    }
+}
