@@ -22,9 +22,11 @@ public struct FindingSignature: Hashable, Sendable, CustomStringConvertible {
 }
 
 public struct Baseline {
-    public let signatures: Set<FindingSignature>
+    public var signatures: Set<FindingSignature> { Set(counts.keys) }
+    /// Descriptors (or occurrences, for misuse) per finding.
+    public let counts: [FindingSignature: Int]
 
-    /// Loads a saved JSON report; throws a `TraceError`-like message naming the file when it is not one.
+    /// Loads a saved JSON report; throws a `BaselineError` naming the file when it is not one.
     public init(path: String) throws {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw BaselineError(path: path, problem: "cannot read it")
@@ -33,16 +35,27 @@ public struct Baseline {
               object["schemaVersion"] is Int else {
             throw BaselineError(path: path, problem: "not an fdhound JSON report (fdhound report --format json)")
         }
-        var signatures = Set<FindingSignature>()
+        var counts = [FindingSignature: Int]()
         for (key, section) in Self.sections {
             for group in object[key] as? [[String: Any]] ?? [] {
-                let culprit = (group["culprit"] as? [String: Any]) ?? ((group["close"] as? [String: Any])?["culprit"] as? [String: Any]) ?? [:]
-                signatures.insert(FindingSignature(section: section, kind: group["kind"] as? String ?? "",
-                                                   function: culprit["function"] as? String,
-                                                   file: culprit["file"] as? String, line: culprit["line"] as? Int))
+                let culprit = (group["culprit"] as? [String: Any])
+                    ?? ((group["close"] as? [String: Any])?["culprit"] as? [String: Any]) ?? [:]
+                let signature = FindingSignature(section: section, kind: group["kind"] as? String ?? "",
+                                                 function: culprit["function"] as? String,
+                                                 file: culprit["file"] as? String, line: culprit["line"] as? Int)
+                counts[signature, default: 0] += group["count"] as? Int ?? 1
             }
         }
-        self.signatures = signatures
+        self.counts = counts
+    }
+
+    /// Every finding of a report (all sections), as a baseline.
+    public init(report: Report) {
+        var counts = [FindingSignature: Int]()
+        for finding in CheckFindings.findings(in: report, includeMisuse: true, includeReclaimed: true) {
+            counts[finding.signature, default: 0] += finding.count
+        }
+        self.counts = counts
     }
 
     /// JSON keys of the report sections a check looks at, and the section names used in signatures.
@@ -82,5 +95,54 @@ public enum CheckFindings {
     public static func new(_ findings: [Finding], against baseline: Baseline?) -> [Finding] {
         guard let baseline else { return findings }
         return findings.filter { !baseline.signatures.contains($0.signature) }
+    }
+}
+
+/// What changed between two runs (`fdhound diff`): code paths only in the new run, only in the old one,
+/// and in both with a different count.
+public struct ReportDiff {
+    public struct Change: Sendable {
+        public var signature: FindingSignature
+        public var before: Int
+        public var after: Int
+    }
+
+    public let added: [Change]
+    public let removed: [Change]
+    public let changed: [Change]
+
+    public init(before: Baseline, after: Baseline) {
+        func sorted(_ changes: [Change]) -> [Change] {
+            changes.sorted { max($0.before, $0.after) != max($1.before, $1.after)
+                ? max($0.before, $0.after) > max($1.before, $1.after) : $0.signature.description < $1.signature.description }
+        }
+        added = sorted(after.counts.filter { before.counts[$0.key] == nil }
+            .map { Change(signature: $0.key, before: 0, after: $0.value) })
+        removed = sorted(before.counts.filter { after.counts[$0.key] == nil }
+            .map { Change(signature: $0.key, before: $0.value, after: 0) })
+        changed = sorted(after.counts.compactMap { key, count in
+            guard let old = before.counts[key], old != count else { return nil }
+            return Change(signature: key, before: old, after: count)
+        })
+    }
+
+    public var isEmpty: Bool { added.isEmpty && removed.isEmpty && changed.isEmpty }
+
+    public func render() -> String {
+        guard !isEmpty else { return "No difference: the same code paths, with the same counts.\n" }
+        var lines = [String]()
+        if !added.isEmpty {
+            lines.append("New in the second run (\(added.count)):")
+            lines += added.map { "  + \($0.after) × \($0.signature)" }
+        }
+        if !removed.isEmpty {
+            lines.append("Gone in the second run (\(removed.count)):")
+            lines += removed.map { "  - \($0.before) × \($0.signature)" }
+        }
+        if !changed.isEmpty {
+            lines.append("Changed counts (\(changed.count)):")
+            lines += changed.map { "  ~ \($0.before) → \($0.after) × \($0.signature)" }
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -1,0 +1,40 @@
+// `fdhound diff OLD NEW`: what changed between two runs. Each side is a trace directory or file, or a JSON
+// report saved with `fdhound report --format json`; code paths are matched by kind, function, file and line.
+import ArgumentParser
+import FDHoundCore
+import Foundation
+
+struct DiffCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diff",
+        abstract: "Compare two runs: code paths that leak only in the new one, no longer, or with other counts.",
+        discussion: "Exit status: 0, or 1 with --fail-on-new when the second run has code paths the first has not."
+    )
+
+    @Argument(help: "The earlier run: a trace directory or file, or a JSON report.")
+    var old: String
+
+    @Argument(help: "The later run: a trace directory or file, or a JSON report.")
+    var new: String
+
+    @Flag(help: "Exit 1 when the later run has findings the earlier one has not.")
+    var failOnNew = false
+
+    func run() throws {
+        let before = try load(old), after = try load(new)
+        let diff = ReportDiff(before: before, after: after)
+        print(diff.render(), terminator: "")
+        if failOnNew && !diff.added.isEmpty { throw FDHoundExit.leaksFound }
+    }
+
+    /// A saved JSON report as it is; a trace directory or file through a fresh report.
+    private func load(_ path: String) throws -> Baseline {
+        do {
+            if path.hasSuffix(".json") { return try Baseline(path: path) }
+            return Baseline(report: try ReportBuilder.build(tracePath: path, options: ReportOptions()))
+        } catch {
+            printError("\(error)")
+            throw FDHoundExit.unreadableTrace
+        }
+    }
+}
