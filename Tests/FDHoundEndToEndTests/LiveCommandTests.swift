@@ -9,20 +9,11 @@ final class LiveCommandTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: workDirectory) }
         let program = try FixtureProgram.build("hold_files_until_killed", in: workDirectory)
         let traces = workDirectory.appendingPathComponent("traces")
-        try FileManager.default.createDirectory(at: traces, withIntermediateDirectories: true)
-        var environment = ProcessInfo.processInfo.environment
-        environment["LD_PRELOAD"] = FixtureProgram.repositoryRoot.appendingPathComponent("shim/build/libfdhound.so").path
-        environment["FDHOUND_OUTPUT_DIR"] = traces.path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program.binaryPath)
-        process.environment = environment
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
-        XCTAssertEqual(String(decoding: out.fileHandleForReading.availableData, as: UTF8.self), "holding\n")
+        let held = try HeldProcess(program, tracesIn: traces)
+        defer { held.kill(SIGKILL) }
+        XCTAssertEqual(held.firstOutput, "holding\n")
 
-        let pid = String(process.processIdentifier)
+        let pid = String(held.pid)
         let live = try FDHoundCLI.run(["live", pid, "--traces", traces.path, "--once"])
         XCTAssertEqual(live.status, 0, live.stderr)
         XCTAssertTrue(live.stdout.contains("pid \(pid)"), live.stdout)

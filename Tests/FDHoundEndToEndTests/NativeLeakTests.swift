@@ -92,19 +92,10 @@ final class NativeLeakTests: XCTestCase {
     func testProgramKilledWithSIGKILLLeavesAnAnalyzableTrace() throws {
         let program = try FixtureProgram.build("hold_files_until_killed", in: workDirectory)
         let traces = workDirectory.appendingPathComponent("traces")
-        let shimEnvironment = try tracedEnvironment(outputDirectory: traces)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program.binaryPath)
-        process.environment = shimEnvironment
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        // Wait (bounded by the fixture's own 60 s limit) until it says it holds the files, then SIGKILL it.
-        let said = out.fileHandleForReading.availableData
-        XCTAssertEqual(String(decoding: said, as: UTF8.self), "holding\n")
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationReason, .uncaughtSignal)
+        let held = try HeldProcess(program, tracesIn: traces)
+        XCTAssertEqual(held.firstOutput, "holding\n")
+        held.kill(SIGKILL)
+        XCTAssertEqual(held.process.terminationReason, .uncaughtSignal)
 
         let report = try FDHoundCLI.jsonReport(traces.path)
         let leaks = LeakView.all(in: report)
@@ -154,17 +145,5 @@ final class NativeLeakTests: XCTestCase {
         XCTAssertEqual(result.status, 65)
         XCTAssertTrue(result.stderr.contains(bogus.path), result.stderr)
         XCTAssertFalse(result.stderr.contains("Fatal error"), result.stderr)
-    }
-
-    /// The environment `fdhound run` would give a traced process, for tests that must own the process.
-    private func tracedEnvironment(outputDirectory: URL) throws -> [String: String] {
-        try FileManager.default.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
-        let repo = FixtureProgram.repositoryRoot
-        let shim = repo.appendingPathComponent("shim/build/libfdhound.so").path
-        XCTAssertTrue(FileManager.default.fileExists(atPath: shim), "build the shim first (make -C shim)")
-        var environment = ProcessInfo.processInfo.environment
-        environment["LD_PRELOAD"] = shim
-        environment["FDHOUND_OUTPUT_DIR"] = outputDirectory.path
-        return environment
     }
 }
