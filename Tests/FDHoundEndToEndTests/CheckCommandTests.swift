@@ -44,6 +44,27 @@ final class CheckCommandTests: XCTestCase {
         XCTAssertTrue(fresh.stderr.contains("not in the baseline"), fresh.stderr)
     }
 
+    func testScopeLimitsTheCheckToOnesOwnCode() throws {
+        // A test suite runs through a shell; bash keeps its script open until it exits — a descriptor
+        // left open at exit, but not the code under test.
+        let program = try FixtureProgram.build("leak_thousand_files", in: workDirectory)
+        let script = workDirectory.appendingPathComponent("suite.sh")
+        try Data("\(program.binaryPath)\necho suite done\n".utf8).write(to: script)
+        let unscoped = try FDHoundCLI.run(["check", "--", "/bin/bash", script.path])
+        XCTAssertEqual(unscoped.status, 1)
+        XCTAssertTrue(unscoped.stderr.contains("check failed: 3 new findings"), unscoped.stderr)
+
+        let scoped = try FDHoundCLI.run(["check", "--scope", workDirectory.path, "--", "/bin/bash", script.path])
+        XCTAssertEqual(scoped.status, 1, scoped.stderr)
+        XCTAssertTrue(scoped.stderr.contains("check failed: 2 new findings"), "only the program's own: \(scoped.stderr)")
+        XCTAssertTrue(scoped.stderr.contains("leak_cache_files"), scoped.stderr)
+
+        let clean = workDirectory.appendingPathComponent("clean.sh")
+        try Data("echo nothing to leak\n".utf8).write(to: clean)
+        let passes = try FDHoundCLI.run(["check", "--scope", workDirectory.path, "--", "/bin/bash", clean.path])
+        XCTAssertEqual(passes.status, 0, passes.stderr)
+    }
+
     func testACleanCommandPassesWithItsOwnStatus() throws {
         let result = try FDHoundCLI.run(["check", "--", "/bin/sh", "-c", "exit 4"])
         XCTAssertEqual(result.status, 4, result.stderr)

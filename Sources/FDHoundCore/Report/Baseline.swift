@@ -73,22 +73,37 @@ public enum CheckFindings {
     public struct Finding: Sendable {
         public var signature: FindingSignature
         public var count: Int
+        /// The culprit's module (executable or library path), for scoping a check to one's own code.
+        public var module: String = ""
     }
 
     /// Every finding of the sections asked for, most descriptors first.
     public static func findings(in report: Report, includeMisuse: Bool, includeReclaimed: Bool) -> [Finding] {
-        func signature(_ section: String, _ kind: String, _ frame: Frame) -> FindingSignature {
-            FindingSignature(section: section, kind: kind, function: frame.function, file: frame.file, line: frame.line)
+        func finding(_ section: String, _ kind: String, _ frame: Frame, _ count: Int) -> Finding {
+            Finding(signature: FindingSignature(section: section, kind: kind, function: frame.function,
+                                                file: frame.file, line: frame.line),
+                    count: count, module: frame.module)
         }
-        var findings = report.leaks.map { Finding(signature: signature("leak", $0.kind, $0.culprit), count: $0.count) }
-        findings += report.execLeaks.map { Finding(signature: signature("exec-leak", $0.kind, $0.culprit), count: $0.count) }
+        var findings = report.leaks.map { finding("leak", $0.kind, $0.culprit, $0.count) }
+        findings += report.execLeaks.map { finding("exec-leak", $0.kind, $0.culprit, $0.count) }
         if includeReclaimed {
-            findings += report.reclaimed.map { Finding(signature: signature("reclaimed", $0.kind, $0.culprit), count: $0.count) }
+            findings += report.reclaimed.map { finding("reclaimed", $0.kind, $0.culprit, $0.count) }
         }
         if includeMisuse {
-            findings += report.misuse.map { Finding(signature: signature("misuse", $0.kind, $0.close.culprit), count: $0.count) }
+            findings += report.misuse.map { finding("misuse", $0.kind, $0.close.culprit, $0.count) }
         }
         return findings
+    }
+
+    /// Only the findings whose culprit lies under one of `prefixes` (its source file or its module's path):
+    /// a check of one's own code, not of the shell scripts and tools a test suite runs. No prefixes: all.
+    public static func scoped(_ findings: [Finding], to prefixes: [String]) -> [Finding] {
+        guard !prefixes.isEmpty else { return findings }
+        return findings.filter { finding in
+            prefixes.contains { prefix in
+                (finding.signature.file?.hasPrefix(prefix) ?? false) || finding.module.hasPrefix(prefix)
+            }
+        }
     }
 
     /// The findings the baseline does not know.

@@ -29,6 +29,10 @@ struct CheckCommand: ParsableCommand {
     @Flag(help: "Also fail on descriptors Python closed instead of the program (finalizer, GC, shutdown).")
     var failOnReclaimed = false
 
+    @Option(help: ArgumentHelp("Only findings whose culprit's source file or binary lies under this path (repeatable).",
+                               discussion: "A test suite runs shells and tools too; bash, for one, keeps its script open until it exits."))
+    var scope: [String] = []
+
     @Option(name: .shortAndLong, help: "Format of the report printed when the check fails: text, json, markdown.")
     var format: ReportFormat = .text
 
@@ -69,7 +73,10 @@ struct CheckCommand: ParsableCommand {
             printError("\(error)")
             throw FDHoundExit.unreadableTrace
         }
-        let findings = CheckFindings.findings(in: report, includeMisuse: failOnMisuse, includeReclaimed: failOnReclaimed)
+        let prefixes = scope.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        let findings = CheckFindings.scoped(
+            CheckFindings.findings(in: report, includeMisuse: failOnMisuse, includeReclaimed: failOnReclaimed),
+            to: prefixes)
         let fresh = CheckFindings.new(findings, against: known)
         if fresh.isEmpty {
             let accepted = findings.count
