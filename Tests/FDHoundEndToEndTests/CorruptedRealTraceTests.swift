@@ -3,21 +3,11 @@
 // tree — flips bits in the bytes that hold data and truncates them, and requires each result either to
 // be reported (in every format) or refused with an error, in-process, never a crash or a hang.
 import FDHoundCore
+import FDHoundTestSupport
 import Foundation
 import XCTest
 
 final class CorruptedRealTraceTests: XCTestCase {
-    private struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Small tables, so each mutated copy is about a megabyte.
     private let smallTrace = ["FDHOUND_EVENT_CAPACITY": "2048", "FDHOUND_STACK_NODES": "8192",
                               "FDHOUND_STRING_BYTES": "262144", "FDHOUND_MAX_FDS": "256", "FDHOUND_PY_CODES": "512"]
