@@ -7,7 +7,6 @@ import XCTest
 @testable import FDHoundCore
 
 final class TraceCorruptionTests: XCTestCase {
-
     func testRandomBitFlipsEitherParseOrThrowTraceError() throws {
         let program = LeakyProgram()
         let b = program.builder
