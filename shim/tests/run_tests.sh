@@ -195,6 +195,14 @@ else
     echo "skip  $t (needs root to mount a small tmpfs)"
 fi
 
+t=program_taking_libunwinds_numbers_switches_unwinder
+if run_traced $t takes-libunwind-fds; then
+    d="$(dump $t)"
+    expect_eq $t "one line saying so" "$(grep -c 'reused libunwind' "$work/$t/stderr")" 1 &&
+    expect_eq $t "leaks still recorded with stacks" "$(echo "$d" | grep '^live .*state=1 .*str1=/dev/null ' | grep -c 'stack=0x')" 2 &&
+    pass $t
+else fail $t "$(cat "$work/$t/stderr")"; fi
+
 t=unusable_output_dir_runs_untraced_with_one_line
 out="$(FDHOUND_OUTPUT_DIR=/nonexistent/fdhound LD_PRELOAD="$shim" "$scenarios" hello 2>"$work/stderr")"; status=$?
 expect_eq $t "status" "$status" 0 &&

@@ -312,6 +312,33 @@ static int aliases(void) {
     return failures;
 }
 
+/* The program puts a descriptor of its own at the numbers where libunwind's pipe is parked (dup2 over
+ * them): from then on libunwind must not be used — its next memory probe would read from and write to the
+ * program's descriptor. The shim switches to glibc's backtrace; the program's pipe must see exactly its
+ * own bytes, and stacks must go on being recorded. */
+static int takes_libunwind_fds(void) {
+    struct rlimit limit;
+    getrlimit(RLIMIT_NOFILE, &limit);
+    int p[2];
+    CHECK(pipe(p) == 0, "pipe");
+    int fds[1024];
+    int n = list_fds(fds, 1024);
+    int taken = 0;
+    for (int i = 0; i < n; i++) {
+        if ((rlim_t)fds[i] >= limit.rlim_cur - 8) { /* libunwind's parked pipe */
+            CHECK(dup2(p[1], fds[i]) == fds[i], "dup2 over %d", fds[i]);
+            taken++;
+        }
+    }
+    CHECK(taken == 2, "found %d parked descriptors, expected libunwind's two", taken);
+    for (int i = 0; i < 50; i++) close(open("/dev/null", O_RDONLY));
+    CHECK(write(p[1], "y", 1) == 1, "write");
+    char buffer[8] = {0};
+    CHECK(read(p[0], buffer, sizeof buffer) == 1 && buffer[0] == 'y', "the pipe held other bytes: '%s'", buffer);
+    leak_many(2);
+    return failures;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) return 2;
     const char *what = argv[1];
@@ -331,6 +358,7 @@ int main(int argc, char **argv) {
     if (!strcmp(what, "signal-close")) return signal_close();
     if (!strcmp(what, "close-wait")) return close_wait();
     if (!strcmp(what, "aliases")) return aliases();
+    if (!strcmp(what, "takes-libunwind-fds")) return takes_libunwind_fds();
     if (!strcmp(what, "hello")) { puts("hello"); return 0; }
     fprintf(stderr, "unknown scenario %s\n", what);
     return 2;
