@@ -203,6 +203,15 @@ if run_traced $t takes-libunwind-fds; then
     pass $t
 else fail $t "$(cat "$work/$t/stderr")"; fi
 
+t=fork_from_multithreaded_parent_records_without_stacks
+run_traced $t fork-multithreaded
+c="$(dump $t "$scenarios" child)"
+expect_eq $t "scenario" "$(cat "$work/$t/stderr")" "" &&
+expect_eq $t "child flagged forked + no stacks (2|4)" "$(( $(echo "$c" | head -1 | sed 's/.*flags=\([0-9]*\).*/\1/') & 6 ))" 6 &&
+expect_eq $t "child's leak recorded, without a stack" "$(echo "$c" | grep '^live .*state=1 .*str1=/etc/hostname ' | grep -c 'stack=$')" 1 &&
+expect_eq $t "child's dup2 and close recorded" "$(echo "$c" | grep -c '^event .*type=2 .*fd=20 ')" 1 &&
+pass $t
+
 t=unusable_output_dir_runs_untraced_with_one_line
 out="$(FDHOUND_OUTPUT_DIR=/nonexistent/fdhound LD_PRELOAD="$shim" "$scenarios" hello 2>"$work/stderr")"; status=$?
 expect_eq $t "status" "$status" 0 &&

@@ -339,6 +339,33 @@ static int takes_libunwind_fds(void) {
     return failures;
 }
 
+/* A fork from a multithreaded parent: the child may only do async-signal-safe work until it execs (another
+ * thread may have held the unwinder's or the loader's lock), so it records without stacks — but records. */
+static volatile int spinning = 1;
+static void *spinner(void *arg) {
+    while (spinning) close(open("/dev/null", O_RDONLY)); /* busy in the recorder when the fork happens */
+    return arg;
+}
+
+static int fork_multithreaded(void) {
+    pthread_t thread;
+    pthread_create(&thread, NULL, spinner, NULL);
+    usleep(10000);
+    pid_t child = fork();
+    if (child == 0) {
+        int fd = open("/etc/hostname", O_RDONLY); /* left open: the child's one leak */
+        dup2(fd, 20);
+        close(20);
+        _exit(fd < 0);
+    }
+    int status;
+    waitpid(child, &status, 0);
+    spinning = 0;
+    pthread_join(thread, NULL);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d", status);
+    return failures;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) return 2;
     const char *what = argv[1];
@@ -359,6 +386,7 @@ int main(int argc, char **argv) {
     if (!strcmp(what, "close-wait")) return close_wait();
     if (!strcmp(what, "aliases")) return aliases();
     if (!strcmp(what, "takes-libunwind-fds")) return takes_libunwind_fds();
+    if (!strcmp(what, "fork-multithreaded")) return fork_multithreaded();
     if (!strcmp(what, "hello")) { puts("hello"); return 0; }
     fprintf(stderr, "unknown scenario %s\n", what);
     return 2;
