@@ -43,6 +43,11 @@ static struct fdh_event *reserve_event(uint8_t type, uint8_t api, uint64_t *seq_
     return e;
 }
 
+/* The event's own time (read once, in reserve_event); the clock only when the log is full. */
+static uint64_t event_time(const struct fdh_event *e) {
+    return e ? e->time_ns : fdh_now_ns() - fdh_state.trace.header->start_monotonic_ns;
+}
+
 static void publish_event(struct fdh_event *e) {
     if (e) __atomic_store_n(&e->commit, FDH_EVENT_PUBLISHED, __ATOMIC_RELEASE);
 }
@@ -158,7 +163,7 @@ void fdh_record_open(const struct fdh_opened *o) {
     uint32_t stack = fdh_capture_stack();
     uint64_t seq;
     struct fdh_event *e = reserve_event(FDH_EVENT_OPEN, o->api, &seq);
-    uint64_t time_ns = fdh_now_ns() - fdh_state.trace.header->start_monotonic_ns;
+    uint64_t time_ns = event_time(e);
     if (e) {
         e->kind = o->kind;
         e->owner = o->owner;
@@ -351,7 +356,7 @@ void fdh_record_dup(uint8_t api, int oldfd, int newfd, uint64_t arg, int cloexec
         e->arg = arg;
     }
     /* dup2/dup3 onto an open descriptor closed it implicitly: live_open releases the old occupant. */
-    live_open(newfd, &copy, stack, seq, fdh_now_ns() - fdh_state.trace.header->start_monotonic_ns);
+    live_open(newfd, &copy, stack, seq, event_time(e));
     site_opened(stack, 1);
     publish_event(e);
 }
