@@ -94,28 +94,17 @@ public struct TraceFile {
         let codes = PythonCodeTable(reader: reader, bounds: sections.pyCodes, strings: strings)
         pythonCodes = codes.codes
 
-        var warnings = [String]()
-        if moduleTable.corruptSlots > 0 {
-            warnings.append("\(moduleTable.corruptSlots) module slots with an empty text range were skipped")
-        }
-        if live.inFlight > 0 {
-            warnings.append("\(live.inFlight) descriptor slots were being updated when the trace was read and were skipped")
-        }
-        if live.corrupt > 0 {
-            warnings.append("\(live.corrupt) descriptor slots with an unknown state were skipped")
-        }
-        if sites.duplicates > 0 {
-            warnings.append("\(sites.duplicates) duplicate call-site slots were ignored")
-        }
-        if dbus.inFlight > 0 {
-            warnings.append("\(dbus.inFlight) D-Bus connection slots were being written when the trace was read and were skipped")
-        }
-        if dbus.corrupt > 0 {
-            warnings.append("\(dbus.corrupt) D-Bus connection slots with an unknown state or impossible sequence numbers were skipped")
-        }
-        if codes.corrupt > 0 {
-            warnings.append("\(codes.corrupt) Python code slots with an unknown state were skipped")
-        }
+        // Slots a reader skipped, each with what it means; only the non-zero ones become warnings.
+        let skipped: [(Int, String)] = [
+            (moduleTable.corruptSlots, "module slots with an empty text range were skipped"),
+            (live.inFlight, "descriptor slots were being updated when the trace was read and were skipped"),
+            (live.corrupt, "descriptor slots with an unknown state were skipped"),
+            (sites.duplicates, "duplicate call-site slots were ignored"),
+            (dbus.inFlight, "D-Bus connection slots were being written when the trace was read and were skipped"),
+            (dbus.corrupt, "D-Bus connection slots with an unknown state or impossible sequence numbers were skipped"),
+            (codes.corrupt, "Python code slots with an unknown state were skipped"),
+        ]
+        let warnings = skipped.filter { $0.0 > 0 }.map { "\($0.0) \($0.1)" }
         self.warnings = warnings
     }
 
