@@ -10,7 +10,6 @@
 
 #include "shim.h"
 
-uintptr_t fdh_dbus_text_start, fdh_dbus_text_end;
 
 /* Probes per lookup: the table only grows, so chains are contiguous and end at the first empty slot. */
 #define DBUS_MAX_PROBES 4096u
@@ -141,9 +140,3 @@ void fdh_dbus_closed(uint64_t pointer) {
     if (flags_of(c) & FDH_DBUS_PRIVATE) end_connection(c, seq, stack);
 }
 
-int fdh_dbus_closes_own(uint32_t stack) {
-    struct fdh_trace *t = &fdh_state.trace;
-    if (stack == 0 || stack > t->nodes_mask || fdh_dbus_text_end == 0) return 0;
-    uint64_t ip = t->nodes[stack].ip;
-    return ip > fdh_dbus_text_start && ip - 1 < fdh_dbus_text_end;
-}

@@ -17,21 +17,26 @@
 #define PATH_BUFFER 4352
 
 /* Relative paths are made absolute at open time (the working directory may change later): against the
- * current directory, or against the directory descriptor of an openat when the live table knows its path. */
-uint32_t fdh_describe_path(int dirfd, const char *path) {
-    if (!path) return 0;
-    if (path[0] == '/') return fdh_intern_cstr(path);
+ * current directory (base FDH_PATH_BASE_CWD), or against the directory an openat names (base = the string
+ * id of its path, as the hook found it in the live table); base 0: unknown, the path is kept as given. */
+struct path_request {
+    const char *path;
+    uint32_t base;
+};
+
+static uint64_t describe_path_here(void *request_) {
+    const struct path_request *request = request_;
+    const char *path = request->path;
+    if (path[0] == '/' || request->base == 0) return fdh_intern_cstr(path);
     char buffer[PATH_BUFFER];
     char *end = buffer + sizeof buffer;
     char *p = buffer;
-    if (dirfd == AT_FDCWD) {
+    if (request->base == FDH_PATH_BASE_CWD) {
         long n = syscall(SYS_getcwd, buffer, 4096);
         if (n <= 0) return fdh_intern_cstr(path);
         p = buffer + fdh_strlen(buffer);
     } else {
-        uint32_t dir = fdh_live_description(dirfd);
-        if (dir == 0) return fdh_intern_cstr(path);
-        const struct fdh_string *record = (const struct fdh_string *)(fdh_state.trace.strings + dir);
+        const struct fdh_string *record = (const struct fdh_string *)(fdh_state.trace.strings + request->base);
         p = fdh_append(buffer, end, (const char *)(record + 1));
     }
     const char *rest = path;
@@ -39,6 +44,13 @@ uint32_t fdh_describe_path(int dirfd, const char *path) {
     if (p > buffer && p[-1] != '/') p = fdh_append(p, end, "/");
     p = fdh_append(p, end, rest);
     return fdh_intern(buffer, (size_t)(p - buffer));
+}
+
+/* Every description runs on the side stack (side_stack.c): its buffers are kilobytes. */
+uint32_t fdh_describe_path(const char *path, uint32_t base) {
+    if (!path) return 0;
+    struct path_request request = {path, base};
+    return (uint32_t)fdh_on_side_stack(describe_path_here, &request, 0);
 }
 
 uint8_t fdh_socket_kind(int domain) {
@@ -107,7 +119,7 @@ uint32_t fdh_describe_sockaddr(const void *addr, uint32_t length) {
 }
 
 /* Local and peer endpoint of a connected or bound socket, straight from the kernel. */
-void fdh_describe_socket(int fd, uint32_t *local, uint32_t *peer, uint8_t *kind) {
+static void describe_socket_here(int fd, uint32_t *local, uint32_t *peer, uint8_t *kind) {
     struct sockaddr_storage address;
     socklen_t length = sizeof address;
     *local = *peer = 0;
@@ -144,7 +156,7 @@ static uint8_t kind_from_link(int fd, const char *link) {
 
 /* What an open descriptor is, asked from the kernel (/proc/self/fd and the socket calls): for
  * descriptors we did not see being made (inherited, received with SCM_RIGHTS, tmpfile). */
-uint32_t fdh_describe_fd(int fd, uint8_t *kind) {
+static uint32_t describe_fd_here(int fd, uint8_t *kind) {
     char link_path[64], link[512];
     char *p = fdh_append(link_path, link_path + sizeof link_path, "/proc/self/fd/");
     fdh_append_u64(p, link_path + sizeof link_path, (uint64_t)fd);
@@ -154,8 +166,41 @@ uint32_t fdh_describe_fd(int fd, uint8_t *kind) {
     uint32_t description = fdh_intern_cstr(link);
     if (*kind == FDH_KIND_SOCKET_OTHER) {
         uint32_t local, peer;
-        fdh_describe_socket(fd, &local, &peer, kind);
+        describe_socket_here(fd, &local, &peer, kind);
         if (local || peer) description = local ? local : peer;
     }
     return description;
+}
+
+struct fd_request {
+    int fd;
+    uint32_t local, peer, description;
+    uint8_t kind;
+};
+
+static uint64_t describe_socket_request(void *request_) {
+    struct fd_request *r = request_;
+    describe_socket_here(r->fd, &r->local, &r->peer, &r->kind);
+    return 1;
+}
+
+void fdh_describe_socket(int fd, uint32_t *local, uint32_t *peer, uint8_t *kind) {
+    struct fd_request request = {.fd = fd, .kind = kind ? *kind : FDH_KIND_UNKNOWN};
+    fdh_on_side_stack(describe_socket_request, &request, 0);
+    *local = request.local;
+    *peer = request.peer;
+    if (kind) *kind = request.kind;
+}
+
+static uint64_t describe_fd_request(void *request_) {
+    struct fd_request *r = request_;
+    r->description = describe_fd_here(r->fd, &r->kind);
+    return 1;
+}
+
+uint32_t fdh_describe_fd(int fd, uint8_t *kind) {
+    struct fd_request request = {.fd = fd, .kind = FDH_KIND_UNKNOWN};
+    fdh_on_side_stack(describe_fd_request, &request, 0);
+    *kind = request.kind;
+    return request.description;
 }

@@ -1,24 +1,56 @@
-/* diag.c — the single line the shim may print. It goes straight to descriptor 2 with write(2): no stdio
- * (which could allocate or take the program's FILE lock) and no other descriptor is touched. */
+/* diag.c — the single line the shim may print, on the program's original stderr only.
+ *
+ * It goes straight to descriptor 2 with write(2): no stdio (which could allocate or take the program's FILE
+ * lock). Descriptor 2 is the program's, and a daemon may have made it something else by now (closed it and
+ * opened its data file, which then becomes number 2): the line is written only while descriptor 2 is still
+ * the file it was when the shim started (same device and inode, and the same open file status flags).
+ * Otherwise nothing is written — what went wrong after start-up is in the trace for the report. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "shim.h"
 
+static struct {
+    int known;
+    dev_t dev;
+    ino_t ino;
+    long status_flags;
+} original_stderr;
+
+void fdh_diag_remember_stderr(void) {
+    struct stat st;
+    if (syscall(SYS_fstat, 2, &st) != 0) return;
+    original_stderr.dev = st.st_dev;
+    original_stderr.ino = st.st_ino;
+    original_stderr.status_flags = syscall(SYS_fcntl, 2, F_GETFL);
+    original_stderr.known = 1;
+}
+
+static int stderr_is_original(void) {
+    struct stat st;
+    if (!original_stderr.known || syscall(SYS_fstat, 2, &st) != 0) return 0;
+    return st.st_dev == original_stderr.dev && st.st_ino == original_stderr.ino &&
+           syscall(SYS_fcntl, 2, F_GETFL) == original_stderr.status_flags;
+}
+
 void fdh_diag(const char *what, const char *detail) {
     int saved = errno;
-    char line[768];
-    char *end = line + sizeof line - 1; /* keep one byte for the newline */
-    char *p = fdh_append(line, end, "fdhound: ");
-    p = fdh_append(p, end, what);
-    if (detail && *detail) {
-        p = fdh_append(p, end, ": ");
-        p = fdh_append(p, end, detail);
+    if (stderr_is_original()) {
+        char line[768];
+        char *end = line + sizeof line - 1; /* keep one byte for the newline */
+        char *p = fdh_append(line, end, "fdhound: ");
+        p = fdh_append(p, end, what);
+        if (detail && *detail) {
+            p = fdh_append(p, end, ": ");
+            p = fdh_append(p, end, detail);
+        }
+        *p++ = '\n';
+        ssize_t ignored = syscall(SYS_write, 2, line, (size_t)(p - line));
+        (void)ignored;
     }
-    *p++ = '\n';
-    ssize_t ignored = syscall(SYS_write, 2, line, (size_t)(p - line));
-    (void)ignored;
     errno = saved;
 }

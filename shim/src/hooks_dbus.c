@@ -61,7 +61,10 @@ static void *find(const char *name, void **handle) {
     return function ? function : dlsym(RTLD_NEXT, name);
 }
 
-/* libdbus's code range, so that its own close() of a connection socket is not taken for misuse. */
+/* libdbus's code range: its calls to its own exported functions are not the application's, and its own
+ * close() of a connection socket is no misuse (registered with the recorder). */
+static uintptr_t dbus_text_start, dbus_text_end;
+
 static int find_text(struct dl_phdr_info *info, size_t size, void *data) {
     uintptr_t target = (uintptr_t)data, low = UINTPTR_MAX, high = 0;
     int contains = 0;
@@ -74,8 +77,8 @@ static int find_text(struct dl_phdr_info *info, size_t size, void *data) {
         if (target >= start && target < end) contains = 1;
     }
     if (!contains) return 0;
-    fdh_dbus_text_start = low;
-    fdh_dbus_text_end = high;
+    dbus_text_start = low;
+    dbus_text_end = high;
     return 1;
 }
 
@@ -97,6 +100,7 @@ static int resolve(void) {
                    real.ref && real.unref;
     if (complete) {
         dl_iterate_phdr(find_text, (void *)(uintptr_t)real.close);
+        fdh_set_owner_code(FDH_OWNER_DBUS, dbus_text_start, dbus_text_end);
         __atomic_store_n(&resolved, 1, __ATOMIC_RELEASE);
     }
     errno = saved;
@@ -106,7 +110,7 @@ static int resolve(void) {
 /* Whether the application made this call: not nested in one of our hooks, not made by libdbus itself. */
 static int from_application(void *return_address) {
     uintptr_t caller = (uintptr_t)return_address;
-    return dbus_depth == 0 && !(caller > fdh_dbus_text_start && caller <= fdh_dbus_text_end);
+    return dbus_depth == 0 && !(caller > dbus_text_start && caller <= dbus_text_end);
 }
 
 static int socket_of(DBusConnection *connection) {
@@ -157,17 +161,15 @@ static uint8_t bus_kind(int type) {
  * refused connection ("maximum number of active connections") is the symptom users see. */
 static DBusConnection *opened(void *caller, uint8_t api, DBusConnection *connection, int is_private, uint8_t bus,
                               uint32_t (*describe)(const void *), const void *what) {
-    int saved = errno;
-    if (from_application(caller) && fdh_enter()) {
+    if (!from_application(caller)) return connection;
+    FDH_RECORDING {
         uint32_t address = describe(what);
         if (connection) {
             fdh_dbus_opened(api, (uint64_t)(uintptr_t)connection, bus, is_private, address, socket_of(connection));
         } else {
             fdh_record_failure(api, 0, 0, address);
         }
-        fdh_leave();
     }
-    errno = saved;
     return connection;
 }
 
@@ -211,11 +213,8 @@ FDH_EXPORT DBusConnection *dbus_bus_get_private(int type, DBusError *error) {
  * a new connection at the same address, and that open must come after this release (as with close(2)). */
 FDH_EXPORT void dbus_connection_close(DBusConnection *connection) {
     if (!resolve()) return;
-    if (connection && from_application(__builtin_return_address(0)) && fdh_enter()) {
-        int saved = errno;
-        fdh_dbus_closed((uint64_t)(uintptr_t)connection);
-        fdh_leave();
-        errno = saved;
+    if (connection && from_application(__builtin_return_address(0))) {
+        FDH_RECORDING fdh_dbus_closed((uint64_t)(uintptr_t)connection);
     }
     dbus_depth++;
     real.close(connection);
@@ -227,22 +226,16 @@ FDH_EXPORT DBusConnection *dbus_connection_ref(DBusConnection *connection) {
     dbus_depth++;
     DBusConnection *result = real.ref(connection);
     dbus_depth--;
-    if (connection && from_application(__builtin_return_address(0)) && fdh_enter()) {
-        int saved = errno;
-        fdh_dbus_referenced((uint64_t)(uintptr_t)connection);
-        fdh_leave();
-        errno = saved;
+    if (connection && from_application(__builtin_return_address(0))) {
+        FDH_RECORDING fdh_dbus_referenced((uint64_t)(uintptr_t)connection);
     }
     return result;
 }
 
 FDH_EXPORT void dbus_connection_unref(DBusConnection *connection) {
     if (!resolve()) return;
-    if (connection && from_application(__builtin_return_address(0)) && fdh_enter()) {
-        int saved = errno;
-        fdh_dbus_unreferenced((uint64_t)(uintptr_t)connection);
-        fdh_leave();
-        errno = saved;
+    if (connection && from_application(__builtin_return_address(0))) {
+        FDH_RECORDING fdh_dbus_unreferenced((uint64_t)(uintptr_t)connection);
     }
     dbus_depth++;
     real.unref(connection);

@@ -11,23 +11,40 @@
 
 #include "real_calls.h"
 
+/* Before fork (parent) and right after it (child) the shim does real work — a copy of the live table, a
+ * new trace — on the side stack: fork may be called from a thread with a tiny stack. */
+struct fork_plan {
+    int traced;
+    int multithreaded;
+};
+
+static uint64_t prepare_fork(void *plan_) {
+    struct fork_plan *plan = plan_;
+    plan->multithreaded = fdh_process_is_multithreaded();
+    fdh_snapshot_before_fork();
+    return 1;
+}
+
+static uint64_t start_child(void *plan_) {
+    struct fork_plan *plan = plan_;
+    fdh_start_forked_child(plan->multithreaded);
+    return 1;
+}
+
 FDH_EXPORT pid_t fork(void) {
     FDH_REAL(fork);
-    int traced = atomic_load(&fdh_state.active) && !fdh_in_recorder;
-    int multithreaded = traced ? fdh_process_is_multithreaded() : 0;
-    if (traced) fdh_snapshot_before_fork();
+    struct fork_plan plan = {.traced = atomic_load(&fdh_state.active) && fdh_depth == 0};
+    if (plan.traced) plan.traced = (int)fdh_on_side_stack(prepare_fork, &plan, 0);
     pid_t pid = real_fork();
     if (pid == 0) {
         int saved = errno;
-        if (traced) fdh_start_forked_child(multithreaded);
+        fdh_side_stacks_after_fork();
+        if (plan.traced) fdh_on_side_stack(start_child, &plan, 0);
         errno = saved;
         return 0;
     }
-    if (pid > 0 && fdh_enter()) {
-        int saved = errno;
-        fdh_record_fork(FDH_API_FORK, pid, 0);
-        fdh_leave();
-        errno = saved;
+    if (pid > 0) {
+        FDH_RECORDING fdh_record_fork(FDH_API_FORK, pid, 0);
     }
     return pid;
 }
@@ -37,11 +54,8 @@ FDH_EXPORT pid_t vfork(void) {
 }
 
 static int spawned(int result, const pid_t *pid, const char *path) {
-    if (result == 0 && pid && fdh_enter()) {
-        int saved = errno;
-        fdh_record_fork(FDH_API_POSIX_SPAWN, *pid, fdh_describe_path(-100 /* AT_FDCWD */, path));
-        fdh_leave();
-        errno = saved;
+    if (result == 0 && pid) {
+        FDH_RECORDING fdh_record_fork(FDH_API_POSIX_SPAWN, *pid, fdh_describe_path(path, FDH_PATH_BASE_CWD));
     }
     return result;
 }
@@ -69,11 +83,8 @@ FDH_EXPORT int posix_spawnp(pid_t *restrict pid, const char *restrict file,
 /* ---- exec ------------------------------------------------------------------------------------------- */
 
 static uint64_t before_exec(const char *path) {
-    if (!fdh_enter()) return UINT64_MAX - 1;
-    int saved = errno;
-    uint64_t event = fdh_record_exec(FDH_API_EXEC, path);
-    fdh_leave();
-    errno = saved;
+    uint64_t event = UINT64_MAX - 1;
+    FDH_RECORDING event = fdh_record_exec(FDH_API_EXEC, path);
     return event;
 }
 
@@ -157,10 +168,7 @@ FDH_EXPORT int execle(const char *path, const char *arg, ...) {
 
 FDH_EXPORT void _exit(int status) {
     FDH_REAL(_exit);
-    if (fdh_enter()) {
-        fdh_record_exit();
-        fdh_leave();
-    }
+    FDH_RECORDING fdh_record_exit();
     real__exit(status);
     __builtin_unreachable();
 }

@@ -27,23 +27,19 @@ static void received(uint8_t api, const struct msghdr *msg, int flags) {
 FDH_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
     FDH_REAL(recvmsg);
     ssize_t result = real_recvmsg(fd, msg, flags);
-    if (result < 0 || !msg || msg->msg_controllen == 0 || !fdh_enter()) return result;
-    int saved = errno;
-    received(FDH_API_RECVMSG, msg, flags);
-    fdh_leave();
-    errno = saved;
+    if (result < 0 || !msg || msg->msg_controllen == 0) return result;
+    FDH_RECORDING received(FDH_API_RECVMSG, msg, flags);
     return result;
 }
 
 FDH_EXPORT int recvmmsg(int fd, struct mmsghdr *vector, unsigned int length, int flags, struct timespec *timeout) {
     FDH_REAL(recvmmsg);
     int result = real_recvmmsg(fd, vector, length, flags, timeout);
-    if (result <= 0 || !fdh_enter()) return result;
-    int saved = errno;
-    for (int i = 0; i < result; i++) {
-        if (vector[i].msg_hdr.msg_controllen) received(FDH_API_RECVMMSG, &vector[i].msg_hdr, flags);
+    if (result <= 0) return result;
+    FDH_RECORDING {
+        for (int i = 0; i < result; i++) {
+            if (vector[i].msg_hdr.msg_controllen) received(FDH_API_RECVMMSG, &vector[i].msg_hdr, flags);
+        }
     }
-    fdh_leave();
-    errno = saved;
     return result;
 }

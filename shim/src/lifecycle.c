@@ -7,7 +7,8 @@
  *      so nothing of ours is mistaken for the program's;
  *   4. the unwinder's warm-up capture (its first call is 1000× slower than the rest);
  *   5. magic + version last, then recording is switched on.
- * The whole set-up runs under the reentrancy guard: our own dlopen and raw calls are never recorded. */
+ * Recording is off (fdh_state.active = 0) during the whole set-up: our own dlopen and raw calls are never
+ * recorded. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
@@ -21,9 +22,6 @@
 #include <unistd.h>
 
 #include "shim.h"
-
-struct fdh_state fdh_state;
-__thread int fdh_in_recorder __attribute__((tls_model("initial-exec")));
 
 static char exe_path[4096];
 
@@ -183,13 +181,11 @@ void fdh_start_forked_child(int parent_multithreaded) {
     if (!parent.header) return;
     fdh_state.pid = (pid_t)syscall(SYS_getpid);
     fdh_tid_reset();
-    fdh_in_recorder = 1;
     const char *failure = NULL;
     if (fdh_trace_create(&fdh_state.config, &failure) != 0) {
         fdh_diag("tracing disabled in forked child", failure);
         fdh_state.trace.header = NULL;
         munmap(parent.base, parent.size);
-        fdh_in_recorder = 0;
         return;
     }
     fdh_trace_generation++;
@@ -203,41 +199,35 @@ void fdh_start_forked_child(int parent_multithreaded) {
     munmap(parent.base, parent.size);
     fdh_trace_publish();
     atomic_store_explicit(&fdh_state.active, 1, memory_order_release);
-    fdh_in_recorder = 0;
 }
 
 __attribute__((constructor)) static void fdh_start(void) {
-    fdh_in_recorder = 1;
     fdh_state.pid = (pid_t)syscall(SYS_getpid);
+    fdh_diag_remember_stderr();
     const char *failure = NULL;
     if (fdh_config_load(&fdh_state.config, &failure) != 0) {
         fdh_diag("tracing disabled: invalid setting", failure);
-        fdh_in_recorder = 0;
         return;
     }
     if (fdh_trace_create(&fdh_state.config, &failure) != 0) {
         fdh_diag("tracing disabled", failure);
-        fdh_in_recorder = 0;
         return;
     }
+    fdh_side_stacks_init();
     record_process_facts();
     fdh_modules_init(exe_path);
     record_inherited(NULL);
     fdh_dbus_endpoints_init();
     fdh_python_start();
-    if (fdh_unwinder_init() != 0) fdh_diag("libunwind.so.8 not found; using glibc backtrace (slower)", NULL);
+    if (fdh_unwinder_init() != 0) fdh_diag("libunwind.so.8 not usable here; using glibc backtrace (slower)", NULL);
     pthread_atfork(NULL, NULL, after_fork_in_child);
     fdh_trace_publish();
     atomic_store_explicit(&fdh_state.active, 1, memory_order_release);
-    fdh_in_recorder = 0;
 }
 
 /* Runs after the program's own destructors (the shim was initialized first). Descriptors still open now
  * are what the program left open. Recording stays on: closes made by later destructors still count. */
 __attribute__((destructor)) static void fdh_stop(void) {
     if (!atomic_load(&fdh_state.active) || fdh_state.pid != (pid_t)syscall(SYS_getpid)) return;
-    int was_inside = fdh_in_recorder;
-    fdh_in_recorder = 1;
-    fdh_record_exit();
-    fdh_in_recorder = was_inside;
+    FDH_RECORDING fdh_record_exit();
 }

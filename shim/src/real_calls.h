@@ -23,4 +23,13 @@
         return failure;                                                                                   \
     }
 
+/* `result = call`, made once more when it failed with EMFILE while the tracer's pipe held the top two
+ * numbers: the pipe is given back first (tracer_pipe.c), so the program gets exactly the descriptors it
+ * would have had untraced. Safe to repeat: a call that fails with EMFILE has done nothing. */
+#define FDH_RETRY_ON_EMFILE(result, failed, call)                                                         \
+    do {                                                                                                  \
+        result = (call);                                                                                  \
+        if (FDH_UNLIKELY((failed) && errno == EMFILE) && fdh_tracer_pipe_yield()) result = (call);         \
+    } while (0)
+
 #endif /* FDHOUND_REAL_CALLS_H */

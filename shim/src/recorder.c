@@ -14,6 +14,10 @@
 
 #include "shim.h"
 
+/* The recorder's state: the one switch every hook reads, the mapped trace, and each thread's depth. */
+struct fdh_state fdh_state;
+__thread int fdh_depth __attribute__((tls_model("initial-exec")));
+
 /* ---- events ----------------------------------------------------------------------------------------- */
 
 static struct fdh_event *reserve_event(uint8_t type, uint8_t api, uint64_t *seq_out) {
@@ -133,7 +137,6 @@ static void live_fill(int fd, uint32_t state, const struct fdh_opened *o, uint32
                       uint64_t time_ns) {
     struct fdh_live_fd *slot = live_slot(fd);
     note_highest(fd);
-    if (FDH_UNLIKELY(fdh_is_tracer_fd(fd))) fdh_tracer_fd_taken(fd);
     if (!slot) return;
     live_begin(slot);
     /* Still marked open: it was closed behind our back (raw syscall, a path we cannot see). */
@@ -155,6 +158,25 @@ static void live_fill(int fd, uint32_t state, const struct fdh_opened *o, uint32
 
 static void live_open(int fd, const struct fdh_opened *o, uint32_t stack, uint64_t seq, uint64_t time_ns) {
     live_fill(fd, FDH_LIVE_OPEN, o, stack, seq, time_ns);
+}
+
+/* ---- owners' own closes ------------------------------------------------------------------------------ */
+
+/* Code that may close a descriptor its owner holds with a raw close() (libdbus closing its connection's
+ * socket): not a misuse. Registered by the owner's hooks once they know where that code is. */
+static uintptr_t owner_code_start[4], owner_code_end[4];
+
+void fdh_set_owner_code(uint8_t owner, uintptr_t start, uintptr_t end) {
+    if (owner >= 4) return;
+    owner_code_start[owner] = start;
+    owner_code_end[owner] = end;
+}
+
+static int closed_by_owner_code(uint8_t owner, uint32_t stack) {
+    struct fdh_trace *t = &fdh_state.trace;
+    if (owner >= 4 || owner_code_end[owner] == 0 || stack == 0 || stack > t->nodes_mask) return 0;
+    uint64_t ip = t->nodes[stack].ip;
+    return ip > owner_code_start[owner] && ip - 1 < owner_code_end[owner];
 }
 
 /* ---- what hooks call -------------------------------------------------------------------------------- */
@@ -229,7 +251,7 @@ void fdh_record_close(uint8_t api, int fd, struct fdh_close_ticket *ticket) {
     /* A raw close() of a descriptor a FILE*, DIR* or connection owns: the owner will close the number
      * again later, when it may belong to someone else (the bug class Android's fdsan catches). */
     if (ticket->was_open && owner != FDH_OWNER_RAW && api == FDH_API_CLOSE &&
-        !(owner == FDH_OWNER_DBUS && fdh_dbus_closes_own(stack))) { /* libdbus closing its own socket */
+        !closed_by_owner_code(owner, stack)) { /* libdbus closing its own socket */
         record_misuse(FDH_MISUSE_CLOSE_OWNED, fd, owner, stack, ticket->description);
     }
     if (!e) return;
@@ -251,9 +273,8 @@ void fdh_finish_close(const struct fdh_close_ticket *ticket, int fd, int result,
         publish_event(e);
     }
     /* EBADF from a descriptor we did not see open: closed twice, or never opened. */
-    if (result < 0 && err == EBADF && !ticket->was_open && fd >= 0 && fdh_enter()) {
+    if (result < 0 && err == EBADF && !ticket->was_open && fd >= 0) {
         record_misuse(FDH_MISUSE_CLOSE_NOT_OPEN, fd, FDH_OWNER_RAW, ticket->stack, ticket->description);
-        fdh_leave();
     }
 }
 
@@ -264,7 +285,6 @@ void fdh_record_close_range(uint8_t api, unsigned int first, unsigned int last, 
     if (top >= t->live_capacity) top = t->live_capacity - 1;
     if (last > top) last = (unsigned int)top;
     for (uint64_t fd = first; fd <= last; fd++) {
-        if (fdh_is_tracer_fd((int)fd) && !cloexec_only) fdh_tracer_fd_taken((int)fd);
         struct fdh_live_fd *slot = &t->live[fd];
         if (!fdh_committed(slot, sizeof *slot)) continue; /* never written: closed */
         if (slot->state == FDH_LIVE_CLOSED) continue;
@@ -310,7 +330,7 @@ void fdh_record_fork(uint8_t api, int pid, uint32_t program) {
 /* Recorded before the real exec, which returns only on failure (fdh_exec_failed then). */
 uint64_t fdh_record_exec(uint8_t api, const char *path) {
     uint32_t stack = fdh_capture_stack();
-    uint32_t program = fdh_describe_path(AT_FDCWD, path);
+    uint32_t program = fdh_describe_path(path, FDH_PATH_BASE_CWD);
     uint64_t seq;
     struct fdh_event *e = reserve_event(FDH_EVENT_EXEC, api, &seq);
     struct fdh_header *h = fdh_state.trace.header;

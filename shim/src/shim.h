@@ -11,6 +11,7 @@
 
 #include <stdatomic.h>
 #include <stddef.h>
+#include <errno.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -67,22 +68,51 @@ struct fdh_state {
 };
 extern struct fdh_state fdh_state;
 
-/* ---- reentrancy guard ------------------------------------------------------------------------------- */
+/* ---- the recording scope ----------------------------------------------------------------------------- */
 
-/* Per thread: set while the recorder runs. A libc call made by the recorder or the unwinder (libunwind's
- * first capture calls pipe2; fopen may call open) passes straight through its hook instead of recording
- * again — without this, libunwind re-enters itself and deadlocks the host. initial-exec TLS: no
- * __tls_get_addr call, which could allocate; valid because the shim is loaded at start-up. */
-extern __thread int fdh_in_recorder __attribute__((tls_model("initial-exec")));
+/* Per thread: how many recording scopes are open on this thread (recorder.c). 0 outside the shim; 1 inside an
+ * ordinary hook; more than 1 only when a signal handler interrupted this thread inside the recorder and
+ * called a hooked function itself. initial-exec TLS: no __tls_get_addr call, which could allocate; valid
+ * because the shim is loaded at start-up. */
+extern __thread int fdh_depth __attribute__((tls_model("initial-exec")));
 
-/* Enter the recorder if tracing is on and this thread is not already inside it. */
-static inline int fdh_enter(void) {
-    if (FDH_UNLIKELY(fdh_in_recorder)) return 0;
-    if (FDH_UNLIKELY(!atomic_load_explicit(&fdh_state.active, memory_order_acquire))) return 0;
-    fdh_in_recorder = 1;
-    return 1;
+/* One scope around the recording part of a hook (always after the real call, never around it):
+ *
+ *     FDH_RECORDING { fdh_record_open(&o); }
+ *
+ * The body runs only while tracing is on. errno is saved on entry — it is the real call's outcome, which
+ * the program must see, and the body reads it as FDH_SAVED_ERRNO — and restored when the scope ends,
+ * however it ends (the cleanup attribute also covers a return from inside the body).
+ *
+ * A nested scope (a signal handler's own open/close while this thread was inside the recorder) records
+ * its call too — a handler's close must never be swallowed — but without a stack: the interrupted capture
+ * owns this thread's unwinder state (fdh_capture_stack). The recorder's shared structures are lock-free and
+ * take any interleaving, so a nested record is like one from another thread. */
+struct fdh_scope {
+    int entered;
+    int done;
+    int saved_errno;
+};
+
+static inline struct fdh_scope fdh_scope_open(void) {
+    struct fdh_scope scope = {0, 0, errno};
+    if (FDH_LIKELY(atomic_load_explicit(&fdh_state.active, memory_order_acquire))) {
+        scope.entered = 1;
+        fdh_depth++;
+    }
+    return scope;
 }
-static inline void fdh_leave(void) { fdh_in_recorder = 0; }
+
+static inline void fdh_scope_close(struct fdh_scope *scope) {
+    if (!scope->entered) return;
+    fdh_depth--;
+    errno = scope->saved_errno;
+}
+
+#define FDH_RECORDING                                                                                     \
+    for (struct fdh_scope fdh_scope __attribute__((cleanup(fdh_scope_close))) = fdh_scope_open();        \
+         fdh_scope.entered && !fdh_scope.done; fdh_scope.done = 1)
+#define FDH_SAVED_ERRNO (fdh_scope.saved_errno)
 
 /* ---- recorder API (recorder.c): called by hooks between fdh_enter and fdh_leave ---------------------- */
 
@@ -108,12 +138,9 @@ struct fdh_close_ticket {
     uint8_t was_open;
 };
 void fdh_record_close(uint8_t api, int fd, struct fdh_close_ticket *ticket);
-static inline void fdh_no_close(struct fdh_close_ticket *ticket) { /* nothing recorded (no descriptor) */
-    ticket->event = UINT64_MAX;
-    ticket->stack = 0;
-    ticket->description = 0;
-    ticket->was_open = 1;
-}
+/* A ticket for "nothing recorded" (tracing off, or no descriptor): finishing it does nothing. */
+#define FDH_NO_CLOSE ((struct fdh_close_ticket){.event = UINT64_MAX, .stack = 0, .description = 0, .was_open = 1})
+/* Called inside a recording scope after the real call: publishes the event reserved by fdh_record_close. */
 void fdh_finish_close(const struct fdh_close_ticket *ticket, int fd, int result, int err);
 void fdh_record_close_range(uint8_t api, unsigned int first, unsigned int last, int cloexec_only);
 void fdh_record_cloexec(uint8_t api, int fd, int cloexec);
@@ -132,6 +159,8 @@ void fdh_record_exit(void);
 uint64_t fdh_record_event(const struct fdh_event *fields);
 /* Gives an open descriptor a new kind and owner (a D-Bus connection's socket), without an event. */
 void fdh_live_adopt(int fd, uint8_t kind, uint8_t owner);
+/* Code that may close its owner's descriptors with a raw close() without that being a misuse. */
+void fdh_set_owner_code(uint8_t owner, uintptr_t start, uintptr_t end);
 /* Kind of an open descriptor as the live table knows it (FDH_KIND_UNKNOWN if not). */
 uint8_t fdh_live_kind(int fd);
 uint32_t fdh_live_description(int fd);
@@ -144,15 +173,31 @@ uint32_t fdh_intern_cstr(const char *s);
 
 /* stack_capture.c */
 int fdh_unwinder_init(void);           /* dlopen libunwind (or fall back), warm it up; 0 on success */
+void fdh_unwinder_fall_back(void);     /* glibc backtrace() from now on (libunwind gave its pipe back) */
 uint32_t fdh_capture_stack(void);      /* capture, drop shim frames, intern; returns a stack id or 0 */
 uint32_t fdh_intern_frames(const uint64_t *ips, const uint16_t *kinds, int count); /* outermost first */
-extern __thread int fdh_in_capture __attribute__((tls_model("initial-exec")));
+uint32_t fdh_intern_frames_innermost_first(const uint64_t *ips, const uint16_t *kinds, int count);
+extern __thread int fdh_in_capture __attribute__((tls_model("initial-exec"))); /* inside the unwinder */
 extern uint64_t fdh_trace_generation;
-/* libunwind's validation pipe (see stack_capture.c) */
+
+/* tracer_pipe.c: libunwind's validation pipe, parked at the top of the descriptor range */
+int fdh_tracer_pipe_prepare(void);                       /* 0: there is room to park (else no libunwind) */
+void fdh_tracer_pipe_set_unwinder(const void *function); /* where libunwind's code is */
+int fdh_called_by_unwinder(const void *return_address);  /* a pipe/close call made by libunwind itself */
 int fdh_is_tracer_fd(int fd);
-void fdh_park_tracer_pipe(int fds[2]);
-void fdh_tracer_fd_taken(int fd);   /* the program put a descriptor of its own at this number */
-void fdh_tracer_fd_closed(int fd);  /* libunwind closed it */
+int fdh_tracer_pipe_above(long from);                    /* a parked number >= from */
+void fdh_tracer_pipe_range(int *low, int *high);         /* parked numbers; -1 when none */
+int fdh_tracer_pipe_yield(void);                         /* give the numbers to the program; 1 if any */
+void fdh_park_tracer_pipe(int fds[2]);                   /* libunwind made a pipe: move it up */
+int fdh_unwinder_close(int fd);                          /* libunwind closes a pipe end */
+
+/* side_stack.c: per-thread stacks for the heavy part of a hook (unwinding, descriptions, fork set-up) */
+void fdh_side_stacks_init(void);
+/* Runs fn(arg) on this thread's side stack for the current depth; returns `unavailable` without running it
+ * when there is none (too deeply nested, or no memory). */
+uint64_t fdh_on_side_stack(uint64_t (*fn)(void *), void *arg, uint64_t unavailable);
+void *fdh_side_stack_scratch(size_t size);               /* this thread's scratch page, NULL if none */
+void fdh_side_stacks_after_fork(void);
 
 /* python_frames.c: CPython frames interleaved into a native stack (see the file comment).
  * `native` holds `count` native return addresses, innermost first, shim frames already dropped. Writes the
@@ -172,7 +217,8 @@ void fdh_modules_reset(void);
 void fdh_modules_copy_from(const struct fdh_trace *parent); /* a forked child's trace: same address space */
 
 /* describe.c: human descriptions for the report, all into caller buffers */
-uint32_t fdh_describe_path(int dirfd, const char *path);
+#define FDH_PATH_BASE_CWD UINT32_MAX /* a relative path is relative to the current directory */
+uint32_t fdh_describe_path(const char *path, uint32_t base); /* base: string id of the directory, see there */
 uint8_t fdh_socket_kind(int domain);
 void fdh_describe_socket(int fd, uint32_t *local, uint32_t *peer, uint8_t *kind);
 uint32_t fdh_describe_sockaddr(const void *addr, uint32_t length);
@@ -236,9 +282,6 @@ void fdh_dbus_opened(uint8_t api, uint64_t connection, uint8_t bus, int is_priva
 void fdh_dbus_referenced(uint64_t connection);
 void fdh_dbus_unreferenced(uint64_t connection);
 void fdh_dbus_closed(uint64_t connection);
-/* True when stack's innermost frame lies in libdbus: its own close() of a connection socket is no misuse. */
-int fdh_dbus_closes_own(uint32_t stack);
-extern uintptr_t fdh_dbus_text_start, fdh_dbus_text_end; /* libdbus's code, once resolved */
 
 /* dbus_endpoints.c: the buses' socket addresses (system bus paths, DBUS_SESSION_BUS_ADDRESS), read once at
  * start-up; a unix socket connected to one of them is a D-Bus connection made without libdbus. */
@@ -248,7 +291,8 @@ int fdh_dbus_is_bus_endpoint(uint32_t peer); /* peer: string id as fdh_describe_
 /* config.c */
 int fdh_config_load(struct fdh_config *config, const char **failure);
 
-/* diag.c: the one line the shim may print, straight to descriptor 2 with write(2) */
+/* diag.c: the one line the shim may print, on descriptor 2 while it is still the original stderr */
+void fdh_diag_remember_stderr(void);   /* constructor: what the original stderr is */
 void fdh_diag(const char *what, const char *detail);
 
 /* raw.c: helpers over raw syscalls, usable before anything is resolved */

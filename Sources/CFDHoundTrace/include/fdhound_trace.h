@@ -135,7 +135,9 @@ struct fdh_header {
     uint64_t python_skipped;      /* captures recorded native-only although Python was active (finalizing
                                      interpreter, code-table contention) */
     uint64_t py_codes_dropped;    /* code objects not stored (table full): their frames carry code id 0 */
-    uint64_t reserved_counters[2];
+    uint64_t nested_events;       /* events recorded without a stack: a signal handler interrupted its thread
+                                     inside the recorder and called a traced function itself */
+    uint64_t reserved_counter;
 
     struct fdh_section sections[FDH_MAX_SECTIONS];
 };
@@ -151,6 +153,9 @@ enum fdh_header_flags {
     FDH_HEADER_FLAG_DISK_FULL = 1u << 5,       /* the file system holding the trace filled up while tracing:
                                                   later records were dropped (counted in the *_dropped
                                                   counters), the program ran on */
+    FDH_HEADER_FLAG_UNWINDER_YIELDED = 1u << 6, /* the program needed the numbers of the tracer's parked pipe
+                                                  (EMFILE, dup2 onto one): the shim gave them back and
+                                                  captured later stacks with glibc's backtrace() */
     FDH_HEADER_FLAG_PYTHON_NATIVE_ONLY = 1u << 4, /* a CPython was found but its frames are not recorded (any
                                                   more); python_status says why */
 };

@@ -1,0 +1,129 @@
+/* side_stack.c — per-thread stacks on which the heavy part of a hook runs, so that a hook uses a bounded
+ * few hundred bytes of the program's own stack: a thread made with a 20 KiB stack, or a SIGSEGV handler on
+ * a 6 KiB sigaltstack, can call open() traced exactly as untraced. Unwinding (libunwind needs several KiB on
+ * a cache miss), the CPython frame walk, the path and endpoint descriptions and a forked child's set-up run
+ * here through fdh_on_side_stack (side_stack_switch.S keeps the frame chain intact for the unwinder).
+ *
+ * Each thread gets two stacks in one mapping (and a scratch page: per-thread data that would otherwise
+ * sit in static TLS, which glibc carves out of every thread's stack), taken on its first recorded call: one for an ordinary hook
+ * (depth 1) and a smaller one for a signal handler that interrupted this thread inside the recorder and
+ * was itself traced (depth 2); deeper nesting runs nothing on a side stack and records without stack or
+ * description. Mappings are MAP_NORESERVE and touched only as deep as used, with a guard page under each
+ * stack. They are kept in a table and handed back when a thread exits (a pthread key destructor), so a
+ * program that churns threads reuses them; a forked child keeps only the forking thread's.
+ *
+ * A signal handler that interrupts this thread while it is on a side stack runs there (unless the handler
+ * has its own sigaltstack): the main side stack is 256 KiB for that reason. */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+#define PAGE 4096u
+#define SCRATCH PAGE                 /* per-thread data kept out of the program's TLS block (stack cache) */
+#define MAIN_STACK (256u * 1024u)
+#define NESTED_STACK (64u * 1024u)
+#define NESTED_BASE (SCRATCH + PAGE) /* a guard page under each stack */
+#define AREA_SIZE (NESTED_BASE + NESTED_STACK + PAGE + MAIN_STACK)
+#define AREAS_MAX 16384u
+
+uint64_t fdh_call_on_stack(uint64_t (*fn)(void *), void *arg, void *stack_top);
+
+struct area {
+    _Atomic(char *) base;
+    _Atomic int in_use;
+};
+static struct area areas[AREAS_MAX];
+static _Atomic unsigned areas_used;
+
+static __thread char *thread_area __attribute__((tls_model("initial-exec")));
+static __thread unsigned char thread_busy __attribute__((tls_model("initial-exec"))); /* bit per depth */
+
+static pthread_key_t release_key;
+static int release_key_ready;
+
+/* Runs when a thread exits: its stacks go back to the table. */
+static void release_area(void *value) {
+    unsigned index = (unsigned)(uintptr_t)value - 1;
+    thread_area = NULL;
+    if (index < AREAS_MAX) atomic_store_explicit(&areas[index].in_use, 0, memory_order_release);
+}
+
+void fdh_side_stacks_init(void) {
+    /* Keys below 32 live in the thread descriptor itself: pthread_setspecific then never allocates. */
+    pthread_key_t key;
+    if (pthread_key_create(&key, release_area) == 0) {
+        if (key < 32) {
+            release_key = key;
+            release_key_ready = 1;
+        } else {
+            pthread_key_delete(key);
+        }
+    }
+}
+
+static char *new_area(void) {
+    long base = syscall(SYS_mmap, NULL, AREA_SIZE, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+    if (base < 0 && base > -4096) return NULL;
+    char *area = (char *)base;
+    syscall(SYS_mprotect, area + SCRATCH, PAGE, PROT_NONE);                    /* under the nested stack */
+    syscall(SYS_mprotect, area + NESTED_BASE + NESTED_STACK, PAGE, PROT_NONE); /* under the main stack */
+    return area;
+}
+
+static char *acquire_area(void) {
+    unsigned used = atomic_load_explicit(&areas_used, memory_order_acquire);
+    for (unsigned i = 0; i < used && i < AREAS_MAX; i++) {
+        int expected = 0;
+        if (atomic_load_explicit(&areas[i].base, memory_order_acquire) &&
+            atomic_compare_exchange_strong(&areas[i].in_use, &expected, 1)) {
+            if (release_key_ready) pthread_setspecific(release_key, (void *)(uintptr_t)(i + 1));
+            return atomic_load_explicit(&areas[i].base, memory_order_acquire);
+        }
+    }
+    char *area = new_area();
+    if (!area) return NULL;
+    unsigned index = atomic_fetch_add(&areas_used, 1);
+    if (index < AREAS_MAX) {
+        atomic_store(&areas[index].in_use, 1);
+        atomic_store_explicit(&areas[index].base, area, memory_order_release);
+        if (release_key_ready) pthread_setspecific(release_key, (void *)(uintptr_t)(index + 1));
+    } /* else: the table is full; this thread's area is simply never reused */
+    return area;
+}
+
+uint64_t fdh_on_side_stack(uint64_t (*fn)(void *), void *arg, uint64_t unavailable) {
+    int depth = fdh_depth < 1 ? 1 : fdh_depth;
+    if (depth > 2) return unavailable;
+    unsigned char bit = (unsigned char)(1u << depth);
+    if (thread_busy & bit) return fn(arg); /* already on this depth's side stack */
+    if (FDH_UNLIKELY(!thread_area)) {
+        thread_area = acquire_area();
+        if (!thread_area) return unavailable;
+    }
+    char *top = depth == 1 ? thread_area + AREA_SIZE : thread_area + NESTED_BASE + NESTED_STACK;
+    thread_busy |= bit;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    uint64_t result = fdh_call_on_stack(fn, arg, top);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    thread_busy &= (unsigned char)~bit;
+    return result;
+}
+
+void *fdh_side_stack_scratch(size_t size) {
+    if (size > SCRATCH) return NULL;
+    if (FDH_UNLIKELY(!thread_area)) thread_area = acquire_area();
+    return thread_area;
+}
+
+/* In a forked child only the forking thread exists: every other thread's stacks are free again. */
+void fdh_side_stacks_after_fork(void) {
+    unsigned used = atomic_load(&areas_used);
+    for (unsigned i = 0; i < used && i < AREAS_MAX; i++) {
+        if (atomic_load(&areas[i].base) != thread_area) atomic_store(&areas[i].in_use, 0);
+    }
+}

@@ -1,0 +1,133 @@
+/* tracer_pipe.c — libunwind's validation pipe, the only descriptors the shim keeps in the program.
+ *
+ * libunwind (1.6, built with conservative checks as Debian does) validates memory by write(2)-ing one byte
+ * of it into a pipe, and cannot unwind without one. It creates the pipe during our warm-up capture; the
+ * pipe hooks recognise libunwind's own call (its return address lies in libunwind's code and this thread is
+ * inside a capture — a signal handler's pipe() at that moment is the program's and recorded as such) and
+ * park both ends at the two highest numbers the soft RLIMIT_NOFILE allows, where the kernel hands out a
+ * number only once every lower one is taken. So the program's numbering from 3 upwards is untouched, at
+ * any limit (`ulimit -n 64` included).
+ *
+ * The numbers stay the program's to take, exactly as untraced:
+ *   - close() of a parked number is answered EBADF without touching it (untraced, nothing is open there);
+ *     close_range/closefrom skip the parked numbers (hooks_close.c);
+ *   - a creating call that fails with EMFILE while the pipe is parked, a dup2/dup3 onto a parked number, or
+ *     an F_DUPFD that could land on one, first "yields" the pipe: both ends are closed and stack capture
+ *     moves to glibc's backtrace() for good (libunwind still holds the numbers in a private variable and
+ *     must never read or write a descriptor of the program), then the call is made (again). The header
+ *     flag FDH_HEADER_FLAG_UNWINDER_YIELDED tells the report why stacks got slower.
+ * The shim writes nothing on the program's descriptors for any of this. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+static int tracer_fds[2] = {-1, -1};
+static int park_base = -1;            /* lowest number a parked end may get; -1: no room to park */
+static uintptr_t unwinder_start, unwinder_end; /* libunwind's code */
+
+/* Below this soft limit there is no room to park: libunwind is not used at all (backtrace() needs no
+ * descriptor). */
+#define FDH_MIN_LIMIT_FOR_PARKING 16
+
+int fdh_tracer_pipe_prepare(void) {
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return -1;
+    rlim_t top = limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur > 1048576 ? 1048576 : limit.rlim_cur;
+    if (top < FDH_MIN_LIMIT_FOR_PARKING) return -1;
+    park_base = (int)(top - 2);
+    return 0;
+}
+
+struct text_search {
+    uintptr_t address;
+    uintptr_t start, end;
+};
+
+static int find_text(struct dl_phdr_info *info, size_t size, void *data) {
+    struct text_search *search = data;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X)) continue;
+        uintptr_t start = info->dlpi_addr + ph->p_vaddr, end = start + ph->p_memsz;
+        if (search->address >= start && search->address < end) {
+            search->start = start;
+            search->end = end;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void fdh_tracer_pipe_set_unwinder(const void *function_in_unwinder) {
+    struct text_search search = {.address = (uintptr_t)function_in_unwinder};
+    dl_iterate_phdr(find_text, &search);
+    unwinder_start = search.start;
+    unwinder_end = search.end;
+}
+
+int fdh_called_by_unwinder(const void *return_address) {
+    if (FDH_LIKELY(!fdh_in_capture)) return 0;
+    uintptr_t a = (uintptr_t)return_address;
+    return a >= unwinder_start && a < unwinder_end;
+}
+
+int fdh_is_tracer_fd(int fd) { return fd >= 0 && (fd == tracer_fds[0] || fd == tracer_fds[1]); }
+
+int fdh_tracer_pipe_above(long from) {
+    return (tracer_fds[0] >= 0 && tracer_fds[0] >= from) || (tracer_fds[1] >= 0 && tracer_fds[1] >= from);
+}
+
+void fdh_tracer_pipe_range(int *low, int *high) {
+    int a = tracer_fds[0], b = tracer_fds[1];
+    if (a < 0) a = b;
+    if (b < 0) b = a;
+    *low = a < b ? a : b;
+    *high = a < b ? b : a;
+}
+
+int fdh_tracer_pipe_yield(void) {
+    fdh_unwinder_fall_back();
+    int released = 0;
+    for (int i = 0; i < 2; i++) {
+        int fd = __atomic_exchange_n(&tracer_fds[i], -1, __ATOMIC_ACQ_REL);
+        if (fd >= 0) {
+            syscall(SYS_close, fd);
+            released = 1;
+        }
+    }
+    if (released && fdh_state.trace.header) {
+        __atomic_fetch_or(&fdh_state.trace.header->flags, FDH_HEADER_FLAG_UNWINDER_YIELDED, __ATOMIC_RELAXED);
+    }
+    return released;
+}
+
+/* A pipe libunwind just made (in its own pipe2 call, or its re-creation after a failed read): both ends go
+ * to the top of the range. A pipe that cannot be parked is not left among the program's numbers. */
+void fdh_park_tracer_pipe(int fds[2]) {
+    for (int i = 0; i < 2; i++) {
+        long high = park_base >= 0 ? syscall(SYS_fcntl, fds[i], F_DUPFD_CLOEXEC, park_base) : -1;
+        syscall(SYS_close, fds[i]);
+        fds[i] = (int)high;
+        tracer_fds[i] = (int)high;
+    }
+    if (fds[0] < 0 || fds[1] < 0) fdh_tracer_pipe_yield();
+}
+
+/* libunwind closing a pipe end (before re-creating the pipe): only its own parked numbers are closed; a
+ * number it remembers from before a yield may be the program's now, and is left alone. */
+int fdh_unwinder_close(int fd) {
+    for (int i = 0; i < 2; i++) {
+        int expected = fd;
+        if (fd >= 0 && __atomic_compare_exchange_n(&tracer_fds[i], &expected, -1, 0, __ATOMIC_ACQ_REL,
+                                                   __ATOMIC_ACQUIRE)) {
+            return (int)syscall(SYS_close, fd);
+        }
+    }
+    return 0;
+}
