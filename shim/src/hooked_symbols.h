@@ -27,6 +27,10 @@
     X(hooks_dir, opendir) \
     X(hooks_dir, fdopendir) \
     X(hooks_dir, closedir) \
+    X(hooks_limits, setrlimit) \
+    X(hooks_limits, setrlimit64) \
+    X(hooks_limits, prlimit) \
+    X(hooks_limits, prlimit64) \
     X(hooks_linux_fds, eventfd) \
     X(hooks_linux_fds, timerfd_create) \
     X(hooks_linux_fds, signalfd) \

@@ -29,7 +29,7 @@
 #define FDH_RETRY_ON_EMFILE(result, failed, call)                                                         \
     do {                                                                                                  \
         result = (call);                                                                                  \
-        if (FDH_UNLIKELY((failed) && errno == EMFILE) && fdh_tracer_pipe_yield()) result = (call);         \
+        if (FDH_UNLIKELY((failed) && errno == EMFILE) && fdh_tracer_pipe_yield_for_emfile()) result = (call);         \
     } while (0)
 
 #endif /* FDHOUND_REAL_CALLS_H */

@@ -188,7 +188,10 @@ int fdh_is_tracer_fd(int fd);
 int fdh_tracer_pipe_above(long from);                    /* a parked number >= from */
 void fdh_tracer_pipe_range(int *low, int *high);         /* parked numbers; -1 when none */
 int fdh_tracer_pipe_yield(void);                         /* give the numbers to the program; 1 if any */
+int fdh_tracer_pipe_yield_for_emfile(void);              /* the same, if the pair is under the limit */
 void fdh_park_tracer_pipe(int fds[2]);                   /* libunwind made a pipe: move it up */
+void fdh_tracer_pipe_find_unwinder_copy(void);           /* after the warm-up */
+void fdh_tracer_pipe_limit_changed(void);                /* RLIMIT_NOFILE may have changed */
 int fdh_unwinder_close(int fd);                          /* libunwind closes a pipe end */
 
 /* side_stack.c: per-thread stacks for the heavy part of a hook (unwinding, descriptions, fork set-up) */

@@ -57,6 +57,7 @@ int fdh_unwinder_init(void) {
     fdh_in_capture = 1;
     atomic_load(&unwind_backtrace)(frames, 8);
     fdh_in_capture = 0;
+    if (libunwind) fdh_tracer_pipe_find_unwinder_copy();
     return libunwind ? 0 : -1;
 }
 

@@ -16,6 +16,12 @@
  *     moves to glibc's backtrace() for good (libunwind still holds the numbers in a private variable and
  *     must never read or write a descriptor of the program), then the call is made (again). The header
  *     flag FDH_HEADER_FLAG_UNWINDER_YIELDED tells the report why stacks got slower.
+ * A program that raises its soft limit later (servers do) would find the pair in the middle of its range:
+ * the limit hooks move the pipe to the new top (dup to the new numbers, point libunwind's own copy of the
+ * numbers at them — found once after the warm-up as the one pair of ints in libunwind's writable data
+ * holding exactly the parked numbers — then close the old ones). If that copy was not found, the pipe is
+ * yielded instead: exact numbering first, speed second.
+ *
  * The shim writes nothing on the program's descriptors for any of this. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -30,6 +36,7 @@
 static int tracer_fds[2] = {-1, -1};
 static int park_base = -1;            /* lowest number a parked end may get; -1: no room to park */
 static uintptr_t unwinder_start, unwinder_end; /* libunwind's code */
+static int *unwinder_copy;            /* libunwind's own int[2] of the pipe's numbers, when found */
 
 /* Below this soft limit there is no room to park: libunwind is not used at all (backtrace() needs no
  * descriptor). */
@@ -71,6 +78,74 @@ void fdh_tracer_pipe_set_unwinder(const void *function_in_unwinder) {
     unwinder_end = search.end;
 }
 
+struct copy_search {
+    uintptr_t text;      /* an address in libunwind's code: names the object */
+    int values[2];
+    int *found;
+    int matches;
+};
+
+static int find_copy(struct dl_phdr_info *info, size_t size, void *data) {
+    struct copy_search *search = data;
+    int ours = 0;
+    for (int i = 0; i < info->dlpi_phnum && !ours; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+        ours = ph->p_type == PT_LOAD && search->text >= start && search->text < start + ph->p_memsz;
+    }
+    if (!ours) return 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_W)) continue;
+        uintptr_t start = (info->dlpi_addr + ph->p_vaddr + 3) & ~(uintptr_t)3;
+        uintptr_t end = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+        for (int *p = (int *)start; (uintptr_t)(p + 2) <= end; p++) {
+            if (p[0] == search->values[0] && p[1] == search->values[1]) {
+                search->found = p;
+                search->matches++;
+            }
+        }
+    }
+    return 1;
+}
+
+/* After the warm-up made and parked the pipe: where libunwind keeps the numbers (see the file comment). */
+void fdh_tracer_pipe_find_unwinder_copy(void) {
+    if (tracer_fds[0] < 0 || tracer_fds[1] < 0 || unwinder_end == 0) return;
+    struct copy_search search = {.text = unwinder_start, .values = {tracer_fds[0], tracer_fds[1]}};
+    dl_iterate_phdr(find_copy, &search);
+    unwinder_copy = search.matches == 1 ? search.found : NULL;
+}
+
+/* The soft RLIMIT_NOFILE may have changed (setrlimit/prlimit hooks): keep the pipe at the top. */
+void fdh_tracer_pipe_limit_changed(void) {
+    struct rlimit limit;
+    if (tracer_fds[0] < 0 || tracer_fds[1] < 0 || getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+    rlim_t top = limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur > 1048576 ? 1048576 : limit.rlim_cur;
+    int low, high;
+    fdh_tracer_pipe_range(&low, &high);
+    if (top <= (rlim_t)high + 1) return; /* lowered (numbers above the limit stay valid) or unchanged */
+    if (!unwinder_copy) {
+        fdh_tracer_pipe_yield();
+        return;
+    }
+    int base = (int)(top - 2);
+    int moved[2];
+    for (int i = 0; i < 2; i++) moved[i] = (int)syscall(SYS_fcntl, tracer_fds[i], F_DUPFD_CLOEXEC, base);
+    if (moved[0] < 0 || moved[1] < 0) {
+        for (int i = 0; i < 2; i++) if (moved[i] >= 0) syscall(SYS_close, moved[i]);
+        fdh_tracer_pipe_yield();
+        return;
+    }
+    park_base = base;
+    for (int i = 0; i < 2; i++) {
+        int old = tracer_fds[i];
+        __atomic_store_n(&unwinder_copy[i], moved[i], __ATOMIC_RELEASE);
+        __atomic_store_n(&tracer_fds[i], moved[i], __ATOMIC_RELEASE);
+        syscall(SYS_close, old);
+    }
+}
+
 int fdh_called_by_unwinder(const void *return_address) {
     if (FDH_LIKELY(!fdh_in_capture)) return 0;
     uintptr_t a = (uintptr_t)return_address;
@@ -105,6 +180,17 @@ int fdh_tracer_pipe_yield(void) {
         __atomic_fetch_or(&fdh_state.trace.header->flags, FDH_HEADER_FLAG_UNWINDER_YIELDED, __ATOMIC_RELAXED);
     }
     return released;
+}
+
+/* EMFILE: only a parked number under the soft limit can have been what the program lacked (the limit
+ * may have been lowered below the pair since). */
+int fdh_tracer_pipe_yield_for_emfile(void) {
+    int low, high;
+    fdh_tracer_pipe_range(&low, &high);
+    struct rlimit limit;
+    if (low < 0 || getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+    if (limit.rlim_cur != RLIM_INFINITY && (rlim_t)low >= limit.rlim_cur) return 0;
+    return fdh_tracer_pipe_yield();
 }
 
 /* A pipe libunwind just made (in its own pipe2 call, or its re-creation after a failed read): both ends go
