@@ -7,6 +7,8 @@
  *   FDHOUND_STRING_BYTES   bytes for interned paths and endpoints (default 8 MiB)
  *   FDHOUND_PY_CODES       CPython code objects kept for Python stacks (default 16384)
  *   FDHOUND_PYTHON         0: record native frames only, even in CPython processes (default 1)
+ *   FDHOUND_SNAPSHOT_AT    percent of the soft RLIMIT_NOFILE whose crossing takes a snapshot (default 80;
+ *                          0: never)
  * A malformed value is a configuration error: the program then runs untraced, with one line saying why. */
 #define _GNU_SOURCE
 #include <stdlib.h>
@@ -76,6 +78,9 @@ int fdh_config_load(struct fdh_config *config, const char **failure) {
         return -1;
     }
     config->stack_depth = (uint32_t)depth;
+    uint64_t snapshot_percent = 80;
+    if (number_setting("FDHOUND_SNAPSHOT_AT", 0, 100, &snapshot_percent, failure)) return -1;
+    config->snapshot_permille = (uint32_t)snapshot_percent * 10;
 
     /* No descriptor can exceed the hard limit, so a larger live table would only waste space. */
     struct rlimit limit;

@@ -12,6 +12,7 @@ static void limit_set(int resource, int result) {
     if (result == 0 && resource == RLIMIT_NOFILE) {
         int saved = errno;
         fdh_tracer_pipe_limit_changed();
+        fdh_evidence_limit_changed();
         errno = saved;
     }
 }

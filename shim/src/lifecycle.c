@@ -194,6 +194,7 @@ void fdh_start_forked_child(int parent_multithreaded) {
     struct fdh_header *h = fdh_state.trace.header;
     h->ppid = parent.header->pid;
     h->flags |= FDH_HEADER_FLAG_FORKED | (parent_multithreaded ? FDH_HEADER_FLAG_NO_STACKS_AFTER_FORK : 0);
+    fdh_evidence_start();
     fdh_modules_copy_from(&parent);
     record_inherited(&parent);
     munmap(parent.base, parent.size);
@@ -215,6 +216,7 @@ __attribute__((constructor)) static void fdh_start(void) {
     }
     fdh_side_stacks_init();
     record_process_facts();
+    fdh_evidence_start();
     fdh_modules_init(exe_path);
     record_inherited(NULL);
     fdh_dbus_endpoints_init();

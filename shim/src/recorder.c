@@ -123,6 +123,7 @@ static void site_closed(uint32_t stack) {
 /* Marks a slot closed; a descriptor opened while traced counts as closed at its call site. */
 static void live_release(struct fdh_live_fd *slot) {
     if (slot->state == FDH_LIVE_OPEN) site_closed(slot->stack);
+    if (slot->state != FDH_LIVE_CLOSED) fdh_evidence_closed();
     slot->state = FDH_LIVE_CLOSED;
 }
 
@@ -200,6 +201,7 @@ void fdh_record_open(const struct fdh_opened *o) {
     live_open(o->fd, o, stack, seq, time_ns);
     if (o->fd2 >= 0) live_open(o->fd2, o, stack, seq, time_ns);
     site_opened(stack, o->fd2 >= 0 ? 2 : 1);
+    fdh_evidence_opened(o->fd2 >= 0 ? 2 : 1);
     publish_event(e);
 }
 
@@ -207,6 +209,7 @@ void fdh_record_failure(uint8_t api, int err, uint64_t arg, uint32_t str1) {
     uint32_t stack = fdh_capture_stack();
     uint64_t seq;
     struct fdh_event *e = reserve_event(FDH_EVENT_FAILED, api, &seq);
+    fdh_evidence_failure(api, err, stack);
     if (!e) return;
     e->result = -1;
     e->err = err;
@@ -378,6 +381,7 @@ void fdh_record_dup(uint8_t api, int oldfd, int newfd, uint64_t arg, int cloexec
     /* dup2/dup3 onto an open descriptor closed it implicitly: live_open releases the old occupant. */
     live_open(newfd, &copy, stack, seq, event_time(e));
     site_opened(stack, 1);
+    fdh_evidence_opened(1);
     publish_event(e);
 }
 
@@ -423,6 +427,7 @@ void fdh_record_inherited(const struct fdh_opened *o, uint32_t stack) {
     uint64_t seq;
     struct fdh_event *e = reserve_event(FDH_EVENT_INHERITED, o->api, &seq);
     live_fill(o->fd, FDH_LIVE_INHERITED, o, stack, seq, 0);
+    fdh_evidence_opened(1);
     if (!e) return;
     e->kind = o->kind;
     e->owner = o->owner;

@@ -37,6 +37,7 @@ struct fdh_trace {
     struct fdh_call_site *sites;   uint64_t sites_mask;         /* capacity - 1 (power of two) */
     struct fdh_dbus_connection *dbus; uint64_t dbus_mask;       /* capacity - 1 (power of two) */
     struct fdh_py_code *py_codes;  uint64_t py_codes_mask;      /* capacity - 1 (power of two) */
+    struct fdh_evidence *evidence; /* section 11 */
     void *base;                    uint64_t size;
 };
 
@@ -54,6 +55,7 @@ struct fdh_config {
     uint64_t py_codes;      /* power of two: CPython code objects kept (section 8) */
     int python;             /* 0: FDHOUND_PYTHON=0, record native frames only */
     uint64_t dbus_connections; /* power of two */
+    uint32_t snapshot_permille; /* FDHOUND_SNAPSHOT_AT: live count / soft limit that takes a snapshot */
 };
 
 /* Global recorder state. `active` is the one switch every hook reads. */
@@ -290,6 +292,13 @@ void fdh_dbus_closed(uint64_t connection);
  * start-up; a unix socket connected to one of them is a D-Bus connection made without libdbus. */
 void fdh_dbus_endpoints_init(void);
 int fdh_dbus_is_bus_endpoint(uint32_t peer); /* peer: string id as fdh_describe_sockaddr makes it */
+
+/* evidence.c: snapshots near the descriptor limit (section 11) */
+void fdh_evidence_start(void);                   /* after the trace exists: threshold from the soft limit */
+void fdh_evidence_limit_changed(void);
+void fdh_evidence_opened(uint64_t count);        /* count descriptors became open */
+void fdh_evidence_closed(void);
+void fdh_evidence_failure(uint8_t api, int err, uint32_t stack); /* a creating call failed */
 
 /* config.c */
 int fdh_config_load(struct fdh_config *config, const char **failure);

@@ -76,6 +76,9 @@ enum fdh_section_type {
      *   9  FDH_SECTION_PROCESS     process-tree links (parent trace, fork/exec generation) */
     FDH_SECTION_DBUS = 10,        /* struct fdh_dbus_connection[capacity], open addressing on the pointer;
                                      optional: a reader must accept a trace without it */
+    FDH_SECTION_EVIDENCE = 11,    /* one struct fdh_evidence: the live descriptor count and the snapshots
+                                     taken near the limit and at EMFILE/ENFILE (entry_size = its size,
+                                     capacity 1); optional: a reader must accept a trace without it */
 };
 
 struct fdh_section {
@@ -457,12 +460,57 @@ struct fdh_call_site {
     uint64_t peak_open; /* highest opened - closed seen for this site */
 };
 
+/* ---- evidence: snapshots near the descriptor limit ----------------------------------------------------- */
+
+/* Why a snapshot was taken. */
+enum fdh_snapshot_trigger {
+    FDH_SNAPSHOT_NONE = 0,      /* slot not used */
+    FDH_SNAPSHOT_THRESHOLD = 1, /* the live count first reached evidence.threshold (a share of the soft limit) */
+    FDH_SNAPSHOT_EMFILE = 2,    /* the first creating call that failed with EMFILE (the process's limit) */
+    FDH_SNAPSHOT_ENFILE = 3,    /* the first creating call that failed with ENFILE (the system's limit) */
+};
+
+#define FDH_SNAPSHOT_SITES 64u  /* code paths kept per snapshot: those holding the most descriptors */
+#define FDH_SNAPSHOT_SLOTS 3u   /* one per trigger */
+
+/* Which code paths held how many descriptors at one moment. Filled by the one thread that won the slot, then
+ * published by storing `trigger` last (release). */
+struct fdh_snapshot {
+    uint32_t trigger;         /* enum fdh_snapshot_trigger; 0 while unpublished */
+    uint32_t site_count;      /* used entries of sites[] */
+    uint64_t time_ns;         /* like fdh_event.time_ns */
+    uint64_t event_seq;       /* header.events_next at that moment: events before it happened before it */
+    uint64_t live_count;      /* descriptors open (evidence.live_now) */
+    uint64_t limit;           /* soft RLIMIT_NOFILE at that moment (UINT64_MAX: unlimited) */
+    uint32_t api;             /* the failing call (EMFILE/ENFILE), else 0 */
+    uint32_t stack;           /* the failing call's stack, else 0 */
+    uint64_t other_open;      /* descriptors open at that moment whose code path is not in sites[] */
+    uint64_t reserved;
+    struct {
+        uint32_t stack;       /* the code path (call-site stack id; 0: inherited or unknown) */
+        uint32_t reserved;
+        uint64_t open;        /* its descriptors open at that moment */
+    } sites[FDH_SNAPSHOT_SITES];
+};
+
+struct fdh_evidence {
+    uint64_t live_now;         /* descriptors open now (inherited ones included), atomic */
+    uint64_t threshold;        /* live count that takes the THRESHOLD snapshot (0: never) */
+    uint64_t emfile_failures;  /* creating calls that failed with EMFILE, all of them */
+    uint64_t enfile_failures;  /* the same for ENFILE */
+    uint32_t threshold_permille; /* the share of the soft limit the threshold was computed from */
+    uint32_t reserved;
+    uint64_t reserved2[3];
+    struct fdh_snapshot snapshots[FDH_SNAPSHOT_SLOTS]; /* index = trigger - 1 */
+};
+
 /* Sizes are part of the format: a change here is a format change (bump FDH_FORMAT_VERSION). */
 _Static_assert(sizeof(struct fdh_section) == 32, "fdh_section layout changed");
 _Static_assert(sizeof(struct fdh_header) == 744, "fdh_header layout changed");
 _Static_assert(sizeof(struct fdh_module) == 80, "fdh_module layout changed");
 _Static_assert(sizeof(struct fdh_stack_node) == 16, "fdh_stack_node layout changed");
 _Static_assert(sizeof(struct fdh_event) == 64, "fdh_event layout changed");
+_Static_assert(sizeof(struct fdh_snapshot) == 64 + 16 * FDH_SNAPSHOT_SITES, "fdh_snapshot layout changed");
 _Static_assert(sizeof(struct fdh_live_fd) == 48, "fdh_live_fd layout changed");
 _Static_assert(sizeof(struct fdh_call_site) == 32, "fdh_call_site layout changed");
 _Static_assert(sizeof(struct fdh_py_code) == 48, "fdh_py_code layout changed");
