@@ -1,7 +1,8 @@
-/* hooked_symbols.h — every symbol the shim interposes, in one list, by the file that defines it.
- * make test checks that the built library exports exactly these names and nothing else
- * (tests/list_hooks.c prints the list; run_tests.sh compares it with `nm -D --defined-only`).
- * Add a hook here in the same commit as its definition (marked FDH_EXPORT). */
+/* hooked_symbols.h — every symbol the shim exports, in two lists: the libc (and libdbus) functions it
+ * interposes, by the file that defines them, and its own API. make test checks that the built library
+ * exports exactly these names and nothing else (tests/list_hooks.c prints both lists; run_tests.sh compares
+ * them with `nm -D --defined-only`), and attaching patches exactly the first list into a running program
+ * (got_patch.c). Add a hook here in the same commit as its definition (marked FDH_EXPORT). */
 #ifndef FDHOUND_HOOKED_SYMBOLS_H
 #define FDHOUND_HOOKED_SYMBOLS_H
 
@@ -31,6 +32,7 @@
     X(hooks_limits, setrlimit64) \
     X(hooks_limits, prlimit) \
     X(hooks_limits, prlimit64) \
+    X(hooks_dlopen, dlopen) \
     X(hooks_linux_fds, eventfd) \
     X(hooks_linux_fds, timerfd_create) \
     X(hooks_linux_fds, signalfd) \
@@ -97,5 +99,11 @@
     X(hooks_tempfiles, mkostemp) \
     X(hooks_tempfiles, mkstemps) \
     X(hooks_tempfiles, mkostemps)
+
+/* The shim's own entry points, documented in docs/ARCHITECTURE.md (not interposed on anything). */
+#define FDH_EXPORTED_API(X) \
+    X(attach, fdhound_attach) \
+    X(attach, fdhound_detach) \
+    X(attach, fdhound_attach_error)
 
 #endif /* FDHOUND_HOOKED_SYMBOLS_H */

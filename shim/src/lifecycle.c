@@ -11,6 +11,8 @@
  * recorded. */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <dlfcn.h>
+#include <link.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
@@ -202,7 +204,50 @@ void fdh_start_forked_child(int parent_multithreaded) {
     atomic_store_explicit(&fdh_state.active, 1, memory_order_release);
 }
 
+/* Everything after the trace file exists, for a process starting under LD_PRELOAD and for one the shim was
+ * attached to (attach.c; then `attached` names the moment: descriptors open now were "open before attach",
+ * and the GOT slots of every loaded object are pointed at the hooks before the unwinder's warm-up, so that
+ * libunwind's own pipe2 reaches the pipe hook and is parked). */
+void fdh_start_recording(int attached) {
+    fdh_side_stacks_init();
+    record_process_facts();
+    if (attached) fdh_state.trace.header->flags |= FDH_HEADER_FLAG_ATTACHED;
+    fdh_evidence_start();
+    fdh_modules_init(exe_path);
+    record_inherited(NULL);
+    fdh_dbus_endpoints_init();
+    fdh_python_start();
+    int unwinder = fdh_unwinder_init(attached);
+    if (unwinder != 0 && !attached) fdh_diag("libunwind.so.8 not usable here; using glibc backtrace (slower)", NULL);
+    static int atfork_registered;
+    if (!atfork_registered) pthread_atfork(NULL, NULL, after_fork_in_child);
+    atfork_registered = 1;
+    fdh_trace_publish();
+    atomic_store_explicit(&fdh_state.active, 1, memory_order_release);
+}
+
+/* Whether the loader loaded the shim at start-up (LD_PRELOAD, /etc/ld.so.preload): preloaded objects come
+ * before libc in the loader's list, an object dlopen'ed later (fdhound attach) comes after it. */
+static int shim_base_seen_before_libc;
+static int find_order(struct dl_phdr_info *info, size_t size, void *self_base) {
+    (void)size;
+    if (info->dlpi_addr == (uintptr_t)self_base) {
+        shim_base_seen_before_libc = 1;
+        return 1;
+    }
+    const char *name = info->dlpi_name ? info->dlpi_name : "";
+    return strstr(name, "/libc.so") != NULL; /* libc first: stop, not preloaded */
+}
+
+static int loaded_at_start_up(void) {
+    Dl_info self;
+    if (!dladdr((void *)loaded_at_start_up, &self)) return 1;
+    dl_iterate_phdr(find_order, self.dli_fbase);
+    return shim_base_seen_before_libc;
+}
+
 __attribute__((constructor)) static void fdh_start(void) {
+    if (!loaded_at_start_up()) return; /* dlopen'ed by fdhound attach: fdhound_attach starts recording */
     fdh_state.pid = (pid_t)syscall(SYS_getpid);
     fdh_diag_remember_stderr();
     const char *failure = NULL;
@@ -214,17 +259,7 @@ __attribute__((constructor)) static void fdh_start(void) {
         fdh_diag("tracing disabled", failure);
         return;
     }
-    fdh_side_stacks_init();
-    record_process_facts();
-    fdh_evidence_start();
-    fdh_modules_init(exe_path);
-    record_inherited(NULL);
-    fdh_dbus_endpoints_init();
-    fdh_python_start();
-    if (fdh_unwinder_init() != 0) fdh_diag("libunwind.so.8 not usable here; using glibc backtrace (slower)", NULL);
-    pthread_atfork(NULL, NULL, after_fork_in_child);
-    fdh_trace_publish();
-    atomic_store_explicit(&fdh_state.active, 1, memory_order_release);
+    fdh_start_recording(0);
 }
 
 /* Runs after the program's own destructors (the shim was initialized first). Descriptors still open now

@@ -174,7 +174,7 @@ uint32_t fdh_intern(const char *bytes, size_t length);
 uint32_t fdh_intern_cstr(const char *s);
 
 /* stack_capture.c */
-int fdh_unwinder_init(void);           /* dlopen libunwind (or fall back), warm it up; 0 on success */
+int fdh_unwinder_init(int attached);   /* dlopen libunwind (or fall back), warm it up; 0 on success */
 void fdh_unwinder_fall_back(void);     /* glibc backtrace() from now on (libunwind gave its pipe back) */
 uint32_t fdh_capture_stack(void);      /* capture, drop shim frames, intern; returns a stack id or 0 */
 uint32_t fdh_intern_frames(const uint64_t *ips, const uint16_t *kinds, int count); /* outermost first */
@@ -275,6 +275,7 @@ int fdh_trace_create(const struct fdh_config *config, const char **failure);
 void fdh_trace_publish(void);
 
 /* lifecycle.c */
+void fdh_start_recording(int attached);               /* after the trace file exists */
 void fdh_snapshot_before_fork(void);                  /* in the parent, just before fork */
 void fdh_start_forked_child(int parent_multithreaded); /* in the child, right after fork returned 0 */
 int fdh_process_is_multithreaded(void);
@@ -299,6 +300,12 @@ void fdh_evidence_limit_changed(void);
 void fdh_evidence_opened(uint64_t count);        /* count descriptors became open */
 void fdh_evidence_closed(void);
 void fdh_evidence_failure(uint8_t api, int err, uint32_t stack); /* a creating call failed */
+
+/* got_patch.c: interposition after an attach (rewriting GOT slots of loaded objects) */
+int fdh_got_prepare(void);       /* find the hooks' addresses; 0 on success */
+void fdh_got_patch_all(void);    /* every loaded object not patched yet */
+void fdh_got_restore(void);      /* detach: every slot back as it was */
+int fdh_got_enabled(void);
 
 /* config.c */
 int fdh_config_load(struct fdh_config *config, const char **failure);

@@ -44,12 +44,13 @@ void fdh_unwinder_fall_back(void) {
     atomic_store_explicit(&unwind_backtrace, backtrace, memory_order_release);
 }
 
-int fdh_unwinder_init(void) {
+int fdh_unwinder_init(int attached) {
     void *handle = NULL;
     backtrace_fn libunwind = NULL;
     if (fdh_tracer_pipe_prepare() == 0) handle = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
     if (handle) libunwind = (backtrace_fn)dlsym(handle, "unw_backtrace");
     if (libunwind) fdh_tracer_pipe_set_unwinder((const void *)libunwind);
+    if (attached) fdh_got_patch_all(); /* libunwind included: its pipe2 must reach the pipe hook */
     atomic_store(&unwind_backtrace, libunwind ? libunwind : backtrace);
     /* Warm up: the first capture costs ~0.2 ms (libunwind builds its caches and makes its pipe, which the
      * pipe hooks park; glibc dlopens libgcc_s). */

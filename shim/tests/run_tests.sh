@@ -219,6 +219,28 @@ expect_eq $t "child's leak recorded, without a stack" "$(echo "$c" | grep '^live
 expect_eq $t "child's dup2 and close recorded" "$(echo "$c" | grep -c '^event .*type=2 .*fd=20 ')" 1 &&
 pass $t
 
+t=attach_and_detach_a_running_program_with_gdb
+mkdir -p "$work/$t"
+coproc target { exec "$scenarios" attach-target "$work/$t"; } # bounded: it stops by itself after 60 s
+read -r ready before <&"${target[0]}"
+gdb_call() { timeout 60 gdb --batch --nx -p "$target_PID" "$@" 2>&1 | grep '^\$' ; }
+attached="$(gdb_call -ex "call (void*)dlopen(\"$shim\", 2)" -ex "call (int)fdhound_attach(\"$work/$t\")" | tail -1)"
+sleep 0.3
+detached="$(gdb_call -ex "call (int)fdhound_detach()")"
+touch "$work/$t/detached"
+wait "$target_PID"; status=$?
+f="$(ls "$work/$t"/fdhound.*.trace 2>/dev/null | head -1)"
+d="$([ -n "$f" ] && "$dump" "$f")"
+expect_eq $t "ready line" "$ready" ready &&
+expect_eq $t "fdhound_attach returned" "$attached" '$2 = 0' &&
+expect_eq $t "fdhound_detach returned" "$detached" '$1 = 0' &&
+expect_eq $t "target's status" "$status" 0 &&
+expect_eq $t "header says ATTACHED and DETACHED (128|256)" "$(( $(echo "$d" | head -1 | sed 's/.*flags=\([0-9]*\).*/\1/') & 384 ))" 384 &&
+expect_eq $t "the descriptor open before attach is inherited" "$(echo "$d" | grep -c "^live fd=$before state=2 .*str1=/etc/hostname ")" 1 &&
+expect_eq $t "leaks while attached, with stacks" "$(echo "$d" | grep '^live .*state=1 .*str1=/dev/zero ' | grep -c 'stack=0x' | sed 's/^0$/none/;s/^[0-9]*$/some/')" some &&
+expect_eq $t "nothing after detach" "$(echo "$d" | grep -c 'str1=/dev/full')" 0 &&
+pass $t
+
 t=unusable_output_dir_runs_untraced_with_one_line
 out="$(FDHOUND_OUTPUT_DIR=/nonexistent/fdhound LD_PRELOAD="$shim" "$scenarios" hello 2>"$work/stderr")"; status=$?
 expect_eq $t "status" "$status" 0 &&

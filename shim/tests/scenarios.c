@@ -339,6 +339,23 @@ static int takes_libunwind_fds(void) {
     return failures;
 }
 
+/* A running program fdhound attaches to (run_tests.sh drives gdb): one descriptor open before the attach,
+ * leaks while the test attaches and detaches, and one kind of open only after the detach. argv: a directory
+ * where the test creates "detached" once it has detached. */
+static int attach_target(const char *dir) {
+    int before = open("/etc/hostname", O_RDONLY);
+    printf("ready %d\n", before);
+    fflush(stdout);
+    char stop[512];
+    snprintf(stop, sizeof stop, "%s/detached", dir);
+    for (int i = 0; i < 6000 && access(stop, F_OK) != 0; i++) { /* 60 s at most */
+        open("/dev/zero", O_RDONLY);
+        usleep(10000);
+    }
+    for (int i = 0; i < 3; i++) open("/dev/full", O_RDONLY); /* after the detach: not recorded */
+    return failures;
+}
+
 /* A fork from a multithreaded parent: the child may only do async-signal-safe work until it execs (another
  * thread may have held the unwinder's or the loader's lock), so it records without stacks — but records. */
 static volatile int spinning = 1;
@@ -388,6 +405,7 @@ int main(int argc, char **argv) {
     if (!strcmp(what, "takes-libunwind-fds")) return takes_libunwind_fds();
     if (!strcmp(what, "fork-multithreaded")) return fork_multithreaded();
     if (!strcmp(what, "hello")) { puts("hello"); return 0; }
+    if (!strcmp(what, "attach-target") && argc > 2) return attach_target(argv[2]);
     fprintf(stderr, "unknown scenario %s\n", what);
     return 2;
 }

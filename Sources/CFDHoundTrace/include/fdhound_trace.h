@@ -159,6 +159,10 @@ enum fdh_header_flags {
     FDH_HEADER_FLAG_UNWINDER_YIELDED = 1u << 6, /* the program needed the numbers of the tracer's parked pipe
                                                   (EMFILE, dup2 onto one): the shim gave them back and
                                                   captured later stacks with glibc's backtrace() */
+    FDH_HEADER_FLAG_ATTACHED = 1u << 7,        /* recording started in a running process (fdhound attach): the
+                                                  INHERITED descriptors were open before the attach */
+    FDH_HEADER_FLAG_DETACHED = 1u << 8,        /* recording stopped by fdhound detach: state is EXITED, and
+                                                  the process may still be running */
     FDH_HEADER_FLAG_PYTHON_NATIVE_ONLY = 1u << 4, /* a CPython was found but its frames are not recorded (any
                                                   more); python_status says why */
 };
