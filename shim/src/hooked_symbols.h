@@ -33,6 +33,7 @@
     X(hooks_limits, prlimit) \
     X(hooks_limits, prlimit64) \
     X(hooks_dlopen, dlopen) \
+    X(hooks_dlopen, dlclose) \
     X(hooks_linux_fds, eventfd) \
     X(hooks_linux_fds, timerfd_create) \
     X(hooks_linux_fds, signalfd) \

@@ -1,6 +1,7 @@
-/* hooks_dlopen.c — dlopen: nothing is recorded. In a process the shim was attached to (got_patch.c), an
- * object the program loads later gets its imports pointed at the hooks too; under LD_PRELOAD the loader
- * does that by itself and this hook only passes the call on. */
+/* hooks_dlopen.c — dlopen and dlclose: nothing is recorded. They tell the module table that the set of
+ * loaded objects may have changed (module_map.c rescans at the next capture instead of asking the loader at
+ * every one). In a process the shim was attached to (got_patch.c), an object the program loads later gets
+ * its imports pointed at the hooks too; under LD_PRELOAD the loader does that by itself. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 
@@ -9,10 +10,18 @@
 FDH_EXPORT void *dlopen(const char *file, int mode) {
     FDH_REAL(dlopen);
     void *handle = real_dlopen(file, mode);
+    fdh_modules_changed();
     if (handle && FDH_UNLIKELY(fdh_got_enabled())) {
         int saved = errno;
         fdh_got_patch_all();
         errno = saved;
     }
     return handle;
+}
+
+FDH_EXPORT int dlclose(void *handle) {
+    FDH_REAL(dlclose);
+    int result = real_dlclose(handle);
+    fdh_modules_changed();
+    return result;
 }

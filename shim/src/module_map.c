@@ -1,11 +1,13 @@
 /* module_map.c — keeps the trace's module table (path, load bias, text range, GNU build-id) current, so the
  * analyzer can symbolize offline, after the process is gone.
  *
- * dl_iterate_phdr reports a generation (dlpi_adds + dlpi_subs); a capture first asks only for that number
- * (the callback stops at the first object) and rescans only when it changed, i.e. after a dlopen/dlclose.
- * One thread rescans at a time; others do not wait for it (never block inside a hook): their frames in a
- * just-loaded library are still symbolized, because the reader falls back to any module holding the
- * address. The set of objects already recorded lives in the shim's own memory, not in the app's heap. */
+ * A capture does not call dl_iterate_phdr (it takes the loader's lock: every thread's capture would queue
+ * on it). It rescans only when the object set may have changed: the dlopen/dlclose hooks say so, and an
+ * innermost frame outside every known object says so for objects libc loads by itself (NSS, iconv
+ * modules). The rescan compares dl_iterate_phdr's generation (dlpi_adds + dlpi_subs) first. One thread
+ * rescans at a time; others do not wait for it (never block inside a hook): their frames in a just-loaded
+ * library are still symbolized, because the reader falls back to any module holding the address. The
+ * set of objects already recorded lives in the shim's own memory, not in the app's heap. */
 #define _GNU_SOURCE
 #include <elf.h>
 #include <link.h>
@@ -24,6 +26,8 @@ static struct known_object known[FDH_KNOWN_MAX];
 static int known_count;
 static _Atomic int refreshing;
 static _Atomic uint64_t last_generation = UINT64_MAX;
+static _Atomic int maybe_changed = 1; /* dlopen/dlclose since the last rescan */
+static __thread int last_hit __attribute__((tls_model("initial-exec"))); /* known[] index of the last lookup */
 static const char *exe_path = "";
 
 static uint32_t hash_name(const char *s) {
@@ -72,7 +76,10 @@ static int record_object(struct dl_phdr_info *info, size_t size, void *unused) {
     for (int i = 0; i < known_count; i++) {
         if (known[i].text_start == start && known[i].text_end == end && known[i].path_hash == path_hash) return 0;
     }
-    if (known_count < FDH_KNOWN_MAX) known[known_count++] = (struct known_object){start, end, path_hash};
+    if (known_count < FDH_KNOWN_MAX) {
+        known[known_count] = (struct known_object){start, end, path_hash};
+        __atomic_store_n(&known_count, known_count + 1, __ATOMIC_RELEASE);
+    }
 
     struct fdh_trace *t = &fdh_state.trace;
     uint64_t index = __atomic_fetch_add(&t->header->modules_next, 1, __ATOMIC_RELAXED);
@@ -102,6 +109,29 @@ static int read_generation(struct dl_phdr_info *info, size_t size, void *data) {
     return 1; /* the counters are the same for every object: stop after the first */
 }
 
+void fdh_modules_changed(void) { atomic_store_explicit(&maybe_changed, 1, memory_order_release); }
+
+static int known_address(uintptr_t ip) {
+    int count = __atomic_load_n(&known_count, __ATOMIC_ACQUIRE);
+    int hit = last_hit;
+    if (hit < count && ip - 1 >= known[hit].text_start && ip - 1 < known[hit].text_end) return 1;
+    for (int i = 0; i < count; i++) {
+        if (ip - 1 >= known[i].text_start && ip - 1 < known[i].text_end) {
+            last_hit = i;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Before a capture is interned: rescan when a dlopen/dlclose happened or the innermost frame (a return
+ * address) lies in no object we know. */
+void fdh_modules_check(uintptr_t innermost) {
+    if (FDH_LIKELY(!atomic_load_explicit(&maybe_changed, memory_order_acquire)) && known_address(innermost)) return;
+    atomic_store_explicit(&maybe_changed, 0, memory_order_release);
+    fdh_modules_refresh();
+}
+
 void fdh_modules_refresh(void) {
     uint64_t generation = 0;
     dl_iterate_phdr(read_generation, &generation);
@@ -122,6 +152,7 @@ void fdh_modules_init(const char *path) {
 /* After fork the child starts a new trace: everything must be recorded into it again. */
 void fdh_modules_reset(void) {
     known_count = 0;
+    atomic_store(&maybe_changed, 1);
     atomic_store(&last_generation, UINT64_MAX);
     atomic_store(&refreshing, 0);
 }

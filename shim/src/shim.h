@@ -198,9 +198,29 @@ int fdh_unwinder_close(int fd);                          /* libunwind closes a p
 
 /* side_stack.c: per-thread stacks for the heavy part of a hook (unwinding, descriptions, fork set-up) */
 void fdh_side_stacks_init(void);
+extern __thread char *fdh_thread_area __attribute__((tls_model("initial-exec")));
+extern __thread unsigned char fdh_thread_busy __attribute__((tls_model("initial-exec")));
+char *fdh_side_stack_area(void);                          /* this thread's area, made on first use */
+char *fdh_side_stack_top(char *area, int depth);
+uint64_t fdh_call_on_stack(uint64_t (*fn)(void *), void *arg, void *stack_top); /* side_stack_switch.S */
+
 /* Runs fn(arg) on this thread's side stack for the current depth; returns `unavailable` without running it
- * when there is none (too deeply nested, or no memory). */
-uint64_t fdh_on_side_stack(uint64_t (*fn)(void *), void *arg, uint64_t unavailable);
+ * when there is none (too deeply nested, or no memory). Inline: one frame fewer for every capture to
+ * unwind through. */
+static inline uint64_t fdh_on_side_stack(uint64_t (*fn)(void *), void *arg, uint64_t unavailable) {
+    int depth = fdh_depth < 1 ? 1 : fdh_depth;
+    if (depth > 2) return unavailable;
+    unsigned char bit = (unsigned char)(1u << depth);
+    if (fdh_thread_busy & bit) return fn(arg); /* already on this depth's side stack */
+    char *area = FDH_LIKELY(fdh_thread_area != NULL) ? fdh_thread_area : fdh_side_stack_area();
+    if (!area) return unavailable;
+    fdh_thread_busy |= bit;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    uint64_t result = fdh_call_on_stack(fn, arg, fdh_side_stack_top(area, depth));
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    fdh_thread_busy &= (unsigned char)~bit;
+    return result;
+}
 void *fdh_side_stack_scratch(size_t size);               /* this thread's scratch page, NULL if none */
 void fdh_side_stacks_after_fork(void);
 
@@ -217,7 +237,9 @@ uint32_t fdh_store_blob(const void *bytes, size_t length);
 
 /* module_map.c */
 void fdh_modules_init(const char *exe_path);
-void fdh_modules_refresh(void);        /* cheap when nothing was loaded or unloaded */
+void fdh_modules_refresh(void);        /* rescan if dl_iterate_phdr's generation moved (takes the loader lock) */
+void fdh_modules_check(uintptr_t innermost); /* per capture, lock-free: rescan only when needed */
+void fdh_modules_changed(void);        /* dlopen/dlclose happened */
 void fdh_modules_reset(void);
 void fdh_modules_copy_from(const struct fdh_trace *parent); /* a forked child's trace: same address space */
 

@@ -30,7 +30,6 @@
 #define AREA_SIZE (NESTED_BASE + NESTED_STACK + PAGE + MAIN_STACK)
 #define AREAS_MAX 16384u
 
-uint64_t fdh_call_on_stack(uint64_t (*fn)(void *), void *arg, void *stack_top);
 
 struct area {
     _Atomic(char *) base;
@@ -39,8 +38,8 @@ struct area {
 static struct area areas[AREAS_MAX];
 static _Atomic unsigned areas_used;
 
-static __thread char *thread_area __attribute__((tls_model("initial-exec")));
-static __thread unsigned char thread_busy __attribute__((tls_model("initial-exec"))); /* bit per depth */
+__thread char *fdh_thread_area __attribute__((tls_model("initial-exec")));
+__thread unsigned char fdh_thread_busy __attribute__((tls_model("initial-exec"))); /* bit per depth */
 
 static pthread_key_t release_key;
 static int release_key_ready;
@@ -48,7 +47,7 @@ static int release_key_ready;
 /* Runs when a thread exits: its stacks go back to the table. */
 static void release_area(void *value) {
     unsigned index = (unsigned)(uintptr_t)value - 1;
-    thread_area = NULL;
+    fdh_thread_area = NULL;
     if (index < AREAS_MAX) atomic_store_explicit(&areas[index].in_use, 0, memory_order_release);
 }
 
@@ -96,34 +95,26 @@ static char *acquire_area(void) {
     return area;
 }
 
-uint64_t fdh_on_side_stack(uint64_t (*fn)(void *), void *arg, uint64_t unavailable) {
-    int depth = fdh_depth < 1 ? 1 : fdh_depth;
-    if (depth > 2) return unavailable;
-    unsigned char bit = (unsigned char)(1u << depth);
-    if (thread_busy & bit) return fn(arg); /* already on this depth's side stack */
-    if (FDH_UNLIKELY(!thread_area)) {
-        thread_area = acquire_area();
-        if (!thread_area) return unavailable;
-    }
-    char *top = depth == 1 ? thread_area + AREA_SIZE : thread_area + NESTED_BASE + NESTED_STACK;
-    thread_busy |= bit;
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    uint64_t result = fdh_call_on_stack(fn, arg, top);
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    thread_busy &= (unsigned char)~bit;
-    return result;
+/* The slow path of fdh_on_side_stack (shim.h): this thread's first use. */
+char *fdh_side_stack_area(void) {
+    if (!fdh_thread_area) fdh_thread_area = acquire_area();
+    return fdh_thread_area;
+}
+
+char *fdh_side_stack_top(char *area, int depth) {
+    return depth == 1 ? area + AREA_SIZE : area + NESTED_BASE + NESTED_STACK;
 }
 
 void *fdh_side_stack_scratch(size_t size) {
     if (size > SCRATCH) return NULL;
-    if (FDH_UNLIKELY(!thread_area)) thread_area = acquire_area();
-    return thread_area;
+    if (FDH_UNLIKELY(!fdh_thread_area)) fdh_thread_area = acquire_area();
+    return fdh_thread_area;
 }
 
 /* In a forked child only the forking thread exists: every other thread's stacks are free again. */
 void fdh_side_stacks_after_fork(void) {
     unsigned used = atomic_load(&areas_used);
     for (unsigned i = 0; i < used && i < AREAS_MAX; i++) {
-        if (atomic_load(&areas[i].base) != thread_area) atomic_store(&areas[i].in_use, 0);
+        if (atomic_load(&areas[i].base) != fdh_thread_area) atomic_store(&areas[i].in_use, 0);
     }
 }

@@ -122,7 +122,7 @@ static uint64_t capture_here(void *unused) {
     int count = n - first;
     if (count > depth) count = depth;
     if (count <= 0) return 0;
-    fdh_modules_refresh();
+    fdh_modules_check((uintptr_t)frames[first]);
 
     /* In a CPython process the evaluator's frames become the Python frames they ran (python_frames.c). */
     uint64_t ips[FDH_MAX_STACK_DEPTH];
