@@ -28,8 +28,11 @@ public struct Baseline {
 
     /// Loads a saved JSON report; throws a `BaselineError` naming the file when it is not one.
     public init(path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw BaselineError(path: path, problem: "cannot read it")
+        let data: Data
+        do {
+            data = Data(try RegularFile.read(path)) // a FIFO given as the baseline is refused, not waited on
+        } catch {
+            throw BaselineError(path: path, problem: "cannot read it: \(error.message)")
         }
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               object["schemaVersion"] is Int else {

@@ -6,7 +6,7 @@ public enum ReportBuilder {
     /// Throws `TraceError` when a trace is unreadable (naming the file and the problem).
     public static func build(tracePath: String, options: ReportOptions) throws -> Report {
         let (traces, skipped) = try TraceSet.scan(path: tracePath)
-        var warnings = skipped.map { "\($0): skipped, its writer never finished set-up" }
+        var warnings = skipped.map { "\($0.path): skipped: \($0.reason)" }
 
         let symbolizer: Symbolizer
         if let chosen = options.symbolizer {

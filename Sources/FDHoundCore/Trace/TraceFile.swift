@@ -35,20 +35,13 @@ public struct TraceFile {
 
     /// Reads and validates the file at `path`.
     public init(path: String) throws {
-        var status = stat()
-        guard stat(path, &status) == 0 else {
-            throw TraceError(path: path, problem: String(cString: strerror(errno)).lowercased())
-        }
-        guard (status.st_mode & S_IFMT) == S_IFREG else {
-            throw TraceError(path: path, problem: "not a regular file")
-        }
-        let data: Data
+        let bytes: [UInt8]
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            bytes = try RegularFile.read(path)
         } catch {
-            throw TraceError(path: path, problem: "cannot read: \(error.localizedDescription)")
+            throw TraceError(path: path, problem: error.message)
         }
-        try self.init(bytes: [UInt8](data), path: path)
+        try self.init(bytes: bytes, path: path)
     }
 
     /// Validates a trace held in memory; `path` is only used in messages.

@@ -1,6 +1,12 @@
 // Finds and loads the traces of one run: a directory of fdhound.<pid>.trace files, or a single file.
 import Foundation
 
+/// A file named like a trace that a directory scan left out, and why (one sentence, lower-case).
+public struct SkippedTrace: Equatable, Sendable {
+    public let path: String
+    public let reason: String
+}
+
 /// The traces of a run, loaded and validated.
 public enum TraceSet {
     /// Loads `path` (a directory: every `fdhound.*.trace` in it; or one trace file), sorted by pid then name.
@@ -8,17 +14,20 @@ public enum TraceSet {
         try scan(path: path).traces
     }
 
-    /// Like `load`, and also names the files skipped because their writer never finished set-up.
+    /// Like `load`, and also names the files a directory scan skipped, with the reason.
     ///
-    /// The writer stores the magic last during set-up, so a file that is all zeros at the start belongs to a
-    /// process killed while starting: skipping it (with a warning) keeps the rest of the run readable.
-    /// Any other problem fails the whole load, naming the file.
-    public static func scan(path: String) throws -> (traces: [TraceFile], skipped: [String]) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw TraceError(path: path, problem: "no such file or directory")
+    /// Skipped with a warning (the rest of the run stays readable): anything that is not a regular file (a
+    /// FIFO, socket, device or directory named like a trace is never opened for reading, so it cannot
+    /// hang the reader), and files whose writer never finished set-up — shorter than the 8-byte magic (a
+    /// SIGKILL between creating and sizing the file) or all zeros at the start (the writer stores the
+    /// magic last). Any other problem fails the whole load, naming the file; so does a directory where
+    /// nothing is readable. A path given as a single file is never skipped: its problem is the error.
+    public static func scan(path: String) throws -> (traces: [TraceFile], skipped: [SkippedTrace]) {
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            throw TraceError(path: path, problem: String(cString: strerror(errno)).lowercased())
         }
-        guard isDirectory.boolValue else {
+        guard status.st_mode & S_IFMT == S_IFDIR else {
             return ([try TraceFile(path: path)], [])
         }
         let names: [String]
@@ -29,18 +38,29 @@ public enum TraceSet {
         }
         let traceNames = names.filter { $0.hasPrefix("fdhound.") && $0.hasSuffix(".trace") }.sorted()
         var traces = [TraceFile]()
-        var skipped = [String]()
+        var skipped = [SkippedTrace]()
         for name in traceNames {
             let file = (path as NSString).appendingPathComponent(name)
-            if Self.setUpNeverFinished(file) {
-                skipped.append(file)
+            let bytes: [UInt8]
+            do {
+                bytes = try RegularFile.read(file)
+            } catch where error.notRegular {
+                skipped.append(SkippedTrace(path: file, reason: "\(error.message), not read"))
+                continue
+            } catch {
+                throw TraceError(path: file, problem: error.message)
+            }
+            if let unfinished = setUpNeverFinished(bytes) {
+                skipped.append(SkippedTrace(path: file, reason: unfinished))
                 continue
             }
-            traces.append(try TraceFile(path: file))
+            traces.append(try TraceFile(bytes: bytes, path: file))
         }
         guard !traces.isEmpty else {
-            let note = skipped.isEmpty ? "" : " (\(skipped.count) unfinished trace files skipped)"
-            throw TraceError(path: path, problem: "no fdhound traces in \(path)\(note)")
+            if skipped.isEmpty { throw TraceError(path: path, problem: "no fdhound traces in \(path)") }
+            let reasons = skipped.map { "\(($0.path as NSString).lastPathComponent): \($0.reason)" }
+            throw TraceError(path: path, problem: "no readable fdhound traces in \(path) (skipped "
+                + reasons.joined(separator: "; ") + ")")
         }
         traces.sort { a, b in
             a.header.pid != b.header.pid ? a.header.pid < b.header.pid : a.path < b.path
@@ -48,11 +68,14 @@ public enum TraceSet {
         return (traces, skipped)
     }
 
-    /// True if the file's first 8 bytes exist and are all zero.
-    private static func setUpNeverFinished(_ file: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: file) else { return false }
-        defer { try? handle.close() }
-        let start = (try? handle.read(upToCount: 8)) ?? Data()
-        return start.count == 8 && start.allSatisfy { $0 == 0 }
+    /// Why a file's writer evidently never finished set-up, or nil if it did.
+    static func setUpNeverFinished(_ bytes: [UInt8]) -> String? {
+        if bytes.count < 8 {
+            return "only \(bytes.count) bytes, too short to hold a trace header (its process was killed while starting)"
+        }
+        if bytes.prefix(8).allSatisfy({ $0 == 0 }) {
+            return "its writer never finished set-up (no magic yet)"
+        }
+        return nil
     }
 }
