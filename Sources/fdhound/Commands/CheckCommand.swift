@@ -55,8 +55,13 @@ struct CheckCommand: ParsableCommand {
             printError("\(error)")
             throw FDHoundExit.usage
         }
-        let directory = output ?? FileManager.default.temporaryDirectory
-            .appendingPathComponent("fdhound-check-\(getpid())").path
+        let directory: String
+        do {
+            directory = try output ?? PrivateTemporaryDirectory.make(prefix: "fdhound-check-")
+        } catch {
+            printError("\(error)")
+            throw FDHoundExit.cannotTrace
+        }
         defer { if output == nil { try? FileManager.default.removeItem(atPath: directory) } }
 
         let termination: TracedProcess.Termination

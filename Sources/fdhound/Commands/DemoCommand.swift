@@ -21,8 +21,13 @@ struct DemoCommand: ParsableCommand {
             printError("cannot find the demo program fdhound-demo-leaky (build it with tools/build)")
             throw FDHoundExit.cannotTrace
         }
-        let directory = output ?? FileManager.default.temporaryDirectory
-            .appendingPathComponent("fdhound-demo-\(getpid())").path
+        let directory: String
+        do {
+            directory = try output ?? PrivateTemporaryDirectory.make(prefix: "fdhound-demo-")
+        } catch {
+            printError("\(error)")
+            throw FDHoundExit.cannotTrace
+        }
         defer { if output == nil { try? FileManager.default.removeItem(atPath: directory) } }
 
         printError("tracing \(program)")

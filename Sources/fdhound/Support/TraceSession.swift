@@ -1,5 +1,6 @@
 // One traced execution: checks the command can be preloaded, prepares the output directory, sets the
 // shim's environment (documented in docs/ARCHITECTURE.md) and runs the command. Shared by `run` and `demo`.
+import FDHoundCore
 import Foundation
 
 struct TraceSession {
@@ -60,16 +61,31 @@ struct TraceSession {
         return try TracedProcess(arguments: command, environment: environment).run()
     }
 
+    /// Creates the directory if needed and removes the previous run's traces from it. Policy (README): only
+    /// regular files named `fdhound.*.trace` that hold a trace (or one cut short at start-up) are removed,
+    /// one by one with unlink(2), never recursively; anything else with such a name — a directory, symlink,
+    /// FIFO or a file that is not a trace — makes `run` refuse before the command starts. Other files in
+    /// the directory are left alone.
     private func prepareOutputDirectory() throws {
         let fm = FileManager.default
+        let names: [String]
         do {
             try fm.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
-            for name in try fm.contentsOfDirectory(atPath: outputDirectory.path)
-            where name.hasPrefix("fdhound.") && name.hasSuffix(".trace") {
-                try fm.removeItem(at: outputDirectory.appendingPathComponent(name))
-            }
+            names = try fm.contentsOfDirectory(atPath: outputDirectory.path)
         } catch {
             throw SetupError.outputDirectory(outputDirectory.path, error.localizedDescription)
+        }
+        let old = names.filter { $0.hasPrefix("fdhound.") && $0.hasSuffix(".trace") }.sorted()
+            .map { outputDirectory.appendingPathComponent($0).path }
+        for path in old {
+            if let problem = ReplaceableTrace.whyNotReplaceable(path) {
+                throw SetupError.outputDirectory(outputDirectory.path, "\((path as NSString).lastPathComponent) is "
+                    + "\(problem), not an old trace; fdhound only replaces its own traces (move it or choose another -o)")
+            }
+        }
+        for path in old where unlink(path) != 0 && errno != ENOENT {
+            throw SetupError.outputDirectory(outputDirectory.path, "cannot remove the old trace \(path): "
+                + String(cString: strerror(errno)))
         }
     }
 }
