@@ -40,11 +40,16 @@ struct CheckCommand: ParsableCommand {
     var command: [String] = []
 
     mutating func validate() throws {
+        // Passthrough capture also swallows --help; answer it here (`check -- --help` still passes it on).
+        if let first = command.first, ["-h", "--help", "-help"].contains(first) { throw CleanExit.helpRequest(self) }
         if let first = command.first, first != "--", first.hasPrefix("-") {
             throw ValidationError("Unknown option '\(first)'. Put the command after --: fdhound check [options] -- make test")
         }
         if command.first == "--" { command.removeFirst() }
         guard !command.isEmpty else { throw ValidationError("Name the command to check: fdhound check -- make test") }
+        if let problem = ShimSettings.problem(environment: ProcessInfo.processInfo.environment) {
+            throw ValidationError(problem)
+        }
     }
 
     func run() throws {

@@ -19,7 +19,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Frames recorded per stack (1–128).")
     var depth: Int = 32
 
-    @Option(help: "Capacity of the event log, in events (leak counts stay exact when it fills).")
+    @Option(help: "Capacity of the event log, in events (16–67108864; leak counts stay exact when it fills).")
     var events: Int?
 
     @Flag(name: .shortAndLong, help: "Do not print the summary when the command ends.")
@@ -30,13 +30,20 @@ struct RunCommand: ParsableCommand {
 
     mutating func validate() throws {
         // The command is captured verbatim; an option fdhound does not know would otherwise be taken for it.
+        // Passthrough capture also swallows --help; answer it here (`run -- --help` still passes it on).
+        if let first = command.first, ["-h", "--help", "-help"].contains(first) { throw CleanExit.helpRequest(self) }
         if let first = command.first, first != "--", first.hasPrefix("-") {
             throw ValidationError("Unknown option '\(first)'. Put the command to trace after --: fdhound run [options] -- ./server")
         }
         if command.first == "--" { command.removeFirst() }
         guard !command.isEmpty else { throw ValidationError("Name the command to trace: fdhound run -- ./server") }
-        guard (1...128).contains(depth) else { throw ValidationError("--depth must be between 1 and 128") }
-        if let events, events < 16 { throw ValidationError("--events must be at least 16") }
+        if let problem = ShimSettings.problem(option: "--depth", value: depth) { throw ValidationError(problem) }
+        if let events, let problem = ShimSettings.problem(option: "--events", value: events) {
+            throw ValidationError(problem)
+        }
+        if let problem = ShimSettings.problem(environment: ProcessInfo.processInfo.environment) {
+            throw ValidationError(problem)
+        }
     }
 
     func run() throws {

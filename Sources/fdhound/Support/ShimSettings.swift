@@ -1,0 +1,42 @@
+// The shim's numeric settings and the ranges it accepts (shim/src/config.c, fdh_config_load). The shim
+// answers a value outside them by running the program untraced — a run that "passes" with no trace — so
+// the CLI checks every value it passes, and every FDHOUND_* number inherited from the environment, first,
+// and refuses with a usage error (exit 64). Keep this table equal to config.c's number_setting calls.
+enum ShimSettings {
+    struct Limit {
+        let variable: String
+        /// The `fdhound run` option that sets it, if any.
+        let option: String?
+        let min: UInt64
+        let max: UInt64
+    }
+
+    static let limits = [
+        Limit(variable: "FDHOUND_STACK_DEPTH", option: "--depth", min: 1, max: 128),
+        Limit(variable: "FDHOUND_EVENT_CAPACITY", option: "--events", min: 16, max: 1 << 26),
+        Limit(variable: "FDHOUND_MAX_FDS", option: nil, min: 64, max: 1 << 24),
+        Limit(variable: "FDHOUND_STACK_NODES", option: nil, min: 1024, max: 1 << 26),
+        Limit(variable: "FDHOUND_PY_CODES", option: nil, min: 64, max: 1 << 22),
+        Limit(variable: "FDHOUND_STRING_BYTES", option: nil, min: 4096, max: 1 << 30),
+    ]
+
+    /// Why `value` given to `option` is refused, or nil if the shim accepts it.
+    static func problem(option: String, value: Int) -> String? {
+        guard let limit = limits.first(where: { $0.option == option }) else { return nil }
+        if value >= 0, UInt64(value) >= limit.min, UInt64(value) <= limit.max { return nil }
+        return "\(option) must be between \(limit.min) and \(limit.max) (the shim's limits); got \(value)"
+    }
+
+    /// Why a FDHOUND_* number in `environment` would make the shim refuse to trace, or nil.
+    static func problem(environment: [String: String]) -> String? {
+        for limit in limits {
+            guard let text = environment[limit.variable] else { continue }
+            // The shim's parser: decimal digits only, no sign, no spaces.
+            let digitsOnly = !text.isEmpty && text.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+            if digitsOnly, let value = UInt64(text), value >= limit.min, value <= limit.max { continue }
+            return "\(limit.variable)=\(text) in the environment is outside the shim's limits "
+                + "(\(limit.min)–\(limit.max)); the command would run untraced"
+        }
+        return nil
+    }
+}
