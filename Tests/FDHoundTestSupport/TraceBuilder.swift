@@ -163,8 +163,9 @@ public final class TraceBuilder {
     /// A creating call succeeded: `fd` (and `fd2` for pairs) become open; call-site counters go up.
     public func open(fd: Int32, fd2: Int32? = nil, kind: fdh_fd_kind = FDH_KIND_FILE, api: fdh_api = FDH_API_OPEN,
                      owner: fdh_fd_owner = FDH_OWNER_RAW, path: String? = nil, peer: String? = nil,
-                     stack: UInt32 = 0, timeNs: UInt64 = 0, tid: UInt32? = nil, cloexec: Bool = false) {
-        let str1 = path.map { intern($0) } ?? 0
+                     stack: UInt32 = 0, timeNs: UInt64 = 0, tid: UInt32? = nil, cloexec: Bool = false,
+                     pathBytes: [UInt8]? = nil) {
+        let str1 = pathBytes.map { internBytes($0) } ?? path.map { intern($0) } ?? 0
         let str2 = peer.map { intern($0) } ?? 0
         let seq = appendEvent(type: FDH_EVENT_OPEN, api: api, kind: kind, owner: owner, fd: fd, fd2: fd2 ?? -1,
                               result: 0, stack: stack, str1: str1, str2: str2, timeNs: timeNs, tid: tid)

@@ -38,8 +38,8 @@ public enum LiveProcess {
             kinds[kindName(target), default: 0] += 1
         }
         let (soft, hard) = limits(of: proc)
-        let command = ((try? String(contentsOfFile: "\(proc)/cmdline", encoding: .utf8)) ?? "")
-            .split(separator: "\0").joined(separator: " ")
+        let argv = FileManager.default.contents(atPath: "\(proc)/cmdline").map { [UInt8]($0) } ?? []
+        let command = argv.split(separator: 0).map { RawBytesText.decode($0) }.joined(separator: " ")
         var snapshot = LiveSnapshot(
             pid: pid, command: command, openDescriptors: fds.count, softLimit: soft, hardLimit: hard,
             byKind: kinds.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) })
@@ -94,7 +94,7 @@ public enum LiveRenderer {
         guard let report = snapshot.report else {
             lines.append("Not running under fdhound (no running trace of it found): start it with "
                 + "`fdhound run -o DIR -- …` and pass --traces DIR to see the code paths holding them.")
-            return lines.joined(separator: "\n") + "\n"
+            return VisibleEscapes.joinedLines(lines) + "\n"
         }
         lines.append("")
         lines.append(report.leaks.isEmpty ? "No descriptors held by traced code paths." : "Held now, by code path:")
@@ -106,6 +106,6 @@ public enum LiveRenderer {
         for group in report.growth.prefix(maxPaths) {
             lines.append("  rising: " + ReclaimWording.headline(group))
         }
-        return lines.joined(separator: "\n") + "\n"
+        return VisibleEscapes.joinedLines(lines) + "\n"
     }
 }

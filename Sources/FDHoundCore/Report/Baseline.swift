@@ -34,7 +34,10 @@ public struct Baseline {
         } catch {
             throw BaselineError(path: path, problem: "cannot read it: \(error.message)")
         }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+        // A report's \udcNN escapes (bytes that are not UTF-8) are lone surrogates, which JSONSerialization
+        // refuses; read them as the marker scalars they stand for.
+        let text = RawBytesText.jsonReadingMarkers(String(decoding: data, as: UTF8.self))
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
               object["schemaVersion"] is Int else {
             throw BaselineError(path: path, problem: "not an fdhound JSON report (fdhound report --format json)")
         }
@@ -161,6 +164,6 @@ public struct ReportDiff {
             lines.append("Changed counts (\(changed.count)):")
             lines += changed.map { "  ~ \($0.before) → \($0.after) × \($0.signature)" }
         }
-        return lines.joined(separator: "\n") + "\n"
+        return VisibleEscapes.joinedLines(lines) + "\n"
     }
 }

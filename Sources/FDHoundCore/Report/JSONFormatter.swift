@@ -1,4 +1,5 @@
 // The machine-readable report: the Report model encoded with sorted keys, so output is deterministic.
+// Strings are exact: control characters are JSON escapes, and bytes that are not UTF-8 are \udcNN.
 import Foundation
 
 enum JSONFormatter {
@@ -10,6 +11,7 @@ enum JSONFormatter {
         guard let data = try? encoder.encode(report) else {
             return "{\"error\":\"fdhound could not encode the report\",\"schemaVersion\":\(Report.currentSchemaVersion)}\n"
         }
-        return String(decoding: data, as: UTF8.self) + "\n"
+        // Bytes of trace strings that are not UTF-8 are written as lone surrogates \udcNN (RawBytesText).
+        return RawBytesText.jsonEscapingMarkers(String(decoding: data, as: UTF8.self)) + "\n"
     }
 }

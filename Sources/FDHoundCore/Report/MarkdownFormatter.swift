@@ -1,5 +1,6 @@
 // The bug-ticket report: a summary table, then one section per leaking code path with its stack in a
-// code block. Cells are escaped so paths with | or ` cannot break the table.
+// code block. Cells are escaped so paths with | or ` cannot break the table, and every line goes through
+// VisibleEscapes, so a newline or control character in a name is shown, never a new row or heading.
 
 enum MarkdownFormatter {
     static func render(_ report: Report) -> String {
@@ -52,11 +53,12 @@ enum MarkdownFormatter {
             lines += report.warnings.map { "- " + escape($0) }
             lines.append("")
         }
-        return lines.joined(separator: "\n")
+        return VisibleEscapes.joinedLines(lines)
     }
 
     /// An inline code span that survives backticks and table pipes in the text.
     static func code(_ text: String) -> String {
+        let text = VisibleEscapes.escape(text)
         let ticks = text.contains("`") ? "``" : "`"
         let padded = text.contains("`") ? " \(text) " : text
         return ticks + padded.replacingOccurrences(of: "|", with: "\\|") + ticks
@@ -64,6 +66,7 @@ enum MarkdownFormatter {
 
     /// Plain text with the characters that would start markup or break a table escaped.
     static func escape(_ text: String) -> String {
+        let text = VisibleEscapes.escape(text)
         var result = ""
         for character in text {
             if "\\`*_|<>[]#".contains(character) { result.append("\\") }

@@ -1,5 +1,6 @@
 // The terminal report: a headline, one line per process, then one block per leaking code path with its
-// stack, then warnings.
+// stack, then warnings. Every line goes through VisibleEscapes: names from the program cannot control
+// the terminal or forge lines.
 
 enum TextFormatter {
     static func render(_ report: Report) -> String {
@@ -43,6 +44,6 @@ enum TextFormatter {
             for warning in report.warnings { lines.append("  - \(warning)") }
             lines.append("")
         }
-        return lines.joined(separator: "\n")
+        return VisibleEscapes.joinedLines(lines)
     }
 }

@@ -38,8 +38,8 @@ struct StringArena {
         return slice.dropLast()
     }
 
-    /// String `id` decoded as UTF-8 (invalid sequences replaced, never trapping).
+    /// String `id` decoded without loss (invalid UTF-8 bytes kept as markers, see RawBytesText).
     func string(_ id: UInt32) -> String? {
-        bytes(id).map { String(decoding: $0, as: UTF8.self) }
+        bytes(id).map { RawBytesText.decode($0) }
     }
 }

@@ -66,7 +66,7 @@ public struct TraceFile {
         }
         executable = strings.string(raw.exe_string)
         arguments = strings.bytes(raw.cmdline_string).map { bytes in
-            bytes.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+            bytes.split(separator: 0, omittingEmptySubsequences: false).map { RawBytesText.decode($0) }
         } ?? []
 
         moduleTable = ModuleTable(reader: reader, bounds: sections.modules, modulesNext: raw.modules_next,

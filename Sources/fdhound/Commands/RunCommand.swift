@@ -65,7 +65,7 @@ struct RunCommand: ParsableCommand {
     private func printSummary(traceDirectory: String) {
         do {
             let report = try ReportBuilder.build(tracePath: traceDirectory, options: ReportOptions())
-            FileHandle.standardError.write(Data((summaryLine(report) + "\n").utf8))
+            FileHandle.standardError.write(Data((VisibleEscapes.escape(summaryLine(report)) + "\n").utf8))
         } catch {
             printError("no summary: \(error)")
         }

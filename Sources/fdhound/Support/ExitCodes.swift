@@ -1,5 +1,6 @@
 // The exit codes fdhound promises to scripts and CI (documented in README.md), and its stderr voice.
 import ArgumentParser
+import FDHoundCore
 import Foundation
 
 enum FDHoundExit {
@@ -13,7 +14,8 @@ enum FDHoundExit {
     static let cannotTrace = ExitCode(69)
 }
 
-/// Prints one line to standard error, prefixed with the tool's name.
+/// Prints one line to standard error, prefixed with the tool's name. Messages quote paths and names from
+/// traces, so they are escaped (VisibleEscapes): a name cannot control the terminal or add a line.
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data("fdhound: \(message)\n".utf8))
+    FileHandle.standardError.write(Data("fdhound: \(VisibleEscapes.escape(message))\n".utf8))
 }
