@@ -11,7 +11,7 @@ final class HeldProcess {
 
     var pid: Int32 { process.processIdentifier }
 
-    init(_ program: FixtureProgram, tracesIn directory: URL) throws {
+    init(_ program: FixtureProgram, tracesIn directory: URL, arguments: [String] = []) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let shim = FixtureProgram.repositoryRoot.appendingPathComponent("shim/build/libfdhound.so").path
         XCTAssertTrue(FileManager.default.fileExists(atPath: shim), "build the shim first (make -C shim)")
@@ -20,6 +20,7 @@ final class HeldProcess {
         environment["FDHOUND_OUTPUT_DIR"] = directory.path
         process.executableURL = URL(fileURLWithPath: program.binaryPath)
         process.environment = environment
+        process.arguments = arguments
         let out = Pipe()
         process.standardOutput = out
         try process.run()
