@@ -36,20 +36,10 @@ enum ProcessSummarizer {
             warnings.append("\(name) has an unknown state \(header.state)")
         }
         if header.flags & UInt32(FDH_HEADER_FLAG_DISK_FULL.rawValue) != 0 {
-            warnings.append("\(name): the file system holding the trace filled up while it ran; records after that "
-                + "were dropped (the counts below), so leaks opened later may be missing")
+            warnings.append("\(name): the disk filled up while it ran (the file system holding its trace): records "
+                + "after that were dropped (counted below), so leaks opened later may be missing")
         }
-        let counters: [(UInt64, String)] = [
-            (header.eventsDropped, "events not stored (event log full; leak counts stay exact)"),
-            (header.stringsDropped, "strings not stored (string arena full; some paths and endpoints are missing)"),
-            (header.modulesDropped, "modules not recorded (module table full; some frames have no module)"),
-            (header.stacksDropped, "stacks not stored (stack table full; some descriptors have no stack)"),
-            (header.liveDropped, "descriptors above the live table's capacity were not tracked (leaks among them are not reported)"),
-            (header.sitesDropped, "opening stacks had no room in the call-site table (no opened/closed totals for them)"),
-        ]
-        for (count, what) in counters where count > 0 {
-            warnings.append("\(name): \(count) \(what)")
-        }
+        warnings += DroppedRecordsWording.sentences(for: trace).map { "\(name): \($0)" }
         warnings += trace.warnings.map { "\(name): \($0)" }
         if let python = PythonStatus(header: header), !python.framesRecorded {
             warnings.append("\(name): stacks are native-only: \(python.sentence)")

@@ -24,6 +24,9 @@ public struct TraceFile {
     public let dbusConnections: [DBusConnectionRecord]
     /// CPython code objects by code id (section 8); empty without the section.
     public let pythonCodes: [UInt32: PythonCode]
+    /// Capacities of the tables whose overflow the header counts: events (slots), strings (bytes), live
+    /// descriptors (slots). They tell a full table from a full disk when records were dropped.
+    public let capacities: (events: Int, stringBytes: Int, liveDescriptors: Int)
     /// Things the reader tolerated but a user should know (skipped slots and the like).
     public let warnings: [String]
 
@@ -57,6 +60,7 @@ public struct TraceFile {
             throw TraceError(path: path, problem: error.message)
         }
         header = TraceHeader(raw)
+        capacities = (sections.events.capacity, sections.strings.capacity, sections.liveFDs.capacity)
         strings = StringArena(reader: reader, bounds: sections.strings, stringsUsed: raw.strings_used)
         // The header's own string ids must be sound: a bad one means the header itself is corrupt.
         for (name, id) in [("executable", raw.exe_string), ("command line", raw.cmdline_string)] {

@@ -1,0 +1,56 @@
+// A full disk is named as the cause of dropped records, not the event log or the live table (header flag
+// DISK_FULL); a full table is still named when the counters prove it filled.
+import CFDHoundTrace
+import FDHoundTestSupport
+import XCTest
+@testable import FDHoundCore
+
+final class DiskFullWordingTests: XCTestCase {
+    private func warnings(_ configure: (TraceBuilder) -> Void) throws -> String {
+        let b = TraceBuilder(pid: 77)
+        b.open(fd: 3, path: "/a")
+        configure(b)
+        let trace = try TraceFile(bytes: b.build(), path: "mem")
+        return ProcessSummarizer.warnings(for: trace).joined(separator: "\n")
+    }
+
+    func testAFullDiskIsBlamedInsteadOfTheTables() throws {
+        let all = try warnings { b in
+            b.flags |= FDH_HEADER_FLAG_DISK_FULL.rawValue
+            b.rlimitHard = UInt64(b.capacities.liveFDs) // no descriptor can lie above the table
+            b.extraLiveDropped = 3
+            b.extraStringsDropped = 2
+            b.editHeader = { $0.events_dropped = 40 } // the log (512 slots) is far from full
+        }
+        XCTAssertTrue(all.contains("the disk filled up while it ran"), all)
+        XCTAssertTrue(all.contains("40 events not stored because the disk was full"), all)
+        XCTAssertTrue(all.contains("3 descriptors were not tracked because the disk was full"), all)
+        XCTAssertTrue(all.contains("2 strings not stored because the disk was full"), all)
+        XCTAssertFalse(all.contains("event log full"), all)
+        XCTAssertFalse(all.contains("live table's capacity"), all)
+        XCTAssertFalse(all.contains("arena full"), all)
+    }
+
+    func testAFullDiskAndAFullLogAreToldApart() throws {
+        let all = try warnings { b in
+            b.flags |= FDH_HEADER_FLAG_DISK_FULL.rawValue
+            b.rlimitHard = UInt64.max // unlimited: a descriptor may lie above the table
+            b.extraLiveDropped = 1
+            let capacity = UInt64(b.capacities.events)
+            b.editHeader = { $0.events_next = capacity + 10; $0.events_dropped = 25 }
+        }
+        XCTAssertTrue(all.contains("15 events not stored because the disk was full"), all)
+        XCTAssertTrue(all.contains("10 events not stored (event log full"), all)
+        XCTAssertTrue(all.contains("1 descriptors were not tracked: the disk was full, or they were numbered at or above"), all)
+    }
+
+    func testWithoutTheFlagTheTablesAreNamedAsBefore() throws {
+        let all = try warnings { b in
+            b.extraLiveDropped = 3
+            b.editHeader = { $0.events_dropped = 5 }
+        }
+        XCTAssertFalse(all.contains("disk"), all)
+        XCTAssertTrue(all.contains("5 events not stored (event log full"), all)
+        XCTAssertTrue(all.contains("3 descriptors above the live table's capacity"), all)
+    }
+}
