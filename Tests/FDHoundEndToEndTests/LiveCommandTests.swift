@@ -27,6 +27,28 @@ final class LiveCommandTests: XCTestCase {
         XCTAssertTrue(untraced.stdout.contains("Not running under fdhound"), untraced.stdout)
     }
 
+    func testTheShimsParkedPipeIsNotCountedAsTheProgramsOwn() throws {
+        let workDirectory = try FDHoundCLI.temporaryDirectory("live-parked")
+        defer { try? FileManager.default.removeItem(at: workDirectory) }
+        let program = try FixtureProgram.build("hold_files_until_killed", in: workDirectory)
+        let traces = workDirectory.appendingPathComponent("traces")
+        let held = try HeldProcess(program, tracesIn: traces)
+        defer { held.kill(SIGKILL) }
+        XCTAssertEqual(held.firstOutput, "holding\n")
+        let proc = "/proc/\(held.pid)"
+        let numbers = try FileManager.default.contentsOfDirectory(atPath: "\(proc)/fd").compactMap { Int($0) }
+        // libunwind's pipe, parked by the shim just under the soft limit: both ends of one pipe.
+        let limits = try String(contentsOfFile: "\(proc)/limits", encoding: .utf8)
+        let soft = try XCTUnwrap(limits.split(separator: "\n").first { $0.hasPrefix("Max open files") }
+            .flatMap { Int($0.dropFirst("Max open files".count).split(separator: " ")[0]) })
+        let parked = numbers.filter { $0 >= min(soft, 1 << 20) - 8 }.sorted()
+        guard parked.count == 2 else { throw XCTSkip("no parked libunwind pipe (libunwind missing?): \(numbers)") }
+        let live = try FDHoundCLI.run(["live", String(held.pid), "--traces", traces.path, "--once"])
+        XCTAssertEqual(live.status, 0, live.stderr)
+        XCTAssertTrue(live.stdout.contains("\(numbers.count - 2) descriptors open of RLIMIT_NOFILE"), "\(numbers): \(live.stdout)")
+        XCTAssertTrue(live.stdout.contains("not counted: fdhound's own pipe, fds \(parked[0]), \(parked[1])"), live.stdout)
+    }
+
     func testANonexistentProcessIsAClearError() throws {
         let result = try FDHoundCLI.run(["live", "999999999", "--once"])
         XCTAssertEqual(result.status, 69)

@@ -15,6 +15,8 @@ public struct LiveSnapshot {
     public var traceFile: String? = nil
     /// Code paths holding descriptors now (from the trace), most first.
     public var report: Report? = nil
+    /// The shim's own descriptors (libunwind's parked pipe), left out of `openDescriptors` and `byKind`.
+    public var tracerDescriptors: [Int] = []
 }
 
 public struct LiveError: Error, CustomStringConvertible {
@@ -32,21 +34,33 @@ public enum LiveProcess {
         } catch {
             throw LiveError(description: "cannot list \(proc)/fd (another user's process? run as its user or root)")
         }
-        var kinds = [String: Int]()
+        var targets = [Int: String]()
         for fd in fds {
-            let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "\(proc)/fd/\(fd)")) ?? "?"
-            kinds[kindName(target), default: 0] += 1
+            targets[Int(fd) ?? -1] = (try? FileManager.default.destinationOfSymbolicLink(atPath: "\(proc)/fd/\(fd)")) ?? "?"
         }
         let (soft, hard) = limits(of: proc)
         let argv = FileManager.default.contents(atPath: "\(proc)/cmdline").map { [UInt8]($0) } ?? []
         let command = argv.split(separator: 0).map { RawBytesText.decode($0) }.joined(separator: " ")
-        var snapshot = LiveSnapshot(
-            pid: pid, command: command, openDescriptors: fds.count, softLimit: soft, hardLimit: hard,
-            byKind: kinds.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) })
+        var traceFile: String?, report: Report?, tracerFDs = Set<Int>()
         if let traceDirectory, let file = runningTrace(of: pid, in: traceDirectory) {
-            snapshot.traceFile = file
-            snapshot.report = try ReportBuilder.build(tracePath: file, options: options)
+            traceFile = file
+            report = try ReportBuilder.build(tracePath: file, options: options)
+            // The shim's parked libunwind pipe is not the program's: leave it out of the counts.
+            if let trace = try? TraceFile(path: file) {
+                tracerFDs = TracerDescriptors.parkedPipe(
+                    targets: targets, closeOnExec: { TracerDescriptors.closeOnExec(proc: proc, fd: $0) }, trace: trace)
+            }
         }
+        var kinds = [String: Int]()
+        for (fd, target) in targets where !tracerFDs.contains(fd) {
+            kinds[kindName(target), default: 0] += 1
+        }
+        var snapshot = LiveSnapshot(
+            pid: pid, command: command, openDescriptors: targets.count - tracerFDs.count, softLimit: soft, hardLimit: hard,
+            byKind: kinds.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) })
+        snapshot.traceFile = traceFile
+        snapshot.report = report
+        snapshot.tracerDescriptors = tracerFDs.sorted()
         return snapshot
     }
 
@@ -90,7 +104,9 @@ public enum LiveRenderer {
             let share = Double(snapshot.openDescriptors) / Double(max(soft, 1)) * 100
             count += " of RLIMIT_NOFILE \(soft) (" + String(format: "%.0f", share) + "%)"
         }
-        lines.append(count + ": " + snapshot.byKind.prefix(6).map { "\($0.count) \($0.kind)" }.joined(separator: ", "))
+        lines.append(count + ": " + snapshot.byKind.prefix(6).map { "\($0.count) \($0.kind)" }.joined(separator: ", ")
+            + (snapshot.tracerDescriptors.isEmpty ? ""
+                : "  (not counted: fdhound's own pipe, fds " + snapshot.tracerDescriptors.map(String.init).joined(separator: ", ") + ")"))
         guard let report = snapshot.report else {
             lines.append("Not running under fdhound (no running trace of it found): start it with "
                 + "`fdhound run -o DIR -- …` and pass --traces DIR to see the code paths holding them.")
