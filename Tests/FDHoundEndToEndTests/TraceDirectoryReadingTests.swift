@@ -56,6 +56,14 @@ final class TraceDirectoryReadingTests: XCTestCase {
                       none.stderr)
     }
 
+    func testAnExecutableFIFOGivenAsTheCommandIsRefused() throws {
+        let fifo = workDirectory.appendingPathComponent("server").path
+        XCTAssertEqual(mkfifo(fifo, 0o700), 0)
+        let run = try fdhound(["run", "-o", workDirectory.appendingPathComponent("t").path, "--", fifo])
+        XCTAssertEqual(run.status, 69, run.stderr)
+        XCTAssertTrue(run.stderr.contains("not a regular file (a FIFO)"), run.stderr)
+    }
+
     func testLiveIgnoresAFIFONamedLikeTheProcesssTrace() throws {
         let traces = workDirectory.appendingPathComponent("traces")
         try FileManager.default.createDirectory(at: traces, withIntermediateDirectories: false)

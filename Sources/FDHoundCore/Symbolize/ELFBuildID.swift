@@ -13,7 +13,7 @@ enum ELFBuildID {
     }
 
     private static func read(path: String) -> String? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        guard let handle = try? RegularFile.handle(path) else { return nil } // never a FIFO: it would block
         defer { try? handle.close() }
         guard let header = try? handle.read(upToCount: 64), header.count == 64,
               header.starts(with: [0x7F, 0x45, 0x4C, 0x46]), header[4] == 2 /* 64-bit */, header[5] == 1 /* LE */

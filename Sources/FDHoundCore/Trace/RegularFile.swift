@@ -10,21 +10,24 @@ public struct RegularFileError: Error, Equatable {
     public let notRegular: Bool
 }
 
-enum RegularFile {
+public enum RegularFile {
+    /// A handle for reading `path`, if it is a regular file (same checks as `read`); the caller closes it.
+    /// For readers of parts of a file: ELF headers of modules and commands (a name may be a FIFO by now).
+    public static func handle(_ path: String) throws(RegularFileError) -> FileHandle {
+        let fd = try openRegular(path)
+        return FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+    }
+
     /// The whole contents of `path`, if it is a regular file.
     ///
     /// The type is checked with stat(2) before opening (so a device is never opened) and again with
     /// fstat(2) on the descriptor, which is opened O_NONBLOCK: if the name was swapped for a FIFO in
     /// between, the open returns at once and fstat refuses it.
     static func read(_ path: String) throws(RegularFileError) -> [UInt8] {
-        var status = stat()
-        guard stat(path, &status) == 0 else { throw failure(errno) }
-        guard isRegular(status) else { throw notRegular(status) }
-        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
-        guard fd >= 0 else { throw failure(errno) }
+        let fd = try openRegular(path)
         defer { close(fd) }
+        var status = stat()
         guard fstat(fd, &status) == 0 else { throw failure(errno) }
-        guard isRegular(status) else { throw notRegular(status) }
         // Read until end of file: a trace still being written may grow or shrink while it is read.
         var bytes = [UInt8]()
         bytes.reserveCapacity(Int(clamping: status.st_size))
@@ -39,6 +42,21 @@ enum RegularFile {
             bytes.append(contentsOf: chunk[0..<count])
         }
         return bytes
+    }
+
+    /// A read-only descriptor of `path`, checked to be a regular file before and after the open.
+    private static func openRegular(_ path: String) throws(RegularFileError) -> Int32 {
+        var status = stat()
+        guard stat(path, &status) == 0 else { throw failure(errno) }
+        guard isRegular(status) else { throw notRegular(status) }
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
+        guard fd >= 0 else { throw failure(errno) }
+        guard fstat(fd, &status) == 0, isRegular(status) else {
+            let problem = isRegular(status) ? failure(errno) : notRegular(status)
+            close(fd)
+            throw problem
+        }
+        return fd
     }
 
     /// "a FIFO", "a socket"…: what a path is when it is not a regular file.

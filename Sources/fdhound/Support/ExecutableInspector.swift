@@ -1,6 +1,7 @@
 // Decides, before launching, whether LD_PRELOAD can reach a command: resolves it on PATH and reads its ELF
 // program headers. A static executable has no PT_INTERP, so the dynamic loader (which honours LD_PRELOAD)
 // never runs in it and the shim would silently trace nothing.
+import FDHoundCore
 import Foundation
 
 enum Preloadability: Equatable {
@@ -27,8 +28,11 @@ enum ExecutableInspector {
 
     static func inspect(_ command: String) -> Preloadability {
         guard let path = resolve(command) else { return .notFound }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            return .notExecutable(reason: "cannot open \(path)")
+        let handle: FileHandle
+        do {
+            handle = try RegularFile.handle(path) // a FIFO with the exec bit would block a plain open
+        } catch {
+            return .notExecutable(reason: "cannot read \(path): \(error.message)")
         }
         defer { try? handle.close() }
         let head = (try? handle.read(upToCount: 4096)) ?? Data()
