@@ -100,6 +100,17 @@ final class TraceDiscoveryTests: XCTestCase {
         }
     }
 
+    func testADanglingSymlinkNamedLikeATraceIsSkipped() throws {
+        let directory = try TemporaryDirectory.make("discovery-dangling")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try TraceBuilder(pid: 10).write(into: directory)
+        try FileManager.default.createSymbolicLink(atPath: directory.appendingPathComponent("fdhound.11.trace").path,
+                                                   withDestinationPath: "/nonexistent/fdhound")
+        let (traces, skipped) = try TraceSet.scan(path: directory.path)
+        XCTAssertEqual(traces.map(\.header.pid), [10])
+        XCTAssertEqual(skipped.map(\.reason), ["gone since the directory was listed, or a dangling symlink"])
+    }
+
     func testADirectoryWhereNothingIsReadableIsStillAnError() throws {
         let directory = try TemporaryDirectory.make("discovery-nothing")
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -8,6 +8,8 @@ public struct RegularFileError: Error, Equatable {
     public let message: String
     /// True when the path exists but is not a regular file (a FIFO, socket, device, directory).
     public let notRegular: Bool
+    /// True when nothing is there (ENOENT): removed since it was listed, or a dangling symlink.
+    public var missing: Bool = false
 }
 
 public enum RegularFile {
@@ -79,6 +81,6 @@ public enum RegularFile {
     }
 
     private static func failure(_ code: Int32) -> RegularFileError {
-        RegularFileError(message: String(cString: strerror(code)).lowercased(), notRegular: false)
+        RegularFileError(message: String(cString: strerror(code)).lowercased(), notRegular: false, missing: code == ENOENT)
     }
 }

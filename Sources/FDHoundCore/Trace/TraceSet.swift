@@ -47,6 +47,9 @@ public enum TraceSet {
             } catch where error.notRegular {
                 skipped.append(SkippedTrace(path: file, reason: "\(error.message), not read"))
                 continue
+            } catch where error.missing {
+                skipped.append(SkippedTrace(path: file, reason: "gone since the directory was listed, or a dangling symlink"))
+                continue
             } catch {
                 throw TraceError(path: file, problem: error.message)
             }
