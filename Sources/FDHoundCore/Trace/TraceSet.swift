@@ -20,7 +20,8 @@ public enum TraceSet {
     /// FIFO, socket, device or directory named like a trace is never opened for reading, so it cannot
     /// hang the reader), and files whose writer never finished set-up — shorter than the 8-byte magic (a
     /// SIGKILL between creating and sizing the file) or all zeros at the start (the writer stores the
-    /// magic last). Any other problem fails the whole load, naming the file; so does a directory where
+    /// magic last), and names that vanished since the listing (or dangling symlinks). Any other problem
+    /// fails the whole load, naming the file; so does a directory where
     /// nothing is readable. A path given as a single file is never skipped: its problem is the error.
     public static func scan(path: String) throws -> (traces: [TraceFile], skipped: [SkippedTrace]) {
         var status = stat()
