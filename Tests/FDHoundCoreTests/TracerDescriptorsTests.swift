@@ -1,40 +1,41 @@
-// `live` leaves out the shim's parked libunwind pipe only when every sign agrees: one pipe, both ends at
-// the top of the range under the soft limit, close-on-exec, and not open in the program's live table.
+// `live` leaves out the shim's parked libunwind pipe only when every sign agrees: both ends of one pipe at
+// the two highest numbers under the soft limit, close-on-exec, not open in the program's live table, and
+// the pipe not given up (UNWINDER_YIELDED).
 import CFDHoundTrace
 import FDHoundTestSupport
 import XCTest
 @testable import FDHoundCore
 
 final class TracerDescriptorsTests: XCTestCase {
-    private func trace(openFDs: [Int32] = []) throws -> TraceFile {
+    private func trace(openFDs: [Int32] = [], yielded: Bool = false) throws -> TraceFile {
         var capacities = TraceBuilder.Capacities()
         capacities.liveFDs = 1024 // descriptors up to the soft limit
         let b = TraceBuilder(capacities: capacities)
-        b.rlimitSoft = 1024
+        if yielded { b.flags |= FDH_HEADER_FLAG_UNWINDER_YIELDED.rawValue }
         for fd in openFDs { b.open(fd: fd, kind: FDH_KIND_PIPE, api: FDH_API_PIPE2) }
         return try TraceFile(bytes: b.build(), path: "mem")
     }
 
-    private let targets = [0: "/dev/pts/0", 3: "pipe:[9]", 1016: "pipe:[7]", 1017: "pipe:[7]"]
+    private let targets = [0: "/dev/pts/0", 3: "pipe:[9]", 1022: "pipe:[7]", 1023: "pipe:[7]"]
+
+    private func parked(_ targets: [Int: String], soft: Int? = 1024, cloexec: @escaping (Int) -> Bool = { _ in true },
+                        trace: TraceFile) -> Set<Int> {
+        TracerDescriptors.parkedPipe(targets: targets, softLimit: soft, closeOnExec: cloexec, trace: trace)
+    }
 
     func testTheParkedPairIsRecognised() throws {
-        XCTAssertEqual(TracerDescriptors.parkedPipe(targets: targets, closeOnExec: { _ in true }, trace: try trace()),
-                       [1016, 1017])
+        XCTAssertEqual(parked(targets, trace: try trace()), [1022, 1023])
+        XCTAssertEqual(parked([1_048_574: "pipe:[7]", 1_048_575: "pipe:[7]"], soft: nil, trace: try trace()),
+                       [1_048_574, 1_048_575], "unlimited: parked under 2^20")
     }
 
     func testAnythingThatDisagreesHidesNothing() throws {
         let plain = try trace()
-        XCTAssertEqual(TracerDescriptors.parkedPipe(targets: targets, closeOnExec: { $0 != 1017 }, trace: plain), [],
-                       "not close-on-exec")
-        XCTAssertEqual(TracerDescriptors.parkedPipe(targets: targets, closeOnExec: { _ in true },
-                                                    trace: try trace(openFDs: [1016])), [],
-                       "the program's own (the trace has it open)")
-        var twoPairs = targets
-        twoPairs[1018] = "pipe:[8]"; twoPairs[1019] = "pipe:[8]"
-        XCTAssertEqual(TracerDescriptors.parkedPipe(targets: twoPairs, closeOnExec: { _ in true }, trace: plain), [],
-                       "ambiguous")
-        let low = [100: "pipe:[7]", 101: "pipe:[7]"]
-        XCTAssertEqual(TracerDescriptors.parkedPipe(targets: low, closeOnExec: { _ in true }, trace: plain), [],
-                       "below the parking range")
+        XCTAssertEqual(parked(targets, cloexec: { $0 != 1023 }, trace: plain), [], "not close-on-exec")
+        XCTAssertEqual(parked(targets, trace: try trace(openFDs: [1022])), [], "the program's own (the trace has it open)")
+        XCTAssertEqual(parked(targets, trace: try trace(yielded: true)), [], "the shim gave the pipe up")
+        XCTAssertEqual(parked(targets, soft: 2048, trace: plain), [], "not at the top of the current limit")
+        XCTAssertEqual(parked([1022: "pipe:[7]", 1023: "pipe:[8]"], trace: plain), [], "two different pipes")
+        XCTAssertEqual(parked([14: "pipe:[7]", 15: "pipe:[7]"], soft: 16 - 1, trace: plain), [], "no parking below 16")
     }
 }

@@ -48,7 +48,8 @@ public enum LiveProcess {
             // The shim's parked libunwind pipe is not the program's: leave it out of the counts.
             if let trace = try? TraceFile(path: file) {
                 tracerFDs = TracerDescriptors.parkedPipe(
-                    targets: targets, closeOnExec: { TracerDescriptors.closeOnExec(proc: proc, fd: $0) }, trace: trace)
+                    targets: targets, softLimit: soft,
+                    closeOnExec: { TracerDescriptors.closeOnExec(proc: proc, fd: $0) }, trace: trace)
             }
         }
         var kinds = [String: Int]()

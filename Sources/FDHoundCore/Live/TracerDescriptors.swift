@@ -1,28 +1,31 @@
 // Which descriptors of a traced process are the shim's own, as /proc shows them. The shim holds none
-// except libunwind's validation pipe, which it parks just under RLIMIT_NOFILE (shim/src/stack_capture.c:
-// F_DUPFD_CLOEXEC from min(soft limit, 2^20) - 8 up). The trace does not record those numbers (format
-// version 7), so they are recognised by everything that must hold for them, together: the two ends of one
-// pipe (same inode), both at or above that base and below the soft limit the trace recorded at start,
-// both close-on-exec, and neither open in the trace's live table (the program's own view). A program's
-// own pipe would have to match all of that to be hidden; a trace field naming the parked numbers would
-// make this exact (see the report of the change that added this file).
+// except libunwind's validation pipe, which it parks at the two highest numbers the soft RLIMIT_NOFILE
+// allows (shim/src/tracer_pipe.c: min(soft, 2^20) - 2 and - 1, soft limit at least 16; moved when the
+// program raises its limit; given up for good when the program needs the numbers, header flag
+// UNWINDER_YIELDED). The trace does not record those numbers, so they are recognised by everything that
+// must hold for them, together: the two ends of one pipe at exactly those two numbers under the current
+// soft limit, both close-on-exec, neither open in the trace's live table (the program's own view), and
+// the pipe not given up. Anything else — or any doubt — hides nothing. A trace field naming the parked
+// numbers would make this exact.
+import CFDHoundTrace
 import Foundation
 
 enum TracerDescriptors {
+    /// The smallest soft limit at which the shim parks the pipe (FDH_MIN_LIMIT_FOR_PARKING).
+    static let minimumLimitForParking = 16
+
     /// The parked pipe's two numbers among `targets` (descriptor → /proc/PID/fd link text), or empty.
-    static func parkedPipe(targets: [Int: String], closeOnExec: (Int) -> Bool, trace: TraceFile) -> Set<Int> {
-        let soft = trace.header.rlimitSoft
-        guard soft >= 256 else { return [] } // the shim parks only with a soft limit of at least 256
-        let top = min(soft, 1 << 20)
-        let base = Int(top - 8)
+    /// `softLimit`: the process's current soft RLIMIT_NOFILE (nil: unlimited).
+    static func parkedPipe(targets: [Int: String], softLimit: Int?, closeOnExec: (Int) -> Bool,
+                           trace: TraceFile) -> Set<Int> {
+        guard trace.header.flags & UInt32(FDH_HEADER_FLAG_UNWINDER_YIELDED.rawValue) == 0 else { return [] }
+        let top = min(softLimit ?? 1 << 20, 1 << 20)
+        guard top >= minimumLimitForParking else { return [] }
+        let pair = [top - 2, top - 1]
+        guard let first = targets[pair[0]], first.hasPrefix("pipe:["), targets[pair[1]] == first else { return [] }
         let programOpen = Set(trace.liveDescriptors.filter { $0.state == .open }.map { Int($0.fd) })
-        var byPipe = [String: [Int]]()
-        for (fd, target) in targets where fd >= base && UInt64(fd) < top && target.hasPrefix("pipe:[") {
-            guard !programOpen.contains(fd), closeOnExec(fd) else { continue }
-            byPipe[target, default: []].append(fd)
-        }
-        let pairs = byPipe.values.filter { $0.count == 2 }
-        return pairs.count == 1 ? Set(pairs[0]) : [] // ambiguous: hide nothing
+        guard pair.allSatisfy({ !programOpen.contains($0) && closeOnExec($0) }) else { return [] }
+        return Set(pair)
     }
 
     /// True if /proc/PID/fdinfo/FD says the descriptor is close-on-exec (O_CLOEXEC in its octal flags).
