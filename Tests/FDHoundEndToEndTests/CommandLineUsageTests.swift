@@ -45,13 +45,15 @@ final class CommandLineUsageTests: XCTestCase {
             XCTAssertTrue(result.stderr.contains("the shim's limits"), result.stderr)
             XCTAssertFalse(FileManager.default.fileExists(atPath: marker.path), "\(options): the command ran")
         }
-        for (variable, value) in [("FDHOUND_STACK_NODES", "5"), ("FDHOUND_MAX_FDS", "x"), ("FDHOUND_STRING_BYTES", "")] {
+        for (variable, value) in [("FDHOUND_STACK_NODES", "5"), ("FDHOUND_MAX_FDS", "x"), ("FDHOUND_STRING_BYTES", ""),
+                                  ("FDHOUND_PY_CODES", "\u{1B}]0;title\u{07}")] {
             var environment = ProcessInfo.processInfo.environment
             environment[variable] = value
             for subcommand in ["run", "check"] {
                 let result = try FDHoundCLI.run([subcommand] + output + command, environment: environment)
                 XCTAssertEqual(result.status, 64, "\(subcommand) \(variable)=\(value): \(result.stderr)")
                 XCTAssertTrue(result.stderr.contains(variable), result.stderr)
+                XCTAssertFalse(result.stderr.contains("\u{1B}"), "the value is shown escaped: \(result.stderr)")
                 XCTAssertFalse(FileManager.default.fileExists(atPath: marker.path), "\(variable): the command ran")
             }
         }

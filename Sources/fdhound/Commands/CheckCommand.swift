@@ -43,7 +43,7 @@ struct CheckCommand: ParsableCommand {
         // Passthrough capture also swallows --help; answer it here (`check -- --help` still passes it on).
         if let first = command.first, ["-h", "--help", "-help"].contains(first) { throw CleanExit.helpRequest(self) }
         if let first = command.first, first != "--", first.hasPrefix("-") {
-            throw ValidationError("Unknown option '\(first)'. Put the command after --: fdhound check [options] -- make test")
+            throw ValidationError("Unknown option '\(VisibleEscapes.escape(first))'. Put the command after --: fdhound check [options] -- make test")
         }
         if command.first == "--" { command.removeFirst() }
         guard !command.isEmpty else { throw ValidationError("Name the command to check: fdhound check -- make test") }

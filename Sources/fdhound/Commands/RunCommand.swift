@@ -33,7 +33,7 @@ struct RunCommand: ParsableCommand {
         // Passthrough capture also swallows --help; answer it here (`run -- --help` still passes it on).
         if let first = command.first, ["-h", "--help", "-help"].contains(first) { throw CleanExit.helpRequest(self) }
         if let first = command.first, first != "--", first.hasPrefix("-") {
-            throw ValidationError("Unknown option '\(first)'. Put the command to trace after --: fdhound run [options] -- ./server")
+            throw ValidationError("Unknown option '\(VisibleEscapes.escape(first))'. Put the command to trace after --: fdhound run [options] -- ./server")
         }
         if command.first == "--" { command.removeFirst() }
         guard !command.isEmpty else { throw ValidationError("Name the command to trace: fdhound run -- ./server") }

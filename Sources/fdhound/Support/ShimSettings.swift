@@ -2,6 +2,7 @@
 // answers a value outside them by running the program untraced — a run that "passes" with no trace — so
 // the CLI checks every value it passes, and every FDHOUND_* number inherited from the environment, first,
 // and refuses with a usage error (exit 64). Keep this table equal to config.c's number_setting calls.
+import FDHoundCore
 enum ShimSettings {
     struct Limit {
         let variable: String
@@ -34,7 +35,7 @@ enum ShimSettings {
             // The shim's parser: decimal digits only, no sign, no spaces.
             let digitsOnly = !text.isEmpty && text.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
             if digitsOnly, let value = UInt64(text), value >= limit.min, value <= limit.max { continue }
-            return "\(limit.variable)=\(text) in the environment is outside the shim's limits "
+            return "\(limit.variable)=\(VisibleEscapes.escape(text)) in the environment is outside the shim's limits "
                 + "(\(limit.min)–\(limit.max)); the command would run untraced"
         }
         return nil
