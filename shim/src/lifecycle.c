@@ -197,6 +197,7 @@ void fdh_start_forked_child(int parent_multithreaded) {
     h->ppid = parent.header->pid;
     h->flags |= FDH_HEADER_FLAG_FORKED | (parent_multithreaded ? FDH_HEADER_FLAG_NO_STACKS_AFTER_FORK : 0);
     fdh_evidence_start();
+    fdh_tracer_pipe_publish(); /* the parent's parked pipe, inherited */
     fdh_modules_copy_from(&parent);
     record_inherited(&parent);
     munmap(parent.base, parent.size);

@@ -194,6 +194,7 @@ int fdh_tracer_pipe_yield_for_emfile(void);              /* the same, if the pai
 void fdh_park_tracer_pipe(int fds[2]);                   /* libunwind made a pipe: move it up */
 void fdh_tracer_pipe_find_unwinder_copy(void);           /* after the warm-up */
 void fdh_tracer_pipe_limit_changed(void);                /* RLIMIT_NOFILE may have changed */
+void fdh_tracer_pipe_publish(void);                      /* the numbers into the header (a new trace) */
 int fdh_unwinder_close(int fd);                          /* libunwind closes a pipe end */
 
 /* side_stack.c: per-thread stacks for the heavy part of a hook (unwinding, descriptions, fork set-up) */

@@ -47,6 +47,7 @@ void fdh_unwinder_fall_back(void) {
 int fdh_unwinder_init(int attached) {
     void *handle = NULL;
     backtrace_fn libunwind = NULL;
+    fdh_tracer_pipe_publish(); /* none yet: -1/-1 */
     if (fdh_tracer_pipe_prepare() == 0) handle = dlopen("libunwind.so.8", RTLD_NOW | RTLD_LOCAL);
     if (handle) libunwind = (backtrace_fn)dlsym(handle, "unw_backtrace");
     if (libunwind) fdh_tracer_pipe_set_unwinder((const void *)libunwind);

@@ -144,12 +144,21 @@ void fdh_tracer_pipe_limit_changed(void) {
         __atomic_store_n(&tracer_fds[i], moved[i], __ATOMIC_RELEASE);
         syscall(SYS_close, old);
     }
+    fdh_tracer_pipe_publish();
 }
 
 int fdh_called_by_unwinder(const void *return_address) {
     if (FDH_LIKELY(!fdh_in_capture)) return 0;
     uintptr_t a = (uintptr_t)return_address;
     return a >= unwinder_start && a < unwinder_end;
+}
+
+/* The header says which descriptors are ours (a live view must not count them as the program's). */
+void fdh_tracer_pipe_publish(void) {
+    struct fdh_header *h = fdh_state.trace.header;
+    if (!h) return;
+    __atomic_store_n(&h->tracer_fd_read, tracer_fds[0], __ATOMIC_RELAXED);
+    __atomic_store_n(&h->tracer_fd_write, tracer_fds[1], __ATOMIC_RELAXED);
 }
 
 int fdh_is_tracer_fd(int fd) { return fd >= 0 && (fd == tracer_fds[0] || fd == tracer_fds[1]); }
@@ -176,6 +185,7 @@ int fdh_tracer_pipe_yield(void) {
             released = 1;
         }
     }
+    fdh_tracer_pipe_publish();
     if (released && fdh_state.trace.header) {
         __atomic_fetch_or(&fdh_state.trace.header->flags, FDH_HEADER_FLAG_UNWINDER_YIELDED, __ATOMIC_RELAXED);
     }
@@ -202,6 +212,7 @@ void fdh_park_tracer_pipe(int fds[2]) {
         fds[i] = (int)high;
         tracer_fds[i] = (int)high;
     }
+    fdh_tracer_pipe_publish();
     if (fds[0] < 0 || fds[1] < 0) fdh_tracer_pipe_yield();
 }
 
@@ -212,6 +223,7 @@ int fdh_unwinder_close(int fd) {
         int expected = fd;
         if (fd >= 0 && __atomic_compare_exchange_n(&tracer_fds[i], &expected, -1, 0, __ATOMIC_ACQ_REL,
                                                    __ATOMIC_ACQUIRE)) {
+            fdh_tracer_pipe_publish();
             return (int)syscall(SYS_close, fd);
         }
     }

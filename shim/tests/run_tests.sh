@@ -58,6 +58,13 @@ if run_traced $t errno; then pass $t; else fail $t "$(cat "$work/$t/stderr")"; f
 t=no_tracer_descriptor_among_the_programs
 if run_traced $t no-tracer-fds; then pass $t; else fail $t "$(cat "$work/$t/stderr")"; fi
 
+t=header_names_the_parked_pipe_at_the_top_of_the_limit
+run_traced $t hello
+d="$(dump $t)"
+soft="$(ulimit -Sn)"
+expect_eq $t "tracer descriptors" "$(echo "$d" | head -1 | sed 's/.* tracer=//')" "$((soft - 2)),$((soft - 1))" &&
+pass $t
+
 t=nested_calls_recorded_once
 run_traced $t nested
 d="$(dump $t)"
@@ -205,6 +212,7 @@ t=program_taking_libunwinds_numbers_switches_unwinder
 if run_traced $t takes-libunwind-fds; then
     d="$(dump $t)"
     expect_eq $t "nothing written on the program's stderr" "$(cat "$work/$t/stderr")" "" &&
+    expect_eq $t "header names no tracer descriptors any more" "$(echo "$d" | head -1 | sed 's/.* tracer=//')" "-1,-1" &&
     expect_eq $t "header says the unwinder yielded (64)" "$(( $(echo "$d" | head -1 | sed 's/.*flags=\([0-9]*\).*/\1/') & 64 ))" 64 &&
     expect_eq $t "leaks still recorded with stacks" "$(echo "$d" | grep '^live .*state=1 .*str1=/dev/null ' | grep -c 'stack=0x')" 2 &&
     pass $t
@@ -222,13 +230,14 @@ pass $t
 t=attach_and_detach_a_running_program_with_gdb
 mkdir -p "$work/$t"
 coproc target { exec "$scenarios" attach-target "$work/$t"; } # bounded: it stops by itself after 60 s
+pid=$target_PID # bash unsets target_PID once the coproc has exited
 read -r ready before <&"${target[0]}"
-gdb_call() { timeout 60 gdb --batch --nx -p "$target_PID" "$@" 2>&1 | grep '^\$' ; }
+gdb_call() { timeout 60 gdb --batch --nx -p "$pid" "$@" 2>&1 | grep '^\$' ; }
 attached="$(gdb_call -ex "call (void*)dlopen(\"$shim\", 2)" -ex "call (int)fdhound_attach(\"$work/$t\")" | tail -1)"
 sleep 0.3
 detached="$(gdb_call -ex "call (int)fdhound_detach()")"
 touch "$work/$t/detached"
-wait "$target_PID"; status=$?
+wait "$pid"; status=$?
 f="$(ls "$work/$t"/fdhound.*.trace 2>/dev/null | head -1)"
 d="$([ -n "$f" ] && "$dump" "$f")"
 expect_eq $t "ready line" "$ready" ready &&

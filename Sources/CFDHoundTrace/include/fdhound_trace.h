@@ -140,7 +140,9 @@ struct fdh_header {
     uint64_t py_codes_dropped;    /* code objects not stored (table full): their frames carry code id 0 */
     uint64_t nested_events;       /* events recorded without a stack: a signal handler interrupted its thread
                                      inside the recorder and called a traced function itself */
-    uint64_t reserved_counter;
+    int32_t tracer_fd_read;       /* the shim's parked libunwind pipe, read end: never the program's;
+                                     -1 none (not parked, or given back); 0 unknown (older traces) */
+    int32_t tracer_fd_write;      /* its write end, likewise */
 
     struct fdh_section sections[FDH_MAX_SECTIONS];
 };
