@@ -5,8 +5,8 @@
 // UNWINDER_YIELDED). The trace does not record those numbers, so they are recognised by everything that
 // must hold for them, together: the two ends of one pipe at exactly those two numbers under the current
 // soft limit, both close-on-exec, neither open in the trace's live table (the program's own view), and
-// the pipe not given up. Anything else — or any doubt — hides nothing. A trace field naming the parked
-// numbers would make this exact.
+// the pipe not given up. Anything else — or any doubt — hides nothing. Traces that name the parked numbers
+// (header tracer_fd_read/write, -1 for none) are taken at their word; the inference is for older traces.
 import CFDHoundTrace
 import Foundation
 
@@ -18,6 +18,10 @@ enum TracerDescriptors {
     /// `softLimit`: the process's current soft RLIMIT_NOFILE (nil: unlimited).
     static func parkedPipe(targets: [Int: String], softLimit: Int?, closeOnExec: (Int) -> Bool,
                            trace: TraceFile) -> Set<Int> {
+        let named = [Int(trace.header.tracerFDRead), Int(trace.header.tracerFDWrite)]
+        if named != [0, 0] { /* the shim says which (or -1: none) */
+            return Set(named.filter { $0 > 0 && targets[$0]?.hasPrefix("pipe:[") == true })
+        }
         guard trace.header.flags & UInt32(FDH_HEADER_FLAG_UNWINDER_YIELDED.rawValue) == 0 else { return [] }
         let top = min(softLimit ?? 1 << 20, 1 << 20)
         guard top >= minimumLimitForParking else { return [] }

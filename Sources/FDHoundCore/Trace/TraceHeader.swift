@@ -42,6 +42,11 @@ public struct TraceHeader: Equatable, Sendable {
     public var pythonSkipped: UInt64
     /// Code objects that found no room in the code table (their frames read "unknown Python code").
     public var pyCodesDropped: UInt64
+    /// Events recorded without a stack: a signal handler interrupted its thread inside the recorder.
+    public var nestedEvents: UInt64
+    /// The shim's parked pipe (never the program's descriptors): -1 none, 0 unknown (older traces).
+    public var tracerFDRead: Int32
+    public var tracerFDWrite: Int32
 
     init(_ h: fdh_header) {
         version = h.version
@@ -74,6 +79,9 @@ public struct TraceHeader: Equatable, Sendable {
         pythonVersion = h.python_version
         pythonSkipped = h.python_skipped
         pyCodesDropped = h.py_codes_dropped
+        nestedEvents = h.nested_events
+        tracerFDRead = h.tracer_fd_read
+        tracerFDWrite = h.tracer_fd_write
     }
 
     /// The writer's state word decoded; nil for a value this reader does not know.
