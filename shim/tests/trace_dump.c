@@ -20,9 +20,10 @@ int main(int argc, char **argv) {
         return 2;
     }
     const struct fdh_header *h = t.header;
-    printf("pid=%d ppid=%d state=%u exe=%s events=%lu dropped=%lu depth=%u flags=%u modules=%lu tracer=%d,%d\n", h->pid, h->ppid,
+    printf("pid=%d ppid=%d state=%u exe=%s events=%lu dropped=%lu depth=%u flags=%u modules=%lu nested=%lu tracer=%d,%d\n", h->pid, h->ppid,
            h->state, trace_string(&t, h->exe_string), (unsigned long)h->events_next,
            (unsigned long)h->events_dropped, h->stack_depth, h->flags, (unsigned long)h->modules_next,
+           (unsigned long)h->nested_events,
            h->tracer_fd_read, h->tracer_fd_write);
     const struct fdh_section *ev = trace_section(&t, FDH_SECTION_EVENTS);
     for (uint64_t i = 0; ev && i < h->events_next && i < ev->capacity; i++) {

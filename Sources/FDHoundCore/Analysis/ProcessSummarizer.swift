@@ -44,6 +44,14 @@ enum ProcessSummarizer {
         if let python = PythonStatus(header: header), !python.framesRecorded {
             warnings.append("\(name): stacks are native-only: \(python.sentence)")
         }
+        if header.nestedEvents > 0 {
+            warnings.append("\(name): \(header.nestedEvents) calls made by signal handlers that interrupted the tracer "
+                + "were recorded without a stack")
+        }
+        if header.flags & UInt32(FDH_HEADER_FLAG_UNWINDER_YIELDED.rawValue) != 0 {
+            warnings.append("\(name): the program needed the two descriptor numbers the tracer had parked at the top of "
+                + "RLIMIT_NOFILE; they were given back and later stacks were captured with glibc's backtrace() (slower)")
+        }
         if header.pyCodesDropped > 0 {
             warnings.append("\(name): \(header.pyCodesDropped) Python code objects not stored (code table full; FDHOUND_PY_CODES)")
         }
