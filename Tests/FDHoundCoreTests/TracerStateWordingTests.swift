@@ -30,3 +30,23 @@ final class TracerStateWordingTests: XCTestCase {
         XCTAssertFalse(all.contains("backtrace()"), all)
     }
 }
+
+/// A descriptor a signal handler opened while its thread was inside the recorder has the one-node "nested"
+/// stack (frame kind 3): the report groups it under a frame that says why there is no stack.
+final class NestedStackTests: XCTestCase {
+    func testNestedMarkerFrameIsNamed() throws {
+        let directory = try TemporaryDirectory.make("nested")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let b = TraceBuilder(pid: 79)
+        let nested = b.stack([0], kind: UInt16(FDH_FRAME_NESTED.rawValue))
+        b.open(fd: 5, path: "/dev/null", stack: nested)
+        try b.write(into: directory)
+        var options = ReportOptions()
+        options.symbolizer = NullSymbolizer()
+        let report = try ReportBuilder.build(tracePath: directory.path, options: options)
+        XCTAssertEqual(report.leaks.count, 1)
+        XCTAssertEqual(report.leaks.first?.count, 1)
+        XCTAssertEqual(report.leaks.first?.stack.first?.function,
+                       "(a signal handler that interrupted the tracer: no stack captured)")
+    }
+}

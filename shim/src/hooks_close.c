@@ -59,15 +59,12 @@ static int close_range_syscall(unsigned int first, unsigned int last, int flags)
     return (int)syscall(SYS_close_range, first, last, flags);
 }
 
-/* closefrom(n) is close_range(n, ~0U, 0); glibc aborts the program if it cannot close (as it would
- * untraced: the fallback below calls glibc's own closefrom). */
+/* closefrom(n) is close_range(max(n, 0), ~0U, 0) — glibc clamps a negative n to 0 — and glibc aborts the
+ * program if it cannot close (as it would untraced: the fallback below calls glibc's own closefrom). */
 void closefrom(int lowfd);
 FDH_EXPORT void closefrom(int lowfd) {
     FDH_REAL(closefrom);
-    if (lowfd < 0) { /* glibc does nothing for a negative number; neither do we */
-        if (real_closefrom) real_closefrom(lowfd);
-        return;
-    }
+    if (lowfd < 0) lowfd = 0;
     FDH_RECORDING fdh_record_close_range(FDH_API_CLOSEFROM, (unsigned int)lowfd, ~0u, 0);
     int low, high;
     fdh_tracer_pipe_range(&low, &high);

@@ -198,6 +198,7 @@ void fdh_start_forked_child(int parent_multithreaded) {
     h->flags |= FDH_HEADER_FLAG_FORKED | (parent_multithreaded ? FDH_HEADER_FLAG_NO_STACKS_AFTER_FORK : 0);
     fdh_evidence_start();
     fdh_tracer_pipe_publish(); /* the parent's parked pipe, inherited */
+    fdh_intern_nested_stack();
     fdh_modules_copy_from(&parent);
     record_inherited(&parent);
     munmap(parent.base, parent.size);
@@ -214,6 +215,7 @@ void fdh_start_recording(int attached) {
     record_process_facts();
     if (attached) fdh_state.trace.header->flags |= FDH_HEADER_FLAG_ATTACHED;
     fdh_evidence_start();
+    fdh_intern_nested_stack();
     fdh_modules_init(exe_path);
     record_inherited(NULL);
     fdh_dbus_endpoints_init();

@@ -179,6 +179,7 @@ void fdh_unwinder_fall_back(void);     /* glibc backtrace() from now on (libunwi
 uint32_t fdh_capture_stack(void);      /* capture, drop shim frames, intern; returns a stack id or 0 */
 uint32_t fdh_intern_frames(const uint64_t *ips, const uint16_t *kinds, int count); /* outermost first */
 uint32_t fdh_intern_frames_innermost_first(const uint64_t *ips, const uint16_t *kinds, int count);
+void fdh_intern_nested_stack(void);    /* a new trace: the stack of calls nested in the recorder */
 extern __thread int fdh_in_capture __attribute__((tls_model("initial-exec"))); /* inside the unwinder */
 extern uint64_t fdh_trace_generation;
 

@@ -9,7 +9,9 @@
  * the hook's few frames. A capture asked for inside a nested recording scope (a signal handler that
  * interrupted this thread inside the recorder) records no stack: the interrupted capture may be inside
  * libunwind, whose per-thread cache is not reentrant, and owns this thread's interning cache below. Such
- * events are counted in header.nested_events.
+ * events get the trace's one-node "nested" stack (frame kind FDH_FRAME_NESTED, interned at start, so this
+ * path only reads it) — their call site still counts them exactly — and are counted in
+ * header.nested_events.
  *
  * Interning: frames become trie nodes keyed by (parent, ip, kind), outermost first; a node's index is its
  * stack id. Each thread remembers its previous stack, and the outer frames it shares with the new one
@@ -39,6 +41,7 @@ struct stack_cache {
 /* The cache is in this thread's side-stack scratch page, not in TLS: static TLS is carved out of every
  * thread's stack, and 900 bytes there would change the program's stack budget. */
 uint64_t fdh_trace_generation = 1; /* bumped when a forked child starts its own trace */
+static uint32_t nested_stack;      /* this trace's FDH_FRAME_NESTED node */
 
 void fdh_unwinder_fall_back(void) {
     atomic_store_explicit(&unwind_backtrace, backtrace, memory_order_release);
@@ -173,7 +176,7 @@ uint32_t fdh_capture_stack(void) {
     if (FDH_UNLIKELY(fdh_state.no_stacks)) return 0;
     if (FDH_UNLIKELY(fdh_depth > 1)) { /* a signal handler inside the recorder: see the file comment */
         __atomic_fetch_add(&fdh_state.trace.header->nested_events, 1, __ATOMIC_RELAXED);
-        return 0;
+        return nested_stack;
     }
     return (uint32_t)fdh_on_side_stack(capture_here, NULL, 0);
 }
@@ -196,4 +199,11 @@ uint32_t fdh_intern_frames_innermost_first(const uint64_t *ips, const uint16_t *
         if (parent == 0) return 0;
     }
     return parent;
+}
+
+/* Interns this trace's one-node stack for calls nested in the recorder (a new trace: start, forked child). */
+void fdh_intern_nested_stack(void) {
+    uint64_t ip = 0;
+    uint16_t kind = FDH_FRAME_NESTED;
+    nested_stack = fdh_intern_frames(&ip, &kind, 1);
 }

@@ -217,6 +217,9 @@ enum fdh_frame_kind {
     FDH_FRAME_PC = 1,             /* native exact instruction address */
     FDH_FRAME_PYTHON = 2,         /* ip = (code id << 32) | byte offset of the running instruction in the
                                      code's bytecode (FDH_PY_OFFSET_UNKNOWN: not known / not started) */
+    FDH_FRAME_NESTED = 3,         /* ip 0, alone: the call was made by a signal handler that interrupted its
+                                     thread inside the recorder, and no stack was captured (one node per
+                                     trace, so such calls still have a call site with exact counts) */
 };
 
 #define FDH_PY_OFFSET_UNKNOWN 0xFFFFFFFFu

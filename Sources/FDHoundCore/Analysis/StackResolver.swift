@@ -1,5 +1,7 @@
 // Turns a recorded stack (ips) into module-relative addresses: which module held each ip when the
-// descriptor was opened, and the file virtual address to hand the symbolizer.
+// descriptor was opened, and the file virtual address to hand the symbolizer. Python frames (kind 2) and
+// the "nested" marker (kind 3: a signal handler's call, no stack captured) are resolved here, not by it.
+import CFDHoundTrace
 
 /// One recorded frame placed in its module.
 struct AddressFrame: Hashable {
@@ -33,6 +35,12 @@ enum StackResolver {
     static func resolve(_ id: UInt32, in trace: TraceFile, atSeq seq: UInt64) -> (frames: [AddressFrame], problem: String?) {
         let walk = trace.stack(id)
         let frames = walk.frames.map { frame -> AddressFrame in
+            if frame.kind == UInt16(FDH_FRAME_NESTED.rawValue) {
+                var address = AddressFrame(modulePath: nil, buildID: nil, address: 0, isInterpreter: true)
+                address.python = Frame(function: "(a signal handler that interrupted the tracer: no stack captured)",
+                                       module: "[fdhound]", address: "0x0")
+                return address
+            }
             if frame.kind == 2 {
                 var address = AddressFrame(modulePath: nil, buildID: nil, address: frame.ip, isInterpreter: true)
                 address.python = PythonFrames.frame(ip: frame.ip, in: trace)

@@ -5,7 +5,7 @@ import CFDHoundTrace
 /// One native frame as recorded: the address and whether it is a return address or an exact PC.
 public struct RecordedFrame: Equatable, Hashable, Sendable {
     public let ip: UInt64
-    /// Raw `enum fdh_frame_kind`: 0 return address, 1 exact PC, 2 interpreter (reserved).
+    /// Raw `enum fdh_frame_kind`: 0 return address, 1 exact PC, 2 Python, 3 nested (no stack captured).
     public let kind: UInt16
 }
 
