@@ -1,0 +1,50 @@
+/* observe.h — what the adversarial programs print about themselves, so a run untraced and a run traced can
+ * be compared line by line: the descriptors open now (from /proc/self/fd, numbers below 512 only — the
+ * runner sets RLIMIT_NOFILE to 1024, and the shim parks libunwind's pipe just under the limit, which is
+ * its documented, program-invisible place) and small helpers. Header-only: each program is one .c file. */
+#ifndef FDHOUND_OBSERVE_H
+#define FDHOUND_OBSERVE_H
+
+#ifndef _GNU_SOURCE /* the runner compiles with -D_GNU_SOURCE: a program may include system headers first */
+#define _GNU_SOURCE
+#endif
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define OBSERVE_BELOW 512
+
+/* Prints "LABEL: 0 1 2 5" — open descriptors below OBSERVE_BELOW, ascending. Raw getdents64, so that the
+ * listing itself opens nothing through libc but the directory (which is left out). */
+static inline void print_open_fds(FILE *out, const char *label) {
+    char seen[OBSERVE_BELOW] = {0};
+    int dir = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) { fprintf(out, "%s: cannot list (%s)\n", label, strerror(errno)); return; }
+    char buffer[4096];
+    long n;
+    while ((n = syscall(SYS_getdents64, dir, buffer, sizeof buffer)) > 0) {
+        for (long offset = 0; offset < n;) {
+            struct dirent64 *entry = (struct dirent64 *)(buffer + offset);
+            offset += entry->d_reclen;
+            int fd = atoi(entry->d_name);
+            if (entry->d_name[0] >= '0' && entry->d_name[0] <= '9' && fd != dir && fd < OBSERVE_BELOW) seen[fd] = 1;
+        }
+    }
+    syscall(SYS_close, dir);
+    fprintf(out, "%s:", label);
+    for (int fd = 0; fd < OBSERVE_BELOW; fd++) if (seen[fd]) fprintf(out, " %d", fd);
+    fprintf(out, "\n");
+    fflush(out);
+}
+
+static inline void die(const char *what) {
+    fprintf(stderr, "%s: %s\n", what, strerror(errno));
+    exit(99);
+}
+
+#endif
