@@ -67,33 +67,34 @@ expect_eq() {
     return 1
 }
 
-# run_case DIR MODE [SECONDS] -- COMMAND... — runs COMMAND in DIR/cwd (created fresh) with only descriptors
-# 0-2 open (stdin /dev/null), bounded by timeout (a hang is exit status 124 and fails the comparison).
-# MODE: untraced | traced (LD_PRELOAD the shim, traces into DIR/traces) | cli (`fdhound run -o DIR/traces`).
-# Results: DIR/stdout, DIR/stderr, DIR/status. The environment is the same in all modes apart from the
-# tracer's own variables; RUN_ENV (an array of NAME=VALUE) is added for the command.
+# run_case DIR MODE [SECONDS] -- COMMAND... — runs COMMAND with only descriptors 0-2 open (stdin
+# /dev/null), bounded by timeout (a hang is exit status 124 and fails any comparison). MODE: untraced |
+# traced (LD_PRELOAD the shim, traces into DIR/traces) | cli (`fdhound run -o DIR/traces --`).
+# Every run works in the same directory, $WORK/cwd (programs that print or store their path must not
+# differ for that reason), seeded with a copy of $SEED if set, and moved to DIR/cwd afterwards (a daemon
+# still running there follows the move: it holds the directory, not the path). Results: DIR/stdout,
+# DIR/stderr, DIR/status, DIR/cwd. RUN_ENV (an array of NAME=VALUE) is added to the environment.
 run_case() {
     local dir="$1" mode="$2" seconds=60
     shift 2
     if [ "$1" != -- ]; then seconds="$1"; shift; fi
     shift
-    rm -rf "$dir"; mkdir -p "$dir/cwd" "$dir/traces"
+    rm -rf "$dir" "$WORK/cwd"; mkdir -p "$dir/traces" "$WORK/cwd"
+    [ -n "${SEED:-}" ] && cp -a "$SEED/." "$WORK/cwd/"
     local tracer=()
     case "$mode" in
         untraced) ;;
         traced) tracer=(LD_PRELOAD="$SHIM" FDHOUND_OUTPUT_DIR="$dir/traces") ;;
         cli) tracer=("$FDHOUND" run -o "$dir/traces" --) ;;
+        *) echo "run_case: unknown mode $mode" >&2; return 2 ;;
     esac
     ( ( # the outer subshell keeps bash's "Segmentation fault" notice out of the test's output
-        cd "$dir/cwd" || exit 99
+        cd "$WORK/cwd" || exit 99
         for fd in $(ls /proc/$BASHPID/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null; done
-        if [ "$mode" = cli ]; then
-            exec timeout -k 5 "$seconds" env ${RUN_ENV[@]+"${RUN_ENV[@]}"} "${tracer[@]}" "$@"
-        else
-            exec timeout -k 5 "$seconds" env ${RUN_ENV[@]+"${RUN_ENV[@]}"} ${tracer[@]+"${tracer[@]}"} "$@"
-        fi
+        exec timeout -k 5 "$seconds" env ${RUN_ENV[@]+"${RUN_ENV[@]}"} ${tracer[@]+"${tracer[@]}"} "$@"
     ) </dev/null >"$dir/stdout" 2>"$dir/stderr"
     echo $? >"$dir/status" ) 2>/dev/null
+    mv "$WORK/cwd" "$dir/cwd"
 }
 
 # compare_runs NAME A B [FILTER] — stdout, stderr and exit status of runs A and B must be identical (after
@@ -109,13 +110,14 @@ compare_runs() {
     done
 }
 
-# compare_files NAME A B [FILTER] — every file written under A/cwd and B/cwd: same names, same content
-# (sha256 after FILTER, a sed script for what is inherently nondeterministic).
+# compare_files NAME A B [FILTER] — every file under A/cwd and B/cwd: same names, same content (sha256
+# after FILTER, a sed script for what is inherently nondeterministic). Paths matching the extended regex
+# in COMPARE_SKIP (e.g. git's index, which holds inode numbers and times) are left out, on purpose.
 compare_files() {
     local name="$1" a="$2/cwd" b="$3/cwd" filter="${4:-}"
-    local la lb
-    la="$(cd "$a" && find . -type f | LC_ALL=C sort)"
-    lb="$(cd "$b" && find . -type f | LC_ALL=C sort)"
+    local la lb skip="${COMPARE_SKIP:-^$}"
+    la="$(cd "$a" && find . -type f | grep -Ev "$skip" | LC_ALL=C sort)"
+    lb="$(cd "$b" && find . -type f | grep -Ev "$skip" | LC_ALL=C sort)"
     expect_eq "$name" "files written" "$lb" "$la" || return 1
     local f
     while IFS= read -r f; do
