@@ -1,0 +1,41 @@
+/* trace_counts.c — the stress test's view of one trace, without printing millions of events: the header
+ * state, events recorded/dropped, the sum of the per-call-site counters, the largest site's counters, the
+ * descriptors the live table holds open (numbers), and unpublished event slots below the log's end.
+ * Usage: trace_counts TRACE */
+#include "test_support.h"
+
+int main(int argc, char **argv) {
+    struct mapped_trace t;
+    if (argc != 2 || trace_map(argv[1], &t) != 0) {
+        fprintf(stderr, "usage: trace_counts TRACE (a valid fdhound trace)\n");
+        return 2;
+    }
+    const struct fdh_header *h = t.header;
+    printf("state %u\nevents %lu\ndropped %lu\nlive_dropped %lu\nsites_dropped %lu\nstacks_dropped %lu\n", h->state,
+           (unsigned long)h->events_next, (unsigned long)h->events_dropped, (unsigned long)h->live_dropped,
+           (unsigned long)h->sites_dropped, (unsigned long)h->stacks_dropped);
+    unsigned long opened = 0, closed = 0, top_opened = 0, top_closed = 0;
+    const struct fdh_section *sites = trace_section(&t, FDH_SECTION_CALL_SITES);
+    for (uint64_t i = 0; sites && i < sites->capacity; i++) {
+        const struct fdh_call_site *s = (const void *)(t.base + sites->offset + i * sites->entry_size);
+        if (!s->stack) continue;
+        opened += s->opened;
+        closed += s->closed;
+        if (s->opened > top_opened) { top_opened = s->opened; top_closed = s->closed; }
+    }
+    printf("sites_opened %lu\nsites_closed %lu\ntop_site %lu %lu\n", opened, closed, top_opened, top_closed);
+    const struct fdh_section *ev = trace_section(&t, FDH_SECTION_EVENTS);
+    unsigned long unpublished = 0;
+    for (uint64_t i = 0; ev && i < h->events_next && i < ev->capacity; i++) {
+        const struct fdh_event *e = (const void *)(t.base + ev->offset + i * ev->entry_size);
+        if (e->commit != FDH_EVENT_PUBLISHED) unpublished++;
+    }
+    printf("unpublished %lu\nlive", unpublished);
+    const struct fdh_section *live = trace_section(&t, FDH_SECTION_LIVE_FDS);
+    for (uint64_t fd = 0; live && fd < live->capacity; fd++) {
+        const struct fdh_live_fd *l = (const void *)(t.base + live->offset + fd * live->entry_size);
+        if (l->state != FDH_LIVE_CLOSED) printf(" %lu", (unsigned long)fd);
+    }
+    printf("\n");
+    return 0;
+}
