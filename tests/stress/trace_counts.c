@@ -1,5 +1,6 @@
 /* trace_counts.c — the stress test's view of one trace, without printing millions of events: the header
- * state, events recorded/dropped, the sum of the per-call-site counters, the largest site's counters, the
+ * state, events recorded/dropped, events recorded without a stack (nested in a signal handler), the sum
+ * of the per-call-site counters, the largest site's counters, the
  * descriptors the live table holds open (numbers), and unpublished event slots below the log's end.
  * Usage: trace_counts TRACE */
 #include "test_support.h"
@@ -11,9 +12,9 @@ int main(int argc, char **argv) {
         return 2;
     }
     const struct fdh_header *h = t.header;
-    printf("state %u\nevents %lu\ndropped %lu\nlive_dropped %lu\nsites_dropped %lu\nstacks_dropped %lu\n", h->state,
-           (unsigned long)h->events_next, (unsigned long)h->events_dropped, (unsigned long)h->live_dropped,
-           (unsigned long)h->sites_dropped, (unsigned long)h->stacks_dropped);
+    printf("state %u\nevents %lu\ndropped %lu\nlive_dropped %lu\nsites_dropped %lu\nstacks_dropped %lu\nnested_events %lu\n",
+           h->state, (unsigned long)h->events_next, (unsigned long)h->events_dropped, (unsigned long)h->live_dropped,
+           (unsigned long)h->sites_dropped, (unsigned long)h->stacks_dropped, (unsigned long)h->nested_events);
     unsigned long opened = 0, closed = 0, top_opened = 0, top_closed = 0;
     const struct fdh_section *sites = trace_section(&t, FDH_SECTION_CALL_SITES);
     for (uint64_t i = 0; sites && i < sites->capacity; i++) {
