@@ -181,3 +181,15 @@ require_traced() {
 live_set() {
     echo "$1" | sed -n 's/^live fd=\([0-9]*\) .*/\1/p' | awk -v below="${2:-1000000000}" '$1 < below' | tr '\n' ' ' | sed 's/ $//'
 }
+
+# report_reads_all NAME DIR — `fdhound report --format json DIR/traces` reads every trace the run left
+# (exit status 0, one process per trace file): what the shim wrote for a real program is usable.
+report_reads_all() {
+    local name="$1" dir="$2" traces processes status
+    traces="$(ls "$dir/traces" | grep -c '\.trace$')"
+    "$FDHOUND" report --format json "$dir/traces" >"$dir/report.json" 2>"$dir/report.stderr"
+    status=$?
+    expect_eq "$name" "fdhound report exit status ($(head -c 300 "$dir/report.stderr"))" "$status" 0 || return 1
+    processes="$("${PYTHON:-python3}" "$ROOT/tests/lib/report_query.py" processes "$dir/report.json")" || processes="unreadable"
+    expect_eq "$name" "processes in the report, for $traces trace files" "$processes" "$traces"
+}

@@ -19,7 +19,8 @@ mkdir -p "$BIN" "$WORK/home"
 CLI_FILTER='/^fdhound: .*; fdhound report /d' # `fdhound run`'s own summary line on stderr
 
 # transparent NAME MODE "EXE..." FILTER [SECONDS] -- CMD... — runs CMD untraced and in MODE (traced|cli),
-# compares outputs and files (after FILTER), and requires a trace with events for every EXE.
+# compares outputs and files (after FILTER), requires a trace with events for every EXE, and a report
+# that reads every trace of the run.
 transparent() {
     local t="$1" mode="$2" exes="$3" filter="$4"
     shift 4
@@ -29,7 +30,7 @@ transparent() {
     # shellcheck disable=SC2086 # exes is a list
     compare_runs $t "$WORK/$t.untraced" "$WORK/$t.$mode" "$filter" &&
     compare_files $t "$WORK/$t.untraced" "$WORK/$t.$mode" "$filter" &&
-    require_traced $t "$WORK/$t.$mode" $exes && pass $t
+    require_traced $t "$WORK/$t.$mode" $exes && report_reads_all $t "$WORK/$t.$mode" && pass $t
 }
 
 # ---- git: deterministic commits (fixed identity and dates, no user or system configuration) -----------
@@ -124,7 +125,8 @@ for mode in untraced traced; do
 done
 compare_runs $t "$WORK/$t.untraced" "$WORK/$t.traced" && compare_files $t "$WORK/$t.untraced" "$WORK/$t.traced" &&
 require_traced $t "$WORK/$t.traced" "$BIN/daemon_stdio" &&
-expect_eq $t "processes traced (parent, session leader, daemon)" "$(ls "$WORK/$t.traced/traces" | wc -l)" 3 && pass $t
+expect_eq $t "processes traced (parent, session leader, daemon)" "$(ls "$WORK/$t.traced/traces" | wc -l)" 3 &&
+report_reads_all $t "$WORK/$t.traced" && pass $t
 
 # ---- a real project's own test suite: more-itertools (pure Python, stdlib unittest) ------------------------
 t=pypi_more_itertools_test_suite
