@@ -97,9 +97,9 @@ int main(int argc, char **argv) {
     FILE *counts = fopen("counts.txt", "w");
     if (!counts) die("counts.txt");
     /* Descriptors this process created, by call site: workers (one site), the handler (an open and a dup
-     * per run, on many stacks), the storm (two pipe ends per fork). */
+     * per run, on many stacks), the storm (two pipe ends per fork), and this counts file itself. */
     fprintf(counts, "worker_site %ld\n", (long)threads * iterations);
-    fprintf(counts, "total_opened %ld\n", (long)threads * iterations + 2 * atomic_load(&handler_runs) + 2L * forks);
+    fprintf(counts, "total_opened %ld\n", (long)threads * iterations + 2 * atomic_load(&handler_runs) + 2L * forks + 1);
     fprintf(counts, "handler_runs %ld\n", atomic_load(&handler_runs));
     fclose(counts);
     return 0;
