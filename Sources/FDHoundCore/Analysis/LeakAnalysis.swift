@@ -3,6 +3,8 @@
 // (a program run many times, or forked workers, collapses into one code path). Inherited descriptors and
 // stdio are set apart: they are never leaks. Sameness is decided at source level (StackIdentity).
 
+import CFDHoundTrace
+
 struct LeakAnalysis {
     /// Code paths symbolized at most (most descriptors first); the rest stay module+offset. Each is up to
     /// 128 addresses, so this bounds one llvm-symbolizer batch to ~100k lines (a few seconds).
@@ -102,7 +104,8 @@ struct LeakAnalysis {
                 owner: DescriptorOwner.name(descriptor.owner),
                 description: descriptor.str1 == 0 && descriptor.str2 == 0
                     ? nil : DescriptorDescriber.describe(descriptor, in: trace),
-                reason: descriptor.state == .inherited ? "inherited" : "stdio",
+                reason: descriptor.state != .inherited ? "stdio"
+                    : trace.header.flags & UInt32(FDH_HEADER_FLAG_ATTACHED.rawValue) != 0 ? "open before attach" : "inherited",
                 stack: Array(frames[inheritedStacks[position]].prefix(maxFrames)),
                 openedByPid: origins[position].map { Int(traces[$0.trace].header.pid) }
                     ?? (descriptor.stack != 0 && trace.header.flags & 2 != 0 ? Int(trace.header.ppid) : nil))

@@ -11,7 +11,7 @@ enum ProcessSummarizer {
         var summary = ProcessSummary(
             pid: Int(header.pid), ppid: Int(header.ppid),
             executable: trace.executable, argv: trace.arguments,
-            state: ProcessState.name(header.state),
+            state: header.flags & UInt32(FDH_HEADER_FLAG_DETACHED.rawValue) != 0 ? "detached" : ProcessState.name(header.state),
             traceFile: trace.path,
             startTime: header.startRealtimeNs == 0 ? nil : isoTime(header.startRealtimeNs),
             durationSeconds: ended ? LeakAnalysis.seconds(header.endMonotonicNs) : nil,
@@ -23,6 +23,7 @@ enum ProcessSummarizer {
                 modules: Int(clamping: header.modulesDropped), stacks: Int(clamping: header.stacksDropped),
                 liveDescriptors: Int(clamping: header.liveDropped), callSites: Int(clamping: header.sitesDropped)))
         summary.python = PythonStatus(header: header)?.sentence
+        if header.flags & UInt32(FDH_HEADER_FLAG_ATTACHED.rawValue) != 0 { summary.attached = true }
         return summary
     }
 

@@ -17,11 +17,25 @@ enum MarkdownFormatter {
         lines += ["| pid | command | state | leaked | code paths | open at end | RLIMIT_NOFILE |",
                   "| ---: | --- | --- | ---: | --- | ---: | --- |"]
         for process in report.processes {
-            lines.append("| \(process.pid) | \(code(ReportWording.command(process))) | \(process.state) | \(process.leaked) | "
+            lines.append("| \(process.pid) | \(code(ReportWording.command(process))) | \(EvidenceWording.state(process)) | \(process.leaked) | "
                 + "\(ReportWording.leakShare(of: process, in: report)) | "
                 + "\(process.openAtEnd) | \(process.rlimitSoft.map(String.init) ?? "unlimited") |")
         }
         lines.append("")
+        let nearLimit = report.processes.flatMap { process in
+            EvidenceWording.processLines(process).map { "- pid \(process.pid): " + escape($0) }
+        }
+        if !nearLimit.isEmpty { lines += ["### Near the limit", ""] + nearLimit + [""] }
+        if !report.timeLeft.isEmpty {
+            lines += ["### Time left, by rising code path", ""]
+            for path in report.timeLeft {
+                lines.append("- \(path.open) × \(path.kind) opened by \(code(path.api)) in "
+                    + code(ReportWording.codePath(path.culprit, calledFrom: path.calledFrom)) + " (pid \(path.pid)): "
+                    + escape(TimeLeftWording.sentence(path.timeLeft, what: path.kind))
+                    + (path.dbusTimeLeft.map { "; " + escape(TimeLeftWording.sentence($0, what: "connection")) } ?? ""))
+            }
+            lines.append("")
+        }
         lines += dbusLines(report)
         for leak in report.leaks {
             lines.append("### \(leak.id): \(leak.count) × \(leak.kind) opened by \(code(leak.api)) in \(code(ReportWording.name(of: leak.culprit)))")

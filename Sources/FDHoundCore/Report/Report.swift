@@ -30,13 +30,16 @@ public struct Report: Codable, Equatable {
     public var reclaimed: [ReclaimedGroup] = []
     /// CPython: code paths whose live descriptor count kept rising during the run (GrowthAnalysis).
     public var growth: [GrowthGroup] = []
+    /// Code paths whose live count rises, with when the process reaches its limit at their rate
+    /// (ExhaustionForecast), fastest first.
+    public var timeLeft: [CodePathTimeLeft] = []
     /// Things that limit how complete the report is (dropped records, killed processes, no symbolizer).
     public var warnings: [String]
     /// Whether text and markdown list `inherited` (JSON always does). Not encoded.
     public var showInherited = false
 
     private enum CodingKeys: String, CodingKey {
-        case schemaVersion, tool, tracePath, processes, leaks, inherited, execLeaks, misuse, reclaimed, growth, warnings
+        case schemaVersion, tool, tracePath, processes, leaks, inherited, execLeaks, misuse, reclaimed, growth, timeLeft, warnings
     }
 
     public init(tracePath: String, processes: [ProcessSummary], leaks: [LeakGroup],
@@ -65,8 +68,12 @@ public struct ProcessSummary: Codable, Equatable, Sendable {
     public var ppid: Int
     public var executable: String?
     public var argv: [String]
-    /// "exited", "running-or-killed", "execed" (or "unknown").
+    /// "exited", "running-or-killed", "execed", "detached" (recording stopped by `fdhound detach`; the process
+    /// may still run) (or "unknown").
     public var state: String
+    /// Recording started in the running process (`fdhound attach`): its inherited descriptors were open
+    /// before the attach, and times count from the attach. nil: started under the shim.
+    public var attached: Bool? = nil
     public var traceFile: String
     /// Start time, ISO 8601 UTC.
     public var startTime: String?
@@ -85,6 +92,10 @@ public struct ProcessSummary: Codable, Equatable, Sendable {
     /// Python stacks: "CPython 3.12.1: Python frames recorded", or why the stacks are native-only; nil
     /// when no CPython was seen in the process.
     public var python: String? = nil
+    /// The shim's evidence near the descriptor limit; nil in traces without it.
+    public var evidence: ProcessEvidence? = nil
+    /// When the process reaches its RLIMIT_NOFILE at its observed rate (or why that cannot be said).
+    public var timeLeft: TimeLeft? = nil
 }
 
 /// The writer's "could not store" counters for one process.
@@ -150,7 +161,8 @@ public struct InheritedDescriptor: Codable, Equatable, Sendable {
     public var owner: String
     /// Path, endpoints or what /proc/self/fd said; nil if unknown.
     public var description: String?
-    /// "inherited" (open when the shim started) or "stdio" (0–2 reopened by the process).
+    /// "inherited" (open when the shim started), "open before attach" (open when `fdhound attach` started
+    /// recording) or "stdio" (0–2 reopened by the process).
     public var reason: String
     /// The opening stack when there is one (stdio reopened by the process; or, for a descriptor inherited
     /// from a traced parent or from the image an exec replaced, the stack that opened it there), else empty.

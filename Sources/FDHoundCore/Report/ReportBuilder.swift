@@ -6,7 +6,14 @@ public enum ReportBuilder {
     /// Throws `TraceError` when a trace is unreadable (naming the file and the problem).
     public static func build(tracePath: String, options: ReportOptions) throws -> Report {
         let (traces, skipped) = try TraceSet.scan(path: tracePath)
-        var warnings = skipped.map { "\($0.path): skipped: \($0.reason)" }
+        return build(traces: traces, tracePath: tracePath, options: options,
+                     warnings: skipped.map { "\($0.path): skipped: \($0.reason)" })
+    }
+
+    /// The report of traces already loaded (`report --pid`: a running process's trace, copied consistently).
+    public static func build(traces: [TraceFile], tracePath: String, options: ReportOptions,
+                             warnings initialWarnings: [String] = []) -> Report {
+        var warnings = initialWarnings
 
         let symbolizer: Symbolizer
         if let chosen = options.symbolizer {
@@ -31,8 +38,14 @@ public enum ReportBuilder {
                                     shutdownStart: reclaim.shutdownStart, replays: reclaim.replays).run()
         for trace in traces { warnings += ProcessSummarizer.warnings(for: trace) }
         warnings += dbus.warnings
+        let evidence = EvidenceAnalysis(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames).run()
+        let forecast = ExhaustionForecast(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames,
+                                          shutdownStart: reclaim.shutdownStart).run()
         var processes = traces.map(ProcessSummarizer.summary)
         for (index, summary) in dbus.summaries { processes[index].dbus = summary }
+        for (index, item) in evidence.evidence { processes[index].evidence = item }
+        for (index, item) in forecast.processes { processes[index].timeLeft = item }
+        warnings += evidence.warnings + forecast.warnings
         warnings += analysis.warnings + crossings.warnings + misuse.warnings
         warnings += LeakAnalysis.deduplicated(reclaim.warnings + growth.warnings)
         var reported = Set<String>()
@@ -40,11 +53,12 @@ public enum ReportBuilder {
             + misuse.groups.flatMap({ [$0.close] + [$0.earlierClose, $0.open].compactMap { $0 } }).flatMap(\.stack) {
             reported.insert(frame.module)
         }
-        for frame in reclaim.groups.flatMap(\.stack) + growth.groups.flatMap(\.stack) {
+        for frame in reclaim.groups.flatMap(\.stack) + growth.groups.flatMap(\.stack) + forecast.codePaths.flatMap(\.stack)
+            + evidence.evidence.values.flatMap({ $0.moments.flatMap { $0.codePaths.flatMap(\.stack) } }) {
             reported.insert(frame.module)
         }
         warnings += ModuleFileCheck.warnings(for: traces, modulesInReport: reported)
-        return Report(tracePath: tracePath,
+        var report = Report(tracePath: tracePath,
                       processes: processes,
                       leaks: DBusAnalysis.merged(analysis.leaks, with: dbus.leaks),
                       inherited: analysis.inherited,
@@ -54,5 +68,7 @@ public enum ReportBuilder {
                       growth: growth.groups,
                       warnings: warnings,
                       showInherited: options.includeInherited)
+        report.timeLeft = forecast.codePaths
+        return report
     }
 }

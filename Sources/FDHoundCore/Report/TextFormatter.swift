@@ -6,11 +6,12 @@ enum TextFormatter {
     static func render(_ report: Report) -> String {
         var lines = ["fdhound report — \(ReportWording.leakTotals(report)), \(ReportWording.processes(report))", ""]
         for (process, depth) in ReportWording.processTree(report) {
-            lines.append(String(repeating: "  ", count: depth) + "process \(process.pid)  \(ReportWording.command(process))  \(process.state)  "
+            lines.append(String(repeating: "  ", count: depth) + "process \(process.pid)  \(ReportWording.command(process))  \(EvidenceWording.state(process))  "
                 + (process.state == "execed" ? "\(process.openAtEnd) open at exec  "
                     : "\(process.leaked) leaked, \(process.openAtEnd) open at end  ") + ReportWording.rlimit(process)
                 + { $0.isEmpty ? "" : "  [\($0)]" }(ReportWording.leakShare(of: process, in: report)))
             if let dbus = process.dbus { lines.append("    " + ReportWording.dbusSummary(dbus)) }
+            lines += EvidenceWording.processLines(process).map { String(repeating: "  ", count: depth) + "    " + $0 }
         }
         lines.append("")
         if report.leaks.isEmpty {
@@ -34,6 +35,7 @@ enum TextFormatter {
         }
         lines += processTreeSections(report)
         lines += reclaimSections(report)
+        lines += timeLeftSection(report)
         if report.showInherited {
             lines.append("Not leaks (inherited or stdio): \(report.inherited.count)")
             for item in report.inherited { lines.append("    " + ReportWording.inheritedLine(item)) }
@@ -45,5 +47,21 @@ enum TextFormatter {
             lines.append("")
         }
         return VisibleEscapes.joinedLines(lines)
+    }
+}
+
+extension TextFormatter {
+    /// "Time left, by code path:" — each rising code path with its rate and projection.
+    static func timeLeftSection(_ report: Report) -> [String] {
+        guard !report.timeLeft.isEmpty else { return [] }
+        var lines = ["Time left, by rising code path:", ""]
+        for path in report.timeLeft {
+            lines.append("\(path.open) × \(path.kind)  opened by \(path.api) in "
+                + ReportWording.codePath(path.culprit, calledFrom: path.calledFrom) + "  (pid \(path.pid))")
+            lines.append("    " + TimeLeftWording.sentence(path.timeLeft, what: path.kind))
+            if let dbus = path.dbusTimeLeft { lines.append("    " + TimeLeftWording.sentence(dbus, what: "connection")) }
+        }
+        lines.append("")
+        return lines
     }
 }

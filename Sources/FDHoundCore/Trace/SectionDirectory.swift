@@ -25,6 +25,8 @@ struct SectionDirectory {
     let dbusConnections: SectionBounds?
     /// CPython code objects (section 8): nil when the process recorded no Python frames' code.
     let pyCodes: SectionBounds?
+    /// Evidence near the descriptor limit (section 11): nil in traces of older writers.
+    let evidence: SectionBounds?
 
     /// Section types this reader uses, with their names and minimum entry sizes.
     /// The string index (type 2) is writer-only and deliberately not read.
@@ -40,6 +42,7 @@ struct SectionDirectory {
     private static let optional: [(type: UInt32, name: String, minimumEntrySize: Int)] = [
         (FDH_SECTION_DBUS.rawValue, "D-Bus connections", MemoryLayout<fdh_dbus_connection>.size),
         (FDH_SECTION_PY_CODES.rawValue, "Python code objects", MemoryLayout<fdh_py_code>.size),
+        (FDH_SECTION_EVIDENCE.rawValue, "evidence", MemoryLayout<fdh_evidence>.size),
     ]
 
     init(header: fdh_header) throws(TraceProblem) {
@@ -75,6 +78,7 @@ struct SectionDirectory {
         callSites = try section(FDH_SECTION_CALL_SITES.rawValue)
         dbusConnections = found[FDH_SECTION_DBUS.rawValue]
         pyCodes = found[FDH_SECTION_PY_CODES.rawValue]
+        evidence = found[FDH_SECTION_EVIDENCE.rawValue]
     }
 
     private static func validate(_ entry: fdh_section, name: String, minimumEntrySize: Int,

@@ -27,6 +27,8 @@ public struct TraceFile {
     /// Capacities of the tables whose overflow the header counts: events (slots), strings (bytes), live
     /// descriptors (slots). They tell a full table from a full disk when records were dropped.
     public let capacities: (events: Int, stringBytes: Int, liveDescriptors: Int)
+    /// The shim's evidence near the descriptor limit (section 11); nil in traces without it.
+    public let evidence: TraceEvidence?
     /// Things the reader tolerated but a user should know (skipped slots and the like).
     public let warnings: [String]
 
@@ -90,6 +92,8 @@ public struct TraceFile {
         dbusConnections = dbus.connections
         let codes = PythonCodeTable(reader: reader, bounds: sections.pyCodes, strings: strings)
         pythonCodes = codes.codes
+        let evidenceRead = EvidenceSection.read(reader: reader, bounds: sections.evidence)
+        evidence = evidenceRead.evidence
 
         // Slots a reader skipped, each with what it means; only the non-zero ones become warnings.
         let skipped: [(Int, String)] = [
@@ -100,6 +104,7 @@ public struct TraceFile {
             (dbus.inFlight, "D-Bus connection slots were being written when the trace was read and were skipped"),
             (dbus.corrupt, "D-Bus connection slots with an unknown state or impossible sequence numbers were skipped"),
             (codes.corrupt, "Python code slots with an unknown state were skipped"),
+            (evidenceRead.corrupt, "evidence snapshots with an unknown trigger were skipped"),
         ]
         let warnings = skipped.filter { $0.0 > 0 }.map { "\($0.0) \($0.1)" }
         self.warnings = warnings

@@ -1,0 +1,195 @@
+// "Time left": replays each process's event log into live-count timelines — the whole process's and each
+// opening stack's — fits a trend to each (TrendFit) and projects when the process reaches its soft
+// RLIMIT_NOFILE (and, for D-Bus connections, dbus-daemon's 256 per user) at the fitted rate. Only code paths
+// whose count rises through the window are listed; the process always gets a verdict.
+import CFDHoundTrace
+
+struct ExhaustionForecast {
+    /// dbus-daemon's default `max_connections_per_user` (kept by the system bus).
+    static let dbusConnectionsPerUser = 256
+    /// Code paths projected at most per report (the fastest first).
+    static let codePathLimit = 20
+
+    let traces: [TraceFile]
+    let symbolizer: Symbolizer
+    let maxFrames: Int
+    /// Per trace index: where interpreter shutdown began (ReclaimAnalysis); the fitted window ends there.
+    var shutdownStart: [Int: UInt64] = [:]
+
+    struct Result {
+        var processes: [Int: TimeLeft] = [:]
+        var codePaths: [CodePathTimeLeft] = []
+        var warnings: [String] = []
+    }
+
+    private struct Candidate {
+        let trace: Int
+        let stack: UInt32
+        let kind: UInt8
+        let api: UInt8
+        let firstSeq: UInt64
+        let open: Int
+        let forecast: TimeLeft
+        let dbus: TimeLeft?
+    }
+
+    func run() -> Result {
+        var result = Result()
+        var candidates = [Candidate]()
+        for (index, trace) in traces.enumerated() where trace.header.processState != .execed {
+            let timeline = Timeline(trace: trace, endSeq: shutdownStart[index])
+            guard let window = timeline.window else { continue }
+            let limit = Self.softLimit(trace)
+            result.processes[index] = Self.project(initial: 0, steps: timeline.process, window: window,
+                                                   current: timeline.processCount, limit: limit,
+                                                   limitName: "RLIMIT_NOFILE")
+            for (stack, path) in timeline.paths where stack != 0 {
+                guard let fit = TrendFit.fit(initial: 0, steps: path.steps, start: window.start, end: window.end),
+                      fit.rises, fit.slope > 0 else { continue }
+                let forecast = Self.project(fit: fit, window: window, changes: path.steps.count,
+                                            current: timeline.processCount, limit: limit, limitName: "RLIMIT_NOFILE")
+                let dbus = path.kind == UInt8(FDH_KIND_DBUS.rawValue)
+                    ? Self.project(fit: fit, window: window, changes: path.steps.count, current: path.count,
+                                   limit: Self.dbusConnectionsPerUser, limitName: "dbus-connections-per-user")
+                    : nil
+                candidates.append(Candidate(trace: index, stack: stack, kind: path.kind, api: path.api,
+                                            firstSeq: path.firstSeq, open: path.count, forecast: forecast, dbus: dbus))
+            }
+        }
+        candidates.sort { ($0.forecast.perSecond, $1.trace, $1.stack) > ($1.forecast.perSecond, $0.trace, $0.stack) }
+        let chosen = Array(candidates.prefix(Self.codePathLimit))
+        var batch = StackBatch(traces: traces)
+        let handles = chosen.map { batch.add($0.stack, trace: $0.trace, seq: $0.firstSeq) }
+        let frames = batch.symbolize(using: symbolizer)
+        result.warnings = LeakAnalysis.deduplicated(batch.warnings)
+        result.codePaths = zip(chosen, handles).map { candidate, handle in
+            let trace = traces[candidate.trace]
+            let attribution = CulpritSelector.attribute(frames[handle], executable: trace.executable, maxFrames: maxFrames)
+            return CodePathTimeLeft(pid: Int(trace.header.pid), kind: DescriptorKind(traceValue: candidate.kind).name,
+                                    api: OpeningAPI.name(candidate.api), culprit: attribution.culprit,
+                                    calledFrom: attribution.calledFrom, stack: attribution.shownStack,
+                                    open: candidate.open, timeLeft: candidate.forecast, dbusTimeLeft: candidate.dbus)
+        }
+        return result
+    }
+
+    /// The soft limit the process has now. The header has the one at start; a program that changed it
+    /// (servers raise theirs at start-up) left the change in the evidence section: the latest snapshot's
+    /// limit, else the threshold the shim recomputed (threshold = soft × permille / 1000, rounded down, so
+    /// the smallest soft limit giving that threshold is exact to within one descriptor).
+    static func softLimit(_ trace: TraceFile) -> Int? {
+        if let latest = trace.evidence?.snapshots.max(by: { $0.timeNs < $1.timeNs }) {
+            return latest.limit == UInt64.max ? nil : Int(clamping: latest.limit)
+        }
+        let start = trace.header.rlimitSoft
+        if let evidence = trace.evidence, evidence.thresholdPermille > 0, evidence.threshold > 0 {
+            let permille = UInt64(evidence.thresholdPermille)
+            if start == UInt64.max || max(1, start.multipliedReportingOverflow(by: permille).partialValue / 1000) != evidence.threshold {
+                let (product, overflow) = evidence.threshold.multipliedReportingOverflow(by: 1000)
+                if !overflow { return Int(clamping: (product + permille - 1) / permille) }
+            }
+        }
+        return start == UInt64.max ? nil : Int(clamping: start)
+    }
+
+    static func project(initial: Int, steps: [(time: Double, delta: Int)], window: (start: Double, end: Double),
+                        current: Int, limit: Int?, limitName: String) -> TimeLeft {
+        guard let fit = TrendFit.fit(initial: initial, steps: steps, start: window.start, end: window.end) else {
+            return TimeLeft(verdict: "too-little-data", limitName: limitName, limit: limit, current: current,
+                            perSecond: 0, perSecondLow: 0, perSecondHigh: 0, rSquared: 0, confidence: nil,
+                            secondsLeft: nil, secondsLeftLow: nil, secondsLeftHigh: nil,
+                            observedFromSeconds: window.start, observedToSeconds: window.end,
+                            changes: steps.filter { $0.time >= window.start && $0.time <= window.end }.count)
+        }
+        return project(fit: fit, window: window, changes: steps.filter { $0.time >= window.start }.count,
+                       current: current, limit: limit, limitName: limitName)
+    }
+
+    /// The verdict on a fitted trend (thresholds documented in the README, "Time left").
+    static func project(fit: TrendFit, window: (start: Double, end: Double), changes: Int, current: Int,
+                        limit: Int?, limitName: String) -> TimeLeft {
+        var forecast = TimeLeft(verdict: "not-growing", limitName: limitName, limit: limit, current: current,
+                                perSecond: fit.slope, perSecondLow: fit.slope - fit.slopeMargin,
+                                perSecondHigh: fit.slope + fit.slopeMargin, rSquared: fit.rSquared,
+                                confidence: nil, secondsLeft: nil, secondsLeftLow: nil, secondsLeftHigh: nil,
+                                observedFromSeconds: window.start, observedToSeconds: window.end, changes: changes)
+        guard fit.rises, fit.slope > 0 else { return forecast }
+        let relative = fit.slopeMargin / fit.slope
+        guard relative < 0.5, fit.rSquared >= 0.6 else {
+            forecast.verdict = "too-noisy"
+            return forecast
+        }
+        forecast.verdict = "projected"
+        forecast.confidence = relative < 0.1 && fit.rSquared >= 0.9 ? "high" : relative < 0.25 ? "medium" : "low"
+        if let limit {
+            let room = Double(max(0, limit - current))
+            forecast.secondsLeft = room / fit.slope
+            forecast.secondsLeftLow = room / (fit.slope + fit.slopeMargin)
+            forecast.secondsLeftHigh = fit.slope > fit.slopeMargin ? room / (fit.slope - fit.slopeMargin) : .infinity
+            if forecast.secondsLeftHigh == .infinity { forecast.secondsLeftHigh = nil }
+        }
+        return forecast
+    }
+}
+
+/// The live counts of one trace over time, replayed from its event log: the whole process and each opening
+/// stack, as (seconds, +1/−1) steps.
+private struct Timeline {
+    struct Path {
+        var steps: [(time: Double, delta: Int)] = []
+        var count = 0
+        var kind: UInt8 = 0
+        var api: UInt8 = 0
+        var firstSeq: UInt64 = 0
+    }
+
+    var process: [(time: Double, delta: Int)] = []
+    var processCount = 0
+    var paths: [UInt32: Path] = [:]
+    /// From the first event after start-up (the inherited descriptors) to the last one fitted.
+    var window: (start: Double, end: Double)?
+
+    init(trace: TraceFile, endSeq: UInt64?) {
+        var open = [Int32: UInt32]() // fd → opening stack
+        var first: Double?, last = 0.0
+        func opened(_ fd: Int32, _ event: TraceEvent, time: Double) {
+            guard fd >= 0 else { return }
+            if open[fd] != nil { closed(fd, time: time) }
+            open[fd] = event.stack
+            process.append((time, 1)); processCount += 1
+            var path = paths[event.stack] ?? Path(kind: event.kind, api: event.api, firstSeq: event.seq)
+            path.steps.append((time, 1)); path.count += 1
+            paths[event.stack] = path
+        }
+        func closed(_ fd: Int32, time: Double) {
+            guard let stack = open.removeValue(forKey: fd) else { return }
+            process.append((time, -1)); processCount -= 1
+            paths[stack]?.steps.append((time, -1)); paths[stack]?.count -= 1
+        }
+        for event in trace.events().events {
+            if let endSeq, event.seq >= endSeq { break }
+            let time = LeakAnalysis.seconds(event.timeNs)
+            switch event.type {
+            case 6: // INHERITED: counted from the start, not a change inside the window
+                if event.fd >= 0 { open[event.fd] = 0; processCount += 1 }
+                continue
+            case 1:
+                opened(event.fd, event, time: time)
+                if event.fd2 >= 0 { opened(event.fd2, event, time: time) }
+            case 3:
+                guard event.result >= 0, event.fd2 >= 0 else { continue }
+                opened(event.fd2, event, time: time)
+            case 2:
+                guard event.result == 0 else { continue }
+                closed(event.fd, time: time)
+            default:
+                continue
+            }
+            if first == nil { first = time }
+            last = time
+        }
+        // The inherited ones are in processCount but not in the steps: the fit starts from 0 (a constant
+        // offset changes neither the slope nor the verdict) and `current` is the real count.
+        if let first, last > first { window = (first, last) }
+    }
+}
