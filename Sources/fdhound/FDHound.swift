@@ -13,7 +13,8 @@ struct FDHound: ParsableCommand {
               fdhound report trace-dir
             """,
         version: FDHoundVersion.string,
-        subcommands: [RunCommand.self, ReportCommand.self, CheckCommand.self, LiveCommand.self, DiffCommand.self, DemoCommand.self]
+        subcommands: [RunCommand.self, ReportCommand.self, CheckCommand.self, LiveCommand.self, DiffCommand.self,
+                      AttachCommand.self, DetachCommand.self, SnapshotCommand.self, DemoCommand.self]
     )
 }
 

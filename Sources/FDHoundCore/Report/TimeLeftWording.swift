@@ -25,9 +25,13 @@ enum TimeLeftWording {
                 text += "; \(limitName) \(limit)\(suffix) reached (\(forecast.current) open)"
             } else {
                 text += "; \(limitName) \(limit)\(suffix) reached in about \(duration(left))"
-                if let low = forecast.secondsLeftLow, let high = forecast.secondsLeftHigh {
-                    text += " (" + (high.isFinite ? "\(duration(low))–\(duration(high))" : "at least \(duration(low))")
-                        + ", \(forecast.confidence ?? "low") confidence)"
+                let confidence = "\(forecast.confidence ?? "low") confidence"
+                if let low = forecast.secondsLeftLow.map(duration), let high = forecast.secondsLeftHigh.map(duration), low != high {
+                    text += " (\(low)–\(high), \(confidence))"
+                } else if let low = forecast.secondsLeftLow.map(duration), forecast.secondsLeftHigh == nil {
+                    text += " (at least \(low), \(confidence))"
+                } else {
+                    text += " (\(confidence))"
                 }
             }
             return text

@@ -9,11 +9,19 @@ struct ReportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Print the descriptors left open, grouped by the code path that opened them.",
-        discussion: "Exit status: 0 when the report was produced (leaks or not), 65 when a trace is unreadable."
+        discussion: """
+            With --pid, the report is about a process running now (under `fdhound run`, or attached to): its
+            trace is found from its memory map and read while it runs, without stopping it.
+            Exit status: 0 when the report was produced (leaks or not), 65 when a trace is unreadable, 69 (with
+            --pid) when there is no such process or it is not being traced.
+            """
     )
 
     @Argument(help: "A trace directory written by `fdhound run -o`, or one trace file.")
-    var path: String
+    var path: String?
+
+    @Option(help: "Report a running process now, from the trace it is writing.")
+    var pid: Int?
 
     @Option(name: .shortAndLong, help: "Output format: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format: ReportFormat = .text
@@ -26,6 +34,10 @@ struct ReportCommand: ParsableCommand {
 
     mutating func validate() throws {
         guard maxFrames > 0 else { throw ValidationError("--max-frames must be positive") }
+        guard (path == nil) != (pid == nil) else {
+            throw ValidationError("Name a trace directory or file, or a running process with --pid (one of them)")
+        }
+        if let pid, pid <= 0 { throw ValidationError("--pid must be positive") }
     }
 
     func run() throws {
@@ -33,8 +45,23 @@ struct ReportCommand: ParsableCommand {
         options.maxFrames = maxFrames
         options.includeInherited = includeInherited
         let report: Report
+        if let pid {
+            let trace: TraceFile
+            do {
+                trace = try ProcessTraceLocator.load(pid: pid)
+            } catch let error as ProcessTraceError {
+                printError("\(error)")
+                throw FDHoundExit.cannotTrace
+            } catch {
+                printError("\(error)")
+                throw FDHoundExit.unreadableTrace
+            }
+            report = ReportBuilder.build(traces: [trace], tracePath: trace.path, options: options)
+            print(ReportRenderer.render(report, as: format), terminator: "")
+            return
+        }
         do {
-            report = try ReportBuilder.build(tracePath: path, options: options)
+            report = try ReportBuilder.build(tracePath: path ?? "", options: options)
         } catch {
             printError("\(error)")
             throw FDHoundExit.unreadableTrace
