@@ -41,16 +41,23 @@ public enum LiveProcess {
         let (soft, hard) = limits(of: proc)
         let argv = FileManager.default.contents(atPath: "\(proc)/cmdline").map { [UInt8]($0) } ?? []
         let command = argv.split(separator: 0).map { RawBytesText.decode($0) }.joined(separator: " ")
-        var traceFile: String?, report: Report?, tracerFDs = Set<Int>()
+        var traceFile: String?, report: Report?, tracerFDs = Set<Int>(), parked: TraceFile?
         if let traceDirectory, let file = runningTrace(of: pid, in: traceDirectory) {
             traceFile = file
             report = try ReportBuilder.build(tracePath: file, options: options)
-            // The shim's parked libunwind pipe is not the program's: leave it out of the counts.
-            if let trace = try? TraceFile(path: file) {
-                tracerFDs = TracerDescriptors.parkedPipe(
-                    targets: targets, softLimit: soft,
-                    closeOnExec: { TracerDescriptors.closeOnExec(proc: proc, fd: $0) }, trace: trace)
-            }
+            parked = try? TraceFile(path: file)
+        } else if traceDirectory == nil, (try? ProcessTraceLocator.trace(of: pid)) != nil {
+            // Found from its memory map (run under fdhound, or attached to): read while it runs.
+            let trace = try ProcessTraceLocator.load(pid: pid)
+            traceFile = trace.path
+            report = ReportBuilder.build(traces: [trace], tracePath: trace.path, options: options)
+            parked = trace
+        }
+        // The shim's parked libunwind pipe is not the program's: leave it out of the counts.
+        if let trace = parked {
+            tracerFDs = TracerDescriptors.parkedPipe(
+                targets: targets, softLimit: soft,
+                closeOnExec: { TracerDescriptors.closeOnExec(proc: proc, fd: $0) }, trace: trace)
         }
         var kinds = [String: Int]()
         for (fd, target) in targets where !tracerFDs.contains(fd) {
@@ -109,8 +116,8 @@ public enum LiveRenderer {
             + (snapshot.tracerDescriptors.isEmpty ? ""
                 : "  (not counted: fdhound's own pipe, fds " + snapshot.tracerDescriptors.map(String.init).joined(separator: ", ") + ")"))
         guard let report = snapshot.report else {
-            lines.append("Not running under fdhound (no running trace of it found): start it with "
-                + "`fdhound run -o DIR -- …` and pass --traces DIR to see the code paths holding them.")
+            lines.append("Not running under fdhound (no trace in its memory map): `fdhound attach \(snapshot.pid)`, or start it "
+                + "with `fdhound run`, to see the code paths holding them.")
             return VisibleEscapes.joinedLines(lines) + "\n"
         }
         lines.append("")
@@ -122,6 +129,11 @@ public enum LiveRenderer {
         }
         for group in report.growth.prefix(maxPaths) {
             lines.append("  rising: " + ReclaimWording.headline(group))
+        }
+        if let process = report.processes.first {
+            let extra = EvidenceWording.processLines(process)
+            if !extra.isEmpty { lines.append("") }
+            lines += extra
         }
         return VisibleEscapes.joinedLines(lines) + "\n"
     }

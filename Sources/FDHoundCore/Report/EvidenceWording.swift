@@ -24,10 +24,19 @@ enum EvidenceWording {
             }
             text += ", \(ReportWording.plural(failures, "failure")) in all; \(moment.open) open of \(limit)"
         }
-        let paths = moment.codePaths.prefix(pathsPerLine).map(pathPhrase)
+        // Stacks that differ only outside the culprit (one helper called from two places) read the same
+        // here: one phrase with their sum (JSON keeps them apart).
+        var merged = [(key: String, path: EvidenceCodePath)]()
+        for path in moment.codePaths {
+            let key = "\(path.kind) \(ReportWording.codePath(path.culprit, calledFrom: nil))"
+            if let index = merged.firstIndex(where: { $0.key == key }) { merged[index].path.count += path.count }
+            else { merged.append((key, path)) }
+        }
+        merged.sort { $0.path.count > $1.path.count }
+        let paths = merged.prefix(pathsPerLine).map { pathPhrase($0.path) }
         if !paths.isEmpty {
             text += ": " + paths.joined(separator: ", ")
-            if moment.codePaths.count > pathsPerLine { text += ", …" }
+            if merged.count > pathsPerLine { text += ", …" }
         }
         return text
     }

@@ -40,7 +40,7 @@ enum TimeLeftWording {
 
     /// "+1 socket per 1.2 s" for slow rates, "+35 sockets/s" for fast ones.
     static func rate(_ perSecond: Double, what: String, short: Bool = false) -> String {
-        guard perSecond > 0 else { return "+0 \(what)s/s" }
+        guard perSecond > 0 else { return short ? "0/s" : "+0 \(what)s/s" }
         if perSecond < 1 {
             let period = 1 / perSecond
             return short ? "1 per \(duration(period))" : "+1 \(what) per \(duration(period))"

@@ -50,12 +50,16 @@ struct RunCommand: ParsableCommand {
         let session = TraceSession(command: command, outputDirectory: output, stackDepth: depth,
                                    eventCapacity: events)
         let termination: TracedProcess.Termination
+        let watcher = EvidenceWatcher(directory: session.outputDirectory.path)
+        watcher.start()
         do {
             termination = try session.run()
         } catch {
+            watcher.stop()
             printError("\(error)")
             throw FDHoundExit.cannotTrace
         }
+        watcher.stop()
         if !quiet {
             printSummary(traceDirectory: session.outputDirectory.path)
         }
