@@ -4,9 +4,12 @@
 // Why a grid: a live count is a step function of time, and events come in bursts; regressing on the event
 // points would weigh a burst of 1,000 calls in one millisecond like 1,000 minutes of data. The count is
 // therefore sampled at `gridPoints` evenly spaced instants of the observed window and the line is fitted to
-// those. Neighbouring samples are correlated (a step lasts across several), so the standard error of the
-// slope uses the effective sample size n·(1−ρ)/(1+ρ), ρ the lag-1 autocorrelation of the residuals — without
-// it, a sawtooth or a burst would look far more certain than it is.
+// those. The uncertainty of the rate does not come from the fit's residuals: neighbouring samples of a
+// step function are strongly correlated, and the residuals of a perfectly steady random process look like a
+// random walk, so the textbook standard error is meaningless. It comes from batch means instead: the window
+// is cut into `batches` equal blocks, each block's own rate (net change / duration) is measured, and the
+// spread of those rates gives the standard error of their mean — small for a steady leak, large for bursts
+// or a process whose rate changed during the window (which is exactly when a projection should not be made).
 //
 // Growth is decided first, as in GrowthAnalysis: the lowest count of each quarter of the window must rise
 // strictly from quarter to quarter (a pool that filled up and stays level, or churn, never does).
@@ -15,7 +18,7 @@
 struct TrendFit: Equatable {
     /// Descriptors per second (least squares).
     let slope: Double
-    /// Half-width of the ~95 % interval of the slope (2 standard errors, autocorrelation-corrected).
+    /// Half-width of the ~95 % interval of the rate (batch means: Student's t with 15 degrees of freedom).
     let slopeMargin: Double
     /// Share of the variance the line explains (0–1).
     let rSquared: Double
@@ -25,6 +28,9 @@ struct TrendFit: Equatable {
     var rises: Bool { zip(quarterLows, quarterLows.dropFirst()).allSatisfy { $0 < $1 } }
 
     static let gridPoints = 256
+    static let batches = 16
+    /// Two-sided 95 % quantile of Student's t with `batches − 1` = 15 degrees of freedom.
+    static let tQuantile = 2.131
 
     /// Fits `count(t)`, given as the count before the window and (time, delta) steps in time order, over
     /// [start, end] seconds. Nil when the window is empty or there are fewer than `minimumChanges` steps in it.
@@ -64,15 +70,26 @@ struct TrendFit: Equatable {
             sxx += dt * dt; sxy += dt * dy; syy += dy * dy
         }
         let slope = sxy / sxx
-        let residuals = (0..<n).map { samples[$0] - (meanY + slope * (times[$0] - meanT)) }
-        let ssr = residuals.reduce(0) { $0 + $1 * $1 }
+        let ssr = (0..<n).reduce(0.0) { sum, k in
+            let residual = samples[k] - (meanY + slope * (times[k] - meanT))
+            return sum + residual * residual
+        }
         let rSquared = syy > 0 ? max(0, 1 - ssr / syy) : 0
-        var lagged = 0.0
-        for k in 1..<n { lagged += residuals[k] * residuals[k - 1] }
-        let rho = ssr > 0 ? min(0.99, max(0, lagged / ssr)) : 0
-        let effective = max(3, Double(n) * (1 - rho) / (1 + rho))
-        let variance = ssr / max(1, effective - 2)
-        let standardError = (variance / (sxx * effective / Double(n))).squareRoot()
-        return TrendFit(slope: slope, slopeMargin: 2 * standardError, rSquared: rSquared, quarterLows: lows)
+        // Batch means: the count at each block boundary, exactly from the steps.
+        var boundaries = [Int]()
+        var running = initial, cursor = 0
+        for j in 0...batches {
+            let t = start + (end - start) * Double(j) / Double(batches)
+            while cursor < steps.count && (steps[cursor].time < t || (j == batches && steps[cursor].time <= t)) {
+                running += steps[cursor].delta; cursor += 1
+            }
+            boundaries.append(running)
+        }
+        let blockSeconds = (end - start) / Double(batches)
+        let rates = (0..<batches).map { Double(boundaries[$0 + 1] - boundaries[$0]) / blockSeconds }
+        let meanRate = rates.reduce(0, +) / Double(batches)
+        let variance = rates.reduce(0) { $0 + ($1 - meanRate) * ($1 - meanRate) } / Double(batches - 1)
+        let standardError = (variance / Double(batches)).squareRoot()
+        return TrendFit(slope: slope, slopeMargin: tQuantile * standardError, rSquared: rSquared, quarterLows: lows)
     }
 }

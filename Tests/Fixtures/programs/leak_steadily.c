@@ -1,13 +1,14 @@
 /* Fixture for long-running services: leaks one descriptor at a steady rate from leak_one_per_tick(),
  * while churn_a_pipe() opens and closes a pipe every tick and keep_a_pool() fills a pool of 8 files once and
  * keeps it level (neither may be called growing). Bounded: it stops after MAX_LEAKS leaks, or when STOPFILE
- * exists, or after 60 s, and then exits 0.
+ * exists (not in `exhaust` mode), or after 60 s, and then exits 0.
  *
  *   leak_steadily SOFT_LIMIT TICK_US MAX_LEAKS STOPFILE [exhaust]
  *
  * It sets its soft RLIMIT_NOFILE to SOFT_LIMIT first (as a server that sets its own limit). Ticks vary
  * between 0.5 and 1.5 × TICK_US (a fixed pseudo-random sequence), so the rate is steady only on average.
- * With `exhaust`, after MAX_LEAKS it keeps leaking without pause until open() fails with EMFILE three times.
+ * With `exhaust`, after MAX_LEAKS it keeps leaking without pause until open() fails with EMFILE three times,
+ * then waits for STOPFILE.
  * It prints "ready" after the pool is full and "done N" before exiting. */
 #include <errno.h>
 #include <fcntl.h>
@@ -68,7 +69,7 @@ int main(int argc, char **argv) {
     unsigned seed = 12345;
     int leaks = 0;
     double start = now();
-    while (leaks < max_leaks && access(stopfile, F_OK) != 0 && now() - start < 60) {
+    while (leaks < max_leaks && (exhaust || access(stopfile, F_OK) != 0) && now() - start < 60) {
         if (leak_one_per_tick() >= 0) leaks++;
         churn_a_pipe();
         if (leaks % 16 == 0) keep_a_pool(pool, 8); /* recycled, never more than 8 */
