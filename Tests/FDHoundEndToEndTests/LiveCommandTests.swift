@@ -1,5 +1,6 @@
 // `fdhound live PID`: a process running under the shim shows the code paths holding its descriptors right
-// now, read from its trace while it runs; any other process shows its count against RLIMIT_NOFILE only.
+// now, read from its trace while it runs (found in --traces DIR, or from its memory map); any other process
+// shows its count against RLIMIT_NOFILE only.
 import Foundation
 import XCTest
 
@@ -22,7 +23,13 @@ final class LiveCommandTests: XCTestCase {
         XCTAssertTrue(live.stdout.contains("3 × file  opened by open in hold_files_until_killed at hold_files_until_killed.c:\(line)"),
                       live.stdout)
 
-        let untraced = try FDHoundCLI.run(["live", pid, "--once"])
+        // Without --traces the trace is found from the process's memory map.
+        let mapped = try FDHoundCLI.run(["live", pid, "--once"])
+        XCTAssertEqual(mapped.status, 0, mapped.stderr)
+        XCTAssertTrue(mapped.stdout.contains("3 × file  opened by open in hold_files_until_killed"), mapped.stdout)
+
+        // A process that is not traced (this test runner) shows its count against the limit only.
+        let untraced = try FDHoundCLI.run(["live", String(getpid()), "--once"])
         XCTAssertEqual(untraced.status, 0, untraced.stderr)
         XCTAssertTrue(untraced.stdout.contains("Not running under fdhound"), untraced.stdout)
     }
