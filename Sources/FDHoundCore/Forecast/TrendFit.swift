@@ -90,6 +90,8 @@ struct TrendFit: Equatable {
         let meanRate = rates.reduce(0, +) / Double(batches)
         let variance = rates.reduce(0) { $0 + ($1 - meanRate) * ($1 - meanRate) } / Double(batches - 1)
         let standardError = (variance / Double(batches)).squareRoot()
+        // Finite by construction (end > start); checked anyway: the JSON report cannot hold NaN.
+        guard slope.isFinite, standardError.isFinite, rSquared.isFinite else { return nil }
         return TrendFit(slope: slope, slopeMargin: tQuantile * standardError, rSquared: rSquared, quarterLows: lows)
     }
 }

@@ -1,6 +1,6 @@
 // The terminal screen of `fdhound live` (a top-like view): drawn from a LiveView into at most `height` lines
-// of at most `width` columns, so a refresh overwrites the previous one in place. Names from the traced
-// program go through `LiveScreen.visible` so they cannot move the cursor or recolour the terminal.
+// of at most `width` columns, so a refresh overwrites the previous one in place. Every line is escaped
+// (VisibleEscapes) before it reaches the terminal: names from the traced program cannot control it.
 import Foundation
 
 public enum LiveScreen {
@@ -45,37 +45,12 @@ public enum LiveScreen {
         }
         lines.append("")
         lines.append("keys: c sort by count  g sort by growth  q quit   (refresh every \(String(format: "%g", interval)) s)")
-        return lines.map { truncate($0, width) }
+        return lines.map { truncate(visible($0), width) } // escaped whole: wording may quote names too
     }
 
-    /// Text from the traced program, with control characters shown as escapes (\x1B, \n…) so they cannot
-    /// act on the terminal.
-    public static func visible(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: isControl) else { return text }
-        var result = ""
-        for scalar in text.unicodeScalars {
-            if isControl(scalar) {
-                switch scalar {
-                case "\n": result += "\\n"
-                case "\r": result += "\\r"
-                case "\t": result += "\\t"
-                default: result += scalar.value < 0x100 ? String(format: "\\x%02X", scalar.value)
-                    : "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
-                }
-            } else {
-                result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
-    }
-
-    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-        if scalar.value >= 0x20 && scalar.value < 0x7F { return false }
-        switch scalar.properties.generalCategory {
-        case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate: return true
-        default: return false
-        }
-    }
+    /// Text from the traced program, escaped the one way every text output is (VisibleEscapes): it cannot
+    /// move the cursor, recolour the terminal or start a line of its own.
+    public static func visible(_ text: String) -> String { VisibleEscapes.escape(text) }
 
     private static func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
         guard text.count < width else { return text }

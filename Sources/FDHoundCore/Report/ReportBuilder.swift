@@ -15,15 +15,16 @@ public enum ReportBuilder {
                              warnings initialWarnings: [String] = []) -> Report {
         var warnings = initialWarnings
 
-        let symbolizer: Symbolizer
+        let tool: Symbolizer
         if let chosen = options.symbolizer {
-            symbolizer = chosen
+            tool = chosen
         } else if let llvm = LLVMSymbolizer() {
-            symbolizer = llvm
+            tool = llvm
         } else {
-            symbolizer = NullSymbolizer()
+            tool = NullSymbolizer()
             warnings.append("llvm-symbolizer not found; showing module+offset")
         }
+        let symbolizer = CachingSymbolizer(tool) // later passes re-ask for the leak groups' addresses
 
         let maxFrames = max(1, options.maxFrames)
         let lineage = ProcessLineage(traces: traces)
@@ -53,8 +54,11 @@ public enum ReportBuilder {
             + misuse.groups.flatMap({ [$0.close] + [$0.earlierClose, $0.open].compactMap { $0 } }).flatMap(\.stack) {
             reported.insert(frame.module)
         }
-        for frame in reclaim.groups.flatMap(\.stack) + growth.groups.flatMap(\.stack) + forecast.codePaths.flatMap(\.stack)
-            + evidence.evidence.values.flatMap({ $0.moments.flatMap { $0.codePaths.flatMap(\.stack) } }) {
+        for frame in reclaim.groups.flatMap(\.stack) + growth.groups.flatMap(\.stack) {
+            reported.insert(frame.module)
+        }
+        let evidenceStacks: [[Frame]] = evidence.evidence.values.flatMap { $0.moments.flatMap { $0.codePaths.map(\.stack) } }
+        for frame in forecast.codePaths.flatMap(\.stack) + evidenceStacks.flatMap({ $0 }) {
             reported.insert(frame.module)
         }
         warnings += ModuleFileCheck.warnings(for: traces, modulesInReport: reported)
