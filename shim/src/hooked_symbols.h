@@ -101,10 +101,14 @@
     X(hooks_tempfiles, mkstemps) \
     X(hooks_tempfiles, mkostemps)
 
-/* The shim's own entry points, documented in docs/ARCHITECTURE.md (not interposed on anything). */
+/* The shim's own entry points, documented in docs/ARCHITECTURE.md (not interposed on anything: no other
+ * library defines them). The phase API is public for programs (shim/include/fdhound.h), which call it
+ * through a weak reference or dlsym. */
 #define FDH_EXPORTED_API(X) \
     X(attach, fdhound_attach) \
     X(attach, fdhound_detach) \
-    X(attach, fdhound_attach_error)
+    X(attach, fdhound_attach_error) \
+    X(phase_api, fdhound_phase_begin) \
+    X(phase_api, fdhound_phase_end)
 
 #endif /* FDHOUND_HOOKED_SYMBOLS_H */

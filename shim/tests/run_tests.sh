@@ -257,6 +257,20 @@ expect_eq $t "stdout" "$out" hello &&
 expect_eq $t "stderr" "$(cat "$work/stderr")" "fdhound: tracing disabled: output directory does not exist" &&
 pass $t
 
+t=phase_api_recorded_and_absent_shim_is_harmless
+mkdir -p "$work/$t"
+out="$(FDHOUND_OUTPUT_DIR="$work/$t" LD_PRELOAD="$shim" "$build/tests/phases" 2>"$work/$t/stderr")"
+expect_eq $t "traced stdout" "$out" ok &&
+expect_eq $t "untraced stdout" "$("$build/tests/phases")" "no shim" &&
+d="$(dump $t "$build/tests/phases")" &&
+phases="$(echo "$d" | grep -E '^event .* type=1[67] api=67 ' | sed -E 's/^event seq=[0-9]+ type=([0-9]+) .* str1=(.*) str2=.*/\1:\2/' | tr '\n' ' ')" &&
+expect_eq $t "phase events (type:name) in order" "$phases" "16:closed phase 17: 16:leaky phase 16: 17: 17: " &&
+leak="$(echo "$d" | grep -E '^event .* type=1 .*str1=/etc/passwd ' | sed -E 's/^event seq=([0-9]+) .*/\1/')" &&
+last_begin="$(echo "$d" | grep -E '^event .* type=16 .*str1=leaky' | sed -E 's/^event seq=([0-9]+) .*/\1/')" &&
+last_end="$(echo "$d" | grep -E '^event .* type=17 ' | tail -1 | sed -E 's/^event seq=([0-9]+) .*/\1/')" &&
+expect_eq $t "the leak lies inside the leaky phase" "$([ "$last_begin" -lt "$leak" ] && [ "$leak" -lt "$last_end" ] && echo yes)" yes &&
+pass $t
+
 t=bad_setting_runs_untraced_with_one_line
 out="$(FDHOUND_STACK_DEPTH=lots FDHOUND_OUTPUT_DIR="$work" LD_PRELOAD="$shim" "$scenarios" hello 2>"$work/stderr")"; status=$?
 expect_eq $t "status" "$status" 0 &&

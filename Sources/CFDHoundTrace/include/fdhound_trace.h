@@ -297,6 +297,10 @@ enum fdh_event_type {
                                   same fields; result = references left */
     FDH_EVENT_MISUSE = 14,   /* arg = enum fdh_misuse; fd = the descriptor; recorded in addition to the call */
     FDH_EVENT_CLOEXEC = 15,  /* close-on-exec of fd changed (fcntl F_SETFD): arg = 1 set, 0 cleared */
+    FDH_EVENT_PHASE_BEGIN = 16, /* the program began a phase (fdhound_phase_begin, shim/include/fdhound.h):
+                                   str1 = its name (0: unnamed), api = FDH_API_PHASE, tid = the thread */
+    FDH_EVENT_PHASE_END = 17,   /* fdhound_phase_end: ends the innermost phase of this tid still open */
+    /* Readers ignore event types they do not know: adding one is not a layout change. */
 };
 
 /* What an FDH_EVENT_MISUSE event reports. */
@@ -340,6 +344,7 @@ enum fdh_api {
     FDH_API_DBUS_BUS_GET = 58, FDH_API_DBUS_BUS_GET_PRIVATE = 59, FDH_API_DBUS_CONNECTION_CLOSE = 60,
     FDH_API_DBUS_CONNECTION_UNREF = 61, FDH_API_DBUS_CONNECTION_REF = 62,
     FDH_API_TMPFILE64 = 63, FDH_API_MKSTEMP64 = 64, FDH_API_FREOPEN64 = 65, FDH_API_FOPENCOOKIE = 66,
+    FDH_API_PHASE = 67, /* fdhound_phase_begin / fdhound_phase_end (not a descriptor call) */
     FDH_API_COUNT
 };
 
