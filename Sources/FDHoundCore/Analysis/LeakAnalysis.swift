@@ -1,7 +1,9 @@
 // The leak pass: descriptors still OPEN at the end are grouped per process by opening stack, the stacks are
 // symbolized in one batch, and groups whose symbolized stacks are identical are merged across processes
 // (a program run many times, or forked workers, collapses into one code path). Inherited descriptors and
-// stdio are set apart: they are never leaks. Sameness is decided at source level (StackIdentity).
+// stdio are set apart: they are never leaks. Sameness is decided at source level (StackIdentity). When the
+// program named phases (PhaseTimeline), a group holds the descriptors of one phase only, and groups are
+// ordered phase by phase (those opened outside any phase first).
 
 import CFDHoundTrace
 
@@ -26,34 +28,49 @@ struct LeakAnalysis {
     private struct ProcessGroup {
         let trace: Int
         let stack: UInt32
+        var phase: String? = nil
         var members: [LiveDescriptor]
     }
 
     func run() -> Result {
         var groups = [ProcessGroup]()
         var inheritedRefs = [(trace: Int, descriptor: LiveDescriptor)]()
+        var phaseOrder = PhaseOrder()
+        var phaseWarnings = [String]()
         for (index, trace) in traces.enumerated() {
             // An image replaced by exec left nothing open "at exit": what it held was closed by the exec
             // (close-on-exec) or crossed into the new program (ExecCrossingAnalysis reports those).
             if trace.header.processState == .execed { continue }
-            var byStack = [UInt32: Int]()
+            struct Key: Hashable { let stack: UInt32; let phase: String? }
+            var byStack = [Key: Int]()
+            let timeline = PhaseTimeline.of(trace, events: trace.events().events)
+            if let timeline {
+                phaseOrder.add(timeline, trace: index)
+                if trace.header.eventsDropped > 0 {
+                    phaseWarnings.append("process \(trace.header.pid): the event log overflowed, so descriptors opened after it filled are not attributed to a phase")
+                }
+            }
             for descriptor in trace.liveDescriptors {
                 if descriptor.state == .inherited || descriptor.fd <= 2 {
                     inheritedRefs.append((index, descriptor))
-                } else if DBusAnalysis.isConnectionSocket(descriptor, in: trace) {
+                    continue
+                }
+                if DBusAnalysis.isConnectionSocket(descriptor, in: trace) {
                     continue // its connection is reported (DBusAnalysis), not the socket under it
-                } else if let position = byStack[descriptor.stack] {
+                }
+                let key = Key(stack: descriptor.stack, phase: timeline?.phase(openedAt: descriptor.openSeq)?.name)
+                if let position = byStack[key] {
                     groups[position].members.append(descriptor)
                 } else {
-                    byStack[descriptor.stack] = groups.count
-                    groups.append(ProcessGroup(trace: index, stack: descriptor.stack, members: [descriptor]))
+                    byStack[key] = groups.count
+                    groups.append(ProcessGroup(trace: index, stack: descriptor.stack, phase: key.phase, members: [descriptor]))
                 }
             }
         }
 
         // Resolve every stack to addresses; symbolize the biggest groups (and stdio stacks) in one batch.
         var stacks = [[AddressFrame]]()
-        var warnings = [String]()
+        var warnings = phaseWarnings
         func resolve(_ id: UInt32, trace: Int, seq: UInt64) -> Int {
             let (frames, problem) = StackResolver.resolve(id, in: traces[trace], atSeq: seq)
             if let problem { warnings.append("process \(traces[trace].header.pid): \(problem)") }
@@ -79,16 +96,19 @@ struct LeakAnalysis {
 
         // Merge groups whose symbolized stacks are the same code path (StackIdentity), keeping first-seen
         // order for determinism; the first group's frames represent the merged group.
-        var mergedOrder = [(identity: StackIdentity, stack: [Frame])]()
-        var merged = [StackIdentity: [ProcessGroup]]()
+        struct MergeKey: Hashable { let identity: StackIdentity; let phase: String? }
+        var mergedOrder = [(key: MergeKey, stack: [Frame])]()
+        var merged = [MergeKey: [ProcessGroup]]()
         for (index, group) in groups.enumerated() {
             let stack = frames[groupStacks[index]]
-            let identity = StackIdentity(stack)
-            if merged[identity] == nil { mergedOrder.append((identity, stack)) }
-            merged[identity, default: []].append(group)
+            let key = MergeKey(identity: StackIdentity(stack), phase: group.phase)
+            if merged[key] == nil { mergedOrder.append((key, stack)) }
+            merged[key, default: []].append(group)
         }
-        var leaks = mergedOrder.map { entry in makeGroup(stack: entry.stack, parts: merged[entry.identity] ?? []) }
+        var leaks = mergedOrder.map { entry in makeGroup(stack: entry.stack, parts: merged[entry.key] ?? []) }
         leaks.sort { a, b in
+            let (rankA, rankB) = (phaseOrder.rank(a.phase), phaseOrder.rank(b.phase))
+            if rankA != rankB { return rankA < rankB }
             if a.count != b.count { return a.count > b.count }
             if a.firstSeenSeconds != b.firstSeenSeconds { return a.firstSeenSeconds < b.firstSeenSeconds }
             return (a.culprit.function ?? a.culprit.address) < (b.culprit.function ?? b.culprit.address)
@@ -147,7 +167,8 @@ struct LeakAnalysis {
             lastSeenSeconds: times.max() ?? 0,
             openedAtSite: opened,
             closedAtSite: closed,
-            closeWait: Self.closeWaitCount(members.map(\.descriptor)))
+            closeWait: Self.closeWaitCount(members.map(\.descriptor)),
+            phase: parts[0].phase)
     }
 
     /// How many are TCP sockets the peer closed while this process kept them (nil when none).

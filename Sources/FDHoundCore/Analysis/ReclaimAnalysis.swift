@@ -2,7 +2,8 @@
 // instead by a finalizer (refcounting dropped the last reference: what ResourceWarning reports, here with
 // the opening stack and for every library, C extensions included), by the cyclic garbage collector, or
 // during interpreter shutdown. Each such close is paired with the event that opened its descriptor
-// (DescriptorReplay) and classified (CloseClassifier); groups are per class and opening code path.
+// (DescriptorReplay) and classified (CloseClassifier); groups are per class, opening code path and phase
+// (PhaseTimeline: the phase the descriptor was opened in, when the program named phases).
 
 struct ReclaimAnalysis {
     let traces: [TraceFile]
@@ -25,6 +26,7 @@ struct ReclaimAnalysis {
         let release: DescriptorReplay.Release
         let openHandle: Int
         let closeStack: [AddressFrame]
+        let phase: String?
     }
 
     func run() -> Result {
@@ -33,6 +35,8 @@ struct ReclaimAnalysis {
         var replays = [Int: DescriptorReplay]()
         var batch = StackBatch(traces: traces)
         var candidates = [(trace: Int, release: DescriptorReplay.Release)]()
+        var timelines = [Int: PhaseTimeline]()
+        var phaseOrder = PhaseOrder()
         // Close stacks to classify, once per (trace, stack id): they repeat (a loop closes from one place).
         var closeStacks = [[AddressFrame]]()
         var closeStackIndex = [Int: [UInt32: Int]]()
@@ -43,6 +47,10 @@ struct ReclaimAnalysis {
             }
             let replay = DescriptorReplay(events: events)
             replays[index] = replay
+            if let timeline = PhaseTimeline.of(trace, events: events) {
+                timelines[index] = timeline
+                phaseOrder.add(timeline, trace: index)
+            }
             var start = events.first(where: { $0.type == 8 /* EXIT */ })?.seq ?? .max
             if let finalizing = events.first(where: { $0.type == 2 && $0.arg & CloseClassifier.finalizingBit != 0 }) {
                 start = min(start, finalizing.seq)
@@ -101,7 +109,8 @@ struct ReclaimAnalysis {
             }
             findings.append(Finding(trace: trace, how: how, release: release,
                                     openHandle: openHandle(trace, release.opening),
-                                    closeStack: verdict.addresses))
+                                    closeStack: verdict.addresses,
+                                    phase: timelines[trace]?.phase(openedAt: release.opening.seq)?.name))
         }
         for trace in unnamedInterpreter.sorted() {
             warnings.append("process \(traces[trace].header.pid): the interpreter's own functions have no symbols, so descriptors released by a refcount finalizer may be missed (the garbage collector and shutdown are still told apart); install the interpreter's debug symbols (e.g. python3.X-dbg) for a complete picture")
@@ -109,14 +118,14 @@ struct ReclaimAnalysis {
         guard !findings.isEmpty else { return Result(groups: [], shutdownStart: shutdownStart, replays: replays, warnings: warnings + batch.warnings) }
         let frames = batch.symbolize(using: symbolizer)
 
-        struct Key: Hashable { let how: ReclaimKind; let identity: StackIdentity }
+        struct Key: Hashable { let how: ReclaimKind; let identity: StackIdentity; let phase: String? }
         var order = [Key]()
         var members = [Key: [Finding]]()
         var identities = [Int: StackIdentity]()
         for finding in findings {
             let identity = identities[finding.openHandle] ?? StackIdentity(frames[finding.openHandle])
             identities[finding.openHandle] = identity
-            let key = Key(how: finding.how, identity: identity)
+            let key = Key(how: finding.how, identity: identity, phase: finding.phase)
             if members[key] == nil { order.append(key) }
             members[key, default: []].append(finding)
         }
@@ -149,9 +158,12 @@ struct ReclaimAnalysis {
                 samples: samples, pids: pids,
                 perProcess: LeakGroup.ProcessCount.tally(parts.map { Int(traces[$0.trace].header.pid) }),
                 firstOpenedSeconds: openTimes.min() ?? 0, lastOpenedSeconds: openTimes.max() ?? 0,
-                firstReleasedSeconds: closeTimes.min() ?? 0, lastReleasedSeconds: closeTimes.max() ?? 0)
+                firstReleasedSeconds: closeTimes.min() ?? 0, lastReleasedSeconds: closeTimes.max() ?? 0,
+                phase: key.phase)
         }
         groups.sort { a, b in
+            let (rankA, rankB) = (phaseOrder.rank(a.phase), phaseOrder.rank(b.phase))
+            if rankA != rankB { return rankA < rankB }
             if a.count != b.count { return a.count > b.count }
             if a.how != b.how { return a.how.rawValue < b.how.rawValue }
             return (a.culprit.function ?? a.culprit.address) < (b.culprit.function ?? b.culprit.address)

@@ -37,7 +37,10 @@ enum MarkdownFormatter {
             lines.append("")
         }
         lines += dbusLines(report)
+        var phase: String?? = nil // the previous finding's phase: a heading starts each phase
         for leak in report.leaks {
+            lines += PhaseWording.markdownHeading(leak.phase, after: phase) ?? []
+            phase = leak.phase
             lines.append("### \(leak.id): \(leak.count) × \(leak.kind) opened by \(code(leak.api)) in \(code(ReportWording.name(of: leak.culprit)))")
             lines.append("")
             if let location = leak.culprit.fullLocation { lines.append("- Location: \(code(location))") }

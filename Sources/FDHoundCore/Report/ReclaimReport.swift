@@ -28,6 +28,8 @@ public struct ReclaimedGroup: Codable, Equatable, Sendable {
     public var lastOpenedSeconds: Double
     public var firstReleasedSeconds: Double
     public var lastReleasedSeconds: Double
+    /// The phase they were opened in (see LeakGroup.phase); absent outside any phase.
+    public var phase: String? = nil
 }
 
 /// A code path whose live descriptor count kept rising while the program ran (GrowthAnalysis criterion).

@@ -61,7 +61,10 @@ extension TextFormatter {
         }
         if !report.reclaimed.isEmpty {
             lines += ["\(ReclaimWording.reclaimedTitle) — \(ReclaimWording.reclaimedAdvice):", ""]
+            var phase: String?? = nil
             for group in report.reclaimed {
+                lines += PhaseWording.textHeading(group.phase, after: phase) ?? []
+                phase = group.phase
                 lines.append("\(group.id)  \(ReclaimWording.headline(group))")
                 var facts = ["opened \(ReportWording.seconds(group.firstOpenedSeconds))–\(ReportWording.seconds(group.lastOpenedSeconds)), released \(ReportWording.seconds(group.firstReleasedSeconds))–\(ReportWording.seconds(group.lastReleasedSeconds))"]
                 facts.append(ReportWording.pidList(group.pids))
@@ -92,7 +95,10 @@ extension MarkdownFormatter {
             let stack = frames.enumerated().map { ReportWording.frameLine($1, index: $0) }
             lines += [fence(for: stack)] + stack + [fence(for: stack), ""]
         }
+        var phase: String?? = nil
         for group in report.reclaimed {
+            lines += PhaseWording.markdownHeading(group.phase, after: phase) ?? []
+            phase = group.phase
             lines += ["### \(group.id): \(escape(ReclaimWording.headline(group)))", "",
                       "- Fix: \(ReclaimWording.reclaimedAdvice)"]
             if let location = group.culprit.fullLocation { lines.append("- Opened at: \(code(location))") }

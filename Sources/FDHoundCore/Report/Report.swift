@@ -138,6 +138,9 @@ public struct LeakGroup: Codable, Equatable, Sendable {
     public var closedAtSite: Int?
     /// Sockets of the group in CLOSE_WAIT at exit: the peer hung up and this process never closed them.
     public var closeWait: Int? = nil
+    /// The phase (fdhound_phase_begin; the pytest node id under the plugin) they were opened in; absent
+    /// when they were opened outside any phase. A group holds one phase's descriptors.
+    public var phase: String? = nil
 }
 
 extension LeakGroup {

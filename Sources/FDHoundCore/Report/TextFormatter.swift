@@ -17,7 +17,10 @@ enum TextFormatter {
         if report.leaks.isEmpty {
             lines += ["No descriptors left open.", ""]
         }
+        var phase: String?? = nil // the previous finding's phase: a heading starts each phase
         for (rank, leak) in report.leaks.enumerated() {
+            lines += PhaseWording.textHeading(leak.phase, after: phase) ?? []
+            phase = leak.phase
             lines.append("#\(rank + 1)  \(leak.count) × \(leak.kind)  \(ReportWording.headline(leak))")
             var facts = [String]()
             if let totals = ReportWording.siteTotals(leak) { facts.append(totals) }

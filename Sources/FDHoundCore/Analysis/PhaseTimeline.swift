@@ -1,0 +1,72 @@
+// Which phase each descriptor of one trace was opened in. Phases are named by the program through the
+// shim's API (fdhound_phase_begin/end; the pytest plugin makes each test one): PHASE_BEGIN/PHASE_END events
+// nest per thread; an open belongs to the innermost phase of its own thread, else to the phase begun last
+// in the process that is still open (a test's helper threads count for the test). See TRACE-FORMAT.md.
+
+struct PhaseTimeline {
+    /// One phase of the trace, in begin order.
+    struct Phase {
+        let name: String
+        let beginSeq: UInt64
+        var endSeq: UInt64?
+    }
+
+    private(set) var phases = [Phase]()
+    /// Opening event seq (OPEN, DUP) → index in `phases`.
+    private var phaseOfOpen = [UInt64: Int]()
+
+    /// Name shown for a phase begun with a NULL name.
+    static let unnamed = "(unnamed phase)"
+
+    init(events: [TraceEvent], name: (UInt32) -> String?) {
+        var perThread = [UInt32: [Int]]() // tid → its open phases, innermost last
+        var open = [Int]()                // every open phase, in begin order
+        for event in events {
+            switch event.type {
+            case 16: // PHASE_BEGIN
+                let index = phases.count
+                phases.append(Phase(name: event.str1 == 0 ? Self.unnamed : (name(event.str1) ?? Self.unnamed),
+                                    beginSeq: event.seq))
+                perThread[event.tid, default: []].append(index)
+                open.append(index)
+            case 17: // PHASE_END: the innermost phase its thread began (an unmatched end is ignored)
+                guard let index = perThread[event.tid]?.popLast() else { continue }
+                phases[index].endSeq = event.seq
+                open.removeAll { $0 == index }
+            case 1, 3: // OPEN, DUP
+                if let index = perThread[event.tid]?.last ?? open.last { phaseOfOpen[event.seq] = index }
+            default:
+                continue
+            }
+        }
+    }
+
+    /// Whether the program named any phase at all (else reports stay as they were).
+    var isEmpty: Bool { phases.isEmpty }
+
+    /// The phase a descriptor opened by event `openSeq` belongs to, nil when none was open.
+    func phase(openedAt openSeq: UInt64) -> Phase? {
+        phaseOfOpen[openSeq].map { phases[$0] }
+    }
+
+    /// Builds the timeline of a trace, or nil when it holds no phase events (the common case: no cost).
+    static func of(_ trace: TraceFile, events: [TraceEvent]) -> PhaseTimeline? {
+        guard events.contains(where: { $0.type == 16 }) else { return nil }
+        return PhaseTimeline(events: events, name: { trace.string($0) })
+    }
+}
+
+/// The order phases are reported in across the traces of a run: by first begin (trace order, then seq);
+/// findings outside any phase come first.
+struct PhaseOrder {
+    private var ranks = [String: Int]()
+
+    mutating func add(_ timeline: PhaseTimeline, trace: Int) {
+        for phase in timeline.phases where ranks[phase.name] == nil { ranks[phase.name] = ranks.count + 1 }
+    }
+
+    /// 0 for no phase, then 1, 2, … in order of first appearance.
+    func rank(_ phase: String?) -> Int {
+        phase.flatMap { ranks[$0] } ?? 0
+    }
+}
