@@ -1,0 +1,2 @@
+# The plugin's own tests: suites/ holds fixture suites run in subprocesses, never collected here.
+collect_ignore = ["suites"]
