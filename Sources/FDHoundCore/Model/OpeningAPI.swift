@@ -28,6 +28,7 @@ public enum OpeningAPI {
         FDH_API_TMPFILE.rawValue: "tmpfile", FDH_API_TMPFILE64.rawValue: "tmpfile64",
         FDH_API_FREOPEN.rawValue: "freopen", FDH_API_FREOPEN64.rawValue: "freopen64",
         FDH_API_FOPENCOOKIE.rawValue: "fopencookie",
+        FDH_API_PHASE.rawValue: "fdhound_phase",
         FDH_API_EVENTFD.rawValue: "eventfd", FDH_API_TIMERFD_CREATE.rawValue: "timerfd_create",
         FDH_API_SIGNALFD.rawValue: "signalfd",
         FDH_API_EPOLL_CREATE.rawValue: "epoll_create", FDH_API_EPOLL_CREATE1.rawValue: "epoll_create1",
