@@ -160,6 +160,15 @@ static int find_libpython(struct dl_phdr_info *info, size_t size, void *data) {
     return 0;
 }
 
+/* dl_iterate_phdr callback: whether PyPy's runtime (libpypy3.9-c.so, libpypy3-c.so…) is loaded. PyPy
+ * exports CPython's C API under PyPy* names for cpyext, but its frames are RPython/JIT frames, not
+ * CPython frame objects: nothing here can walk them, and the process line must say so. */
+static int find_libpypy(struct dl_phdr_info *info, size_t size, void *data) {
+    const char *name = info->dlpi_name, *base = name;
+    for (const char *c = name; *c; c++) if (*c == '/') base = c + 1;
+    return strncmp(base, "libpypy", 7) == 0;
+}
+
 /* A symbol of the interpreter: from libpython's handle when it was found by path, else from the global
  * scope. Callers only ask for symbols the detected version has: a failing dlsym allocates its error
  * message with malloc, which a hook must not do (it may run inside the program's malloc or a signal
@@ -212,6 +221,10 @@ static int probe(int at_start) {
         dl_iterate_phdr(find_libpython, &path);
         if (path) handle = dlopen(path, RTLD_NOW | RTLD_NOLOAD);
         if (handle) get_tstate = (get_tstate_fn)dlsym(handle, "PyGILState_GetThisThreadState");
+        if (!get_tstate && dl_iterate_phdr(find_libpypy, NULL)) {
+            set_status(FDH_PYTHON_OTHER_RUNTIME);
+            return PHASE_OFF;
+        }
         if (!get_tstate) {
             struct fdh_header *h = fdh_state.trace.header;
             absent_generation = h ? __atomic_load_n(&h->module_generation, __ATOMIC_RELAXED) : 0;

@@ -181,6 +181,9 @@ enum fdh_python_status {
     FDH_PYTHON_MISSING_SYMBOLS = 7,     /* libpython found without all the symbols the walker needs */
     FDH_PYTHON_SUBINTERPRETER = 8,      /* a second interpreter appeared: the per-thread state the shim
                                            reads names the main interpreter only, so stacks could be wrong */
+    FDH_PYTHON_OTHER_RUNTIME = 9,       /* a Python runtime that is not CPython (PyPy: libpypy*): its frames
+                                           are not CPython frame objects, and its JIT code has no symbols;
+                                           python_version 0 */
 };
 
 /* ---- strings ---------------------------------------------------------------------------------------- */

@@ -17,6 +17,13 @@ public struct PythonStatus: Equatable, Sendable {
 
     public var framesRecorded: Bool { status == FDH_PYTHON_ACTIVE.rawValue }
 
+    /// How the sentence of a process whose Python frames are recorded ends (ProcessSummary.python is the
+    /// sentence; formatters tell the two cases apart by it).
+    static let recordedSuffix = ": Python frames recorded"
+
+    /// Whether a ProcessSummary.python sentence says Python frames are missing (and why).
+    static func saysNativeOnly(_ sentence: String) -> Bool { !sentence.hasSuffix(recordedSuffix) }
+
     /// "3.12.1" (release levels such as rc1 are not shown).
     public var version: String? {
         guard versionHex != 0 else { return nil }
@@ -27,7 +34,9 @@ public struct PythonStatus: Equatable, Sendable {
     public var sentence: String {
         let name = version.map { "CPython \($0)" } ?? "CPython"
         switch status {
-        case FDH_PYTHON_ACTIVE.rawValue: return "\(name): Python frames recorded"
+        case FDH_PYTHON_OTHER_RUNTIME.rawValue:
+            return "PyPy (or another non-CPython runtime): native stacks only (fdhound reads CPython 3.10–3.13 frames; this runtime's Python frames are JIT/RPython frames it cannot walk, so Python files and lines are unavailable)"
+        case FDH_PYTHON_ACTIVE.rawValue: return name + Self.recordedSuffix
         case FDH_PYTHON_UNSUPPORTED_VERSION.rawValue: return "\(name): native stacks only (no layout table for this version; 3.10–3.13 are supported)"
         case FDH_PYTHON_FREE_THREADED.rawValue: return "\(name): native stacks only (free-threaded build)"
         case FDH_PYTHON_LAYOUT_MISMATCH.rawValue: return "\(name): native stacks only (the interpreter's debug offsets disagree with fdhound's table)"

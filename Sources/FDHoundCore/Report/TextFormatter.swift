@@ -12,6 +12,9 @@ enum TextFormatter {
                 + { $0.isEmpty ? "" : "  [\($0)]" }(ReportWording.leakShare(of: process, in: report)))
             if let dbus = process.dbus { lines.append("    " + ReportWording.dbusSummary(dbus)) }
             lines += EvidenceWording.processLines(process).map { String(repeating: "  ", count: depth) + "    " + $0 }
+            if let python = process.python, PythonStatus.saysNativeOnly(python) {
+                lines.append(String(repeating: "  ", count: depth) + "    python: " + python)
+            }
         }
         lines.append("")
         if report.leaks.isEmpty {
