@@ -25,12 +25,21 @@
 #ifndef FDHOUND_H
 #define FDHOUND_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 void fdhound_phase_begin(const char *name);
 void fdhound_phase_end(void);
+
+/* For Python runtimes whose frames the shim cannot read (PyPy): the calling thread's Python stack,
+ * innermost frame first, as "file\0function\0line\0" repeated (`length` bytes, at most 64 frames), to be
+ * appended to the stack of the next descriptor this thread creates. fdhound's helper
+ * (shim/python-helper/sitecustomize.py, loaded by `fdhound run` into PyPy) calls it just before each
+ * descriptor-creating call and with (NULL, 0) after it, which drops frames nothing consumed. */
+void fdhound_python_stack(const char *frames, size_t length);
 
 #ifdef __cplusplus
 }

@@ -109,6 +109,7 @@
     X(attach, fdhound_detach) \
     X(attach, fdhound_attach_error) \
     X(phase_api, fdhound_phase_begin) \
-    X(phase_api, fdhound_phase_end)
+    X(phase_api, fdhound_phase_end) \
+    X(python_hints, fdhound_python_stack)
 
 #endif /* FDHOUND_HOOKED_SYMBOLS_H */

@@ -143,7 +143,9 @@ static void write_status(void) {
     h->python_status = status;
     h->python_version = version_hex;
     /* PYTHON_FRAMES stays once set: stacks recorded before a later switch-off still hold Python frames. */
-    if (status == FDH_PYTHON_ACTIVE) __atomic_fetch_or(&h->flags, FDH_HEADER_FLAG_PYTHON_FRAMES, __ATOMIC_RELEASE);
+    if (status == FDH_PYTHON_ACTIVE || status == FDH_PYTHON_HELPER) {
+        __atomic_fetch_or(&h->flags, FDH_HEADER_FLAG_PYTHON_FRAMES, __ATOMIC_RELEASE);
+    }
     else if (status != FDH_PYTHON_NONE) {
         __atomic_fetch_or(&h->flags, FDH_HEADER_FLAG_PYTHON_NATIVE_ONLY, __ATOMIC_RELEASE);
     }
@@ -365,17 +367,12 @@ static void fill_code(struct fdh_py_code *slot, uintptr_t code, const struct cod
     slot->code_address = code;
 }
 
-/* The code id of `code` (interning it on first sight); 0 when the table is full or contended. */
-static uint32_t intern_code(uintptr_t code) {
+/* Finds or claims the slot of (code, identity) in section 8; `fill` copies the record into a claimed slot.
+ * Returns the code id, 0 when the table is full or contended. */
+static uint32_t claim_code(uintptr_t code, uint64_t identity, void (*fill)(struct fdh_py_code *, uintptr_t, const void *),
+                           const void *context) {
     struct fdh_trace *t = &fdh_state.trace;
     if (!t->py_codes) return 0;
-    struct code_identity c;
-    if (rd_ptr(code + (uintptr_t)L->co_filename, &c.filename) || rd_ptr(code + (uintptr_t)L->co_name, &c.name) ||
-        rd_ptr(code + (uintptr_t)L->co_linetable, &c.linetable) ||
-        rd(code + (uintptr_t)L->co_firstlineno, &c.first_line, 4)) {
-        return 0;
-    }
-    uint64_t identity = identity_hash(&c);
     uint64_t mask = t->py_codes_mask;
     uint64_t h = ((uint64_t)code >> 4) * 0x9E3779B97F4A7C15ull ^ identity;
     uint64_t slot = (h ^ (h >> 29)) & mask;
@@ -387,7 +384,7 @@ static uint32_t intern_code(uintptr_t code) {
             uint32_t expected = FDH_NODE_EMPTY;
             if (__atomic_compare_exchange_n(&entry->state, &expected, FDH_NODE_CLAIMED, 0, __ATOMIC_ACQ_REL,
                                             __ATOMIC_ACQUIRE)) {
-                fill_code(entry, code, &c);
+                fill(entry, code, context);
                 entry->identity = identity;
                 __atomic_store_n(&entry->state, FDH_NODE_PUBLISHED, __ATOMIC_RELEASE);
                 return (uint32_t)slot;
@@ -406,6 +403,55 @@ static uint32_t intern_code(uintptr_t code) {
     }
     __atomic_fetch_add(&t->header->py_codes_dropped, 1, __ATOMIC_RELAXED);
     return 0;
+}
+
+static void fill_cpython_code(struct fdh_py_code *slot, uintptr_t code, const void *context) {
+    fill_code(slot, code, context);
+}
+
+/* The code id of `code` (interning it on first sight); 0 when the table is full or contended. */
+static uint32_t intern_code(uintptr_t code) {
+    if (!fdh_state.trace.py_codes) return 0;
+    struct code_identity c;
+    if (rd_ptr(code + (uintptr_t)L->co_filename, &c.filename) || rd_ptr(code + (uintptr_t)L->co_name, &c.name) ||
+        rd_ptr(code + (uintptr_t)L->co_linetable, &c.linetable) ||
+        rd(code + (uintptr_t)L->co_firstlineno, &c.first_line, 4)) {
+        return 0;
+    }
+    return claim_code(code, identity_hash(&c), fill_cpython_code, &c);
+}
+
+/* ---- frames handed in by a Python-level helper (python_hints.c) -------------------------------------- */
+
+struct hint_frame { const char *file; size_t file_length; const char *name; size_t name_length; uint32_t line; };
+
+static void fill_hint_code(struct fdh_py_code *slot, uintptr_t key, const void *context) {
+    const struct hint_frame *f = context;
+    slot->filename_string = fdh_intern(f->file, f->file_length);
+    slot->qualname_string = fdh_intern(f->name, f->name_length);
+    slot->first_line = f->line;       /* the frame's line: its ip carries FDH_PY_OFFSET_UNKNOWN */
+    slot->linetable_string = 0;
+    slot->python_version = 0;
+    slot->code_address = key;
+}
+
+uint32_t fdh_python_hint_code(const char *file, size_t file_length, const char *name, size_t name_length,
+                              uint32_t line) {
+    /* One slot per (file, name, line): FNV-1a over all three is both the key and the identity. */
+    uint64_t h = 0xCBF29CE484222325ull;
+    for (size_t i = 0; i < file_length; i++) h = (h ^ (unsigned char)file[i]) * 0x100000001B3ull;
+    h = (h ^ 0xFF) * 0x100000001B3ull;
+    for (size_t i = 0; i < name_length; i++) h = (h ^ (unsigned char)name[i]) * 0x100000001B3ull;
+    h = (h ^ line) * 0x100000001B3ull;
+    struct hint_frame f = {file, file_length, name, name_length, line};
+    return claim_code((uintptr_t)(h | 1), h | 1, fill_hint_code, &f);
+}
+
+void fdh_python_helper_started(void) {
+    if (status == FDH_PYTHON_HELPER) return;
+    if (status == FDH_PYTHON_ACTIVE) return; /* a CPython's own walk wins */
+    set_status(FDH_PYTHON_HELPER);
+    write_status();
 }
 
 /* ---- the walk ---------------------------------------------------------------------------------------- */

@@ -183,7 +183,7 @@ static int closed_by_owner_code(uint8_t owner, uint32_t stack) {
 /* ---- what hooks call -------------------------------------------------------------------------------- */
 
 void fdh_record_open(const struct fdh_opened *o) {
-    uint32_t stack = fdh_capture_stack();
+    uint32_t stack = fdh_capture_opening_stack();
     uint64_t seq;
     struct fdh_event *e = reserve_event(FDH_EVENT_OPEN, o->api, &seq);
     uint64_t time_ns = event_time(e);
@@ -357,7 +357,7 @@ void fdh_exec_failed(uint64_t event, int err) {
 }
 
 void fdh_record_dup(uint8_t api, int oldfd, int newfd, uint64_t arg, int cloexec) {
-    uint32_t stack = fdh_capture_stack();
+    uint32_t stack = fdh_capture_opening_stack();
     uint64_t seq;
     struct fdh_event *e = reserve_event(FDH_EVENT_DUP, api, &seq);
     struct fdh_opened copy = {.api = api, .kind = FDH_KIND_UNKNOWN, .owner = FDH_OWNER_RAW,

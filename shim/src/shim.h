@@ -177,6 +177,7 @@ uint32_t fdh_intern_cstr(const char *s);
 int fdh_unwinder_init(int attached);   /* dlopen libunwind (or fall back), warm it up; 0 on success */
 void fdh_unwinder_fall_back(void);     /* glibc backtrace() from now on (libunwind gave its pipe back) */
 uint32_t fdh_capture_stack(void);      /* capture, drop shim frames, intern; returns a stack id or 0 */
+uint32_t fdh_capture_opening_stack(void); /* the same for a call that creates a descriptor (takes helper frames) */
 uint32_t fdh_intern_frames(const uint64_t *ips, const uint16_t *kinds, int count); /* outermost first */
 uint32_t fdh_intern_frames_innermost_first(const uint64_t *ips, const uint16_t *kinds, int count);
 void fdh_intern_nested_stack(void);    /* a new trace: the stack of calls nested in the recorder */
@@ -224,6 +225,10 @@ static inline uint64_t fdh_on_side_stack(uint64_t (*fn)(void *), void *arg, uint
     return result;
 }
 void *fdh_side_stack_scratch(size_t size);               /* this thread's scratch page, NULL if none */
+/* The scratch page's users: the stack cache (stack_capture.c) at 0, pending helper frames (python_hints.c). */
+#define FDH_SCRATCH_STACK_CACHE_SIZE 1024u
+#define FDH_SCRATCH_HINT_OFFSET 1024u
+#define FDH_SCRATCH_HINT_SIZE 1024u
 void fdh_side_stacks_after_fork(void);
 
 /* python_frames.c: CPython frames interleaved into a native stack (see the file comment).
@@ -233,6 +238,12 @@ void fdh_side_stacks_after_fork(void);
 int fdh_python_merge(void *const *native, int count, uint64_t *ips, uint16_t *kinds, int max);
 void fdh_python_start(void);                 /* constructor: look for a CPython (may dlsym-fail there) */
 uint64_t fdh_python_close_context(void);     /* FDH_CLOSE_PY_* bits for a CLOSE event, 0 outside CPython */
+/* Frames from a Python-level helper (python_hints.c): a section-8 record per (file, name, line), the status
+ * saying the helper runs, and the pending frames appended to an opening stack (returns the new count). */
+uint32_t fdh_python_hint_code(const char *file, size_t file_length, const char *name, size_t name_length,
+                              uint32_t line);
+void fdh_python_helper_started(void);
+int fdh_python_hint_take(uint64_t *ips, uint16_t *kinds, int count, int max);
 
 /* string_table.c: stores bytes (binary allowed, up to 1 MiB) as a string record without interning. */
 uint32_t fdh_store_blob(const void *bytes, size_t length);

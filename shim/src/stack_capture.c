@@ -38,6 +38,7 @@ struct stack_cache {
     uint16_t kinds[FDH_CACHE_FRAMES];
     uint32_t ids[FDH_CACHE_FRAMES];
 };
+_Static_assert(sizeof(struct stack_cache) <= FDH_SCRATCH_STACK_CACHE_SIZE, "stack cache outgrew its scratch slot");
 /* The cache is in this thread's side-stack scratch page, not in TLS: static TLS is carved out of every
  * thread's stack, and 900 bytes there would change the program's stack budget. */
 uint64_t fdh_trace_generation = 1; /* bumped when a forked child starts its own trace */
@@ -114,8 +115,7 @@ static int in_shim(void *ip) {
     return a >= fdh_state.shim_text_start && a < fdh_state.shim_text_end;
 }
 
-static uint64_t capture_here(void *unused) {
-    (void)unused;
+static uint64_t capture_here(void *opening) {
     void *frames[FDH_MAX_STACK_DEPTH + 8];
     int depth = (int)fdh_state.config.stack_depth;
     fdh_in_capture = 1;
@@ -138,6 +138,8 @@ static uint64_t capture_here(void *unused) {
             kinds[i] = FDH_FRAME_RETURN_ADDRESS;
         }
         total = count;
+        /* A runtime the shim cannot walk (PyPy): the helper's frames, for a call that creates a descriptor. */
+        if (opening) total = fdh_python_hint_take(ips, kinds, total, (int)FDH_MAX_STACK_DEPTH);
     }
     count = total;
 
@@ -179,6 +181,15 @@ uint32_t fdh_capture_stack(void) {
         return nested_stack;
     }
     return (uint32_t)fdh_on_side_stack(capture_here, NULL, 0);
+}
+
+uint32_t fdh_capture_opening_stack(void) {
+    if (FDH_UNLIKELY(fdh_state.no_stacks)) return 0;
+    if (FDH_UNLIKELY(fdh_depth > 1)) {
+        __atomic_fetch_add(&fdh_state.trace.header->nested_events, 1, __ATOMIC_RELAXED);
+        return 0;
+    }
+    return (uint32_t)fdh_on_side_stack(capture_here, (void *)1, 0);
 }
 
 /* Interns frames given outermost first (copying a stack from a forked parent's trace). */

@@ -184,6 +184,9 @@ enum fdh_python_status {
     FDH_PYTHON_OTHER_RUNTIME = 9,       /* a Python runtime that is not CPython (PyPy: libpypy*): its frames
                                            are not CPython frame objects, and its JIT code has no symbols;
                                            python_version 0 */
+    FDH_PYTHON_HELPER = 10,             /* such a runtime ran fdhound's Python helper: stacks of calls that
+                                           create descriptors end with the Python frames it handed in
+                                           (section-8 records per file/function/line, offset unknown) */
 };
 
 /* ---- strings ---------------------------------------------------------------------------------------- */

@@ -36,6 +36,8 @@ enum PythonFrames {
         // are the user's code.
         if file.hasPrefix("<") { return file.hasPrefix("<frozen") }
         if file.contains("/site-packages/") || file.contains("/dist-packages/") { return false }
+        // PyPy: Debian's /usr/lib/pypy3.9/…, upstream's lib-python/3/… and lib_pypy/….
+        if file.contains("/lib/pypy3") || file.contains("/lib-python/") || file.contains("/lib_pypy/") { return true }
         guard let range = file.range(of: "/lib/python") else { return false }
         // "/lib/python3.11/x.py" or "/lib/python3/…": a version directory right after "python".
         let rest = file[range.upperBound...]

@@ -15,14 +15,16 @@ public struct PythonStatus: Equatable, Sendable {
         versionHex = header.pythonVersion
     }
 
-    public var framesRecorded: Bool { status == FDH_PYTHON_ACTIVE.rawValue }
+    /// Python frames are in the stacks: CPython's own walk, or (PyPy) the frames fdhound's helper handed in.
+    public var framesRecorded: Bool { status == FDH_PYTHON_ACTIVE.rawValue || status == FDH_PYTHON_HELPER.rawValue }
 
     /// How the sentence of a process whose Python frames are recorded ends (ProcessSummary.python is the
     /// sentence; formatters tell the two cases apart by it).
     static let recordedSuffix = ": Python frames recorded"
 
-    /// Whether a ProcessSummary.python sentence says Python frames are missing (and why).
-    static func saysNativeOnly(_ sentence: String) -> Bool { !sentence.hasSuffix(recordedSuffix) }
+    /// Whether a ProcessSummary.python sentence is worth a line under the process: anything but CPython's
+    /// plain "frames recorded" (frames missing and why, or where PyPy's frames came from).
+    static func isNoteworthy(_ sentence: String) -> Bool { !sentence.hasSuffix(recordedSuffix) }
 
     /// "3.12.1" (release levels such as rc1 are not shown).
     public var version: String? {
@@ -34,6 +36,8 @@ public struct PythonStatus: Equatable, Sendable {
     public var sentence: String {
         let name = version.map { "CPython \($0)" } ?? "CPython"
         switch status {
+        case FDH_PYTHON_HELPER.rawValue:
+            return "PyPy (or another non-CPython runtime): Python frames from fdhound's helper for the calls that create descriptors (open, socket, os.pipe…; files and lines, no native names inside the runtime)"
         case FDH_PYTHON_OTHER_RUNTIME.rawValue:
             return "PyPy (or another non-CPython runtime): native stacks only (fdhound reads CPython 3.10–3.13 frames; this runtime's Python frames are JIT/RPython frames it cannot walk, so Python files and lines are unavailable)"
         case FDH_PYTHON_ACTIVE.rawValue: return name + Self.recordedSuffix

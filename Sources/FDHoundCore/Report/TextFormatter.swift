@@ -12,7 +12,7 @@ enum TextFormatter {
                 + { $0.isEmpty ? "" : "  [\($0)]" }(ReportWording.leakShare(of: process, in: report)))
             if let dbus = process.dbus { lines.append("    " + ReportWording.dbusSummary(dbus)) }
             lines += EvidenceWording.processLines(process).map { String(repeating: "  ", count: depth) + "    " + $0 }
-            if let python = process.python, PythonStatus.saysNativeOnly(python) {
+            if let python = process.python, PythonStatus.isNoteworthy(python) {
                 lines.append(String(repeating: "  ", count: depth) + "    python: " + python)
             }
         }

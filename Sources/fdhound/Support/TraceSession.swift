@@ -58,6 +58,9 @@ struct TraceSession {
         environment["FDHOUND_OUTPUT_DIR"] = outputDirectory.path
         if let stackDepth { environment["FDHOUND_STACK_DEPTH"] = String(stackDepth) }
         if let eventCapacity { environment["FDHOUND_EVENT_CAPACITY"] = String(eventCapacity) }
+        if environment["FDHOUND_PYTHON_HELPER"] != "0", PythonHelper.runsPyPy(command[0]), let helper = PythonHelper.directory(besideShim: shim) {
+            environment["PYTHONPATH"] = PythonHelper.pythonPath(helper: helper, existing: environment["PYTHONPATH"])
+        }
         return try TracedProcess(arguments: command, environment: environment).run()
     }
 
