@@ -269,6 +269,11 @@ leak="$(echo "$d" | grep -E '^event .* type=1 .*str1=/etc/passwd ' | sed -E 's/^
 last_begin="$(echo "$d" | grep -E '^event .* type=16 .*str1=leaky' | sed -E 's/^event seq=([0-9]+) .*/\1/')" &&
 last_end="$(echo "$d" | grep -E '^event .* type=17 ' | tail -1 | sed -E 's/^event seq=([0-9]+) .*/\1/')" &&
 expect_eq $t "the leak lies inside the leaky phase" "$([ "$last_begin" -lt "$leak" ] && [ "$leak" -lt "$last_end" ] && echo yes)" yes &&
+python_frames() { grep -oE '0x[0-9a-f]+ffffffff\b' | wc -l; } &&
+group_opens="$(echo "$d" | grep -E '^event .* type=1 .*str1=/etc/group ')" &&
+expect_eq $t "helper frames on the first open after them" "$(echo "$group_opens" | sed -n 1p | python_frames)" 2 &&
+expect_eq $t "none on the next open" "$(echo "$group_opens" | sed -n 2p | python_frames)" 0 &&
+expect_eq $t "none on the close in between" "$(echo "$d" | grep -E '^event .* type=2 ' | python_frames | sort -u | tr '\n' ' ')" "0 " &&
 pass $t
 
 t=bad_setting_runs_untraced_with_one_line
