@@ -15,7 +15,10 @@
 
 struct pending_hint {
     uint64_t trace_generation;
-    int count;
+    int count;                 /* frames waiting for the next opening capture; 0 when none */
+    int parsed_count;          /* frames in ips, parsed from the buffer with this hash and length: a loop */
+    uint64_t parsed_hash;      /* hands the same stack again and again, and re-interning it each time */
+    uint64_t parsed_length;    /* would cost more than the rest of the hook */
     uint64_t ips[HINT_FRAMES]; /* innermost first: code id << 32 | FDH_PY_OFFSET_UNKNOWN */
 };
 _Static_assert(sizeof(struct pending_hint) <= FDH_SCRATCH_HINT_SIZE, "pending hint outgrew its scratch slot");
@@ -27,12 +30,32 @@ static struct pending_hint *pending(void) {
 
 struct parse_args { const char *frames; size_t length; };
 
+/* A 64-bit hash of the buffer, eight bytes per step. */
+static uint64_t buffer_hash(const char *bytes, size_t length) {
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ length;
+    size_t i = 0;
+    for (; i + 8 <= length; i += 8) {
+        uint64_t word;
+        __builtin_memcpy(&word, bytes + i, 8);
+        h = (h ^ word) * 0xBF58476D1CE4E5B9ull;
+        h ^= h >> 31;
+    }
+    for (; i < length; i++) h = (h ^ (unsigned char)bytes[i]) * 0x100000001B3ull;
+    return h;
+}
+
 /* "file\0name\0line\0" repeated, innermost first; a truncated or malformed tail is ignored. */
 static uint64_t parse_on_side_stack(void *argument) {
     const struct parse_args *a = argument;
     struct pending_hint *p = pending();
     if (!p) return 0;
-    p->count = 0;
+    uint64_t hash = buffer_hash(a->frames, a->length);
+    if (p->trace_generation == fdh_trace_generation && p->parsed_count > 0 && p->parsed_hash == hash &&
+        p->parsed_length == a->length) {
+        p->count = p->parsed_count; /* the same stack as last time: its frames are interned already */
+        return 0;
+    }
+    p->count = p->parsed_count = 0;
     p->trace_generation = fdh_trace_generation;
     size_t at = 0;
     int n = 0;
@@ -57,7 +80,9 @@ static uint64_t parse_on_side_stack(void *argument) {
         uint32_t code = fdh_python_hint_code(fields[0], lengths[0], fields[1], lengths[1], line);
         if (code) p->ips[n++] = (uint64_t)code << 32 | FDH_PY_OFFSET_UNKNOWN;
     }
-    p->count = n;
+    p->count = p->parsed_count = n;
+    p->parsed_hash = hash;
+    p->parsed_length = a->length;
     if (n > 0) fdh_python_helper_started();
     return 0;
 }
