@@ -36,7 +36,7 @@ class TraceChecker:
         self.trace = trace
         self.first = self.last = 0
         self.exempt = []  # seq windows of wider-scoped fixtures' set-up: their descriptors are theirs
-        self.note = None if not _native.LIMITATION else _native.LIMITATION
+        self.note = _native.limitation()
 
     def mark(self):
         return self.trace.events_next()

@@ -104,6 +104,10 @@ def _symbols(f, headers):
 
 
 def _load():
+    import sys
+    if sys.implementation.name != "cpython":
+        return [], ("on %s, descriptors the runtime's garbage collector released are not told apart from "
+                    "explicit closes" % sys.implementation.name)
     anchor = _exported(_ANCHOR)
     if anchor is None:
         return [], "the interpreter exports no PyObject_CallFinalizerFromDealloc"
@@ -129,11 +133,24 @@ def _load():
     return ranges, None
 
 
-_RANGES, LIMITATION = _load()
-_STARTS = [start for start, _ in _RANGES]
+_loaded = None  # (ranges, starts, limitation), read on first use: `pytest` without --fdhound pays nothing
+
+
+def _state():
+    global _loaded
+    if _loaded is None:
+        ranges, limitation = _load()
+        _loaded = (ranges, [start for start, _ in ranges], limitation)
+    return _loaded
+
+
+def limitation():
+    """Why finalizer closes of some objects cannot be recognized here, or None."""
+    return _state()[2]
 
 
 def inside_finalizer(ip):
     """Whether the native return address `ip` lies in a finalizer or dealloc function."""
-    index = bisect.bisect_right(_STARTS, ip - 1) - 1
-    return index >= 0 and _RANGES[index][0] <= ip - 1 < _RANGES[index][1]
+    ranges, starts, _ = _state()
+    index = bisect.bisect_right(starts, ip - 1) - 1
+    return index >= 0 and ranges[index][0] <= ip - 1 < ranges[index][1]
