@@ -75,7 +75,7 @@ def message(findings, allowed=0, stacks_known=True, note=None):
         first = members[0]
         if first.culprit:
             opener = ("opened by %s() at " % first.api) if first.api else "opened at "
-            lines.append("      %s%s in %s" % (opener, where, _escape(first.culprit.qualname)))
+            lines.append("      %s%s in %s" % (opener, _escape(where), _escape(first.culprit.qualname)))
             source = first.culprit.source()
             if source:
                 lines.append("          " + _escape(source))
@@ -87,7 +87,7 @@ def message(findings, allowed=0, stacks_known=True, note=None):
                     outer.append(frame)
             outer = outer[:3]
             for frame in outer:
-                lines.append("      called from %s at %s" % (_escape(frame.qualname), frame.location()))
+                lines.append("      called from %s at %s" % (_escape(frame.qualname), _escape(frame.location())))
         elif stacks_known:
             lines.append("      (no Python frame recorded for the opening call)")
     if not stacks_known:
@@ -102,8 +102,28 @@ def _is_test_runner(filename):
 
 
 def _escape(text):
-    """Control characters from the program's strings (paths, names) shown as escapes, never raw."""
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in text)
+    """Strings from the program (paths, names, source lines) with every invisible or terminal-controlling
+    character escaped, as fdhound's reports do (README "Escaped names"): \\n \\r \\t; other C0 controls,
+    DEL and undecodable bytes (surrogateescape) as \\xNN; other non-printable characters (C1 controls,
+    bidi and zero-width format characters, line separators) as \\u{NNNN}."""
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif code < 0x20 or code == 0x7F:
+            out.append("\\x%02x" % code)
+        elif 0xDC80 <= code <= 0xDCFF:
+            out.append("\\x%02x" % (code - 0xDC00))
+        elif not ch.isprintable() and ch != " ":
+            out.append("\\u{%04X}" % code)
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def _shown_path(filename):

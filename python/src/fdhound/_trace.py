@@ -181,13 +181,13 @@ class LiveTrace:
             self._map, section[0] + code_id * section[1])
         if state != 2:
             return None
-        return (self.string(filename).decode("utf-8", "replace"), self.string(qualname).decode("utf-8", "replace"),
+        return (self.string(filename).decode("utf-8", "surrogateescape"), self.string(qualname).decode("utf-8", "surrogateescape"),
                 first_line, self.string(linetable), version)
 
     def describe(self, kind, str1, str2):
         """"local -> peer" for sockets, the path for files, else the kind's name (as the report does)."""
-        first = self.string(str1).decode("utf-8", "replace")
-        second = self.string(str2).decode("utf-8", "replace")
+        first = self.string(str1).decode("utf-8", "surrogateescape")
+        second = self.string(str2).decode("utf-8", "surrogateescape")
         if kind in SOCKET_KINDS:
             if first and second:
                 return "%s -> %s" % (first, second)
