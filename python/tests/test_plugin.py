@@ -8,7 +8,8 @@ from harness import mark_line, run_suite
 
 SUITE = "suite_leaks.py"
 LEAKING = ["test_socket_into_module_list", "test_file_dropped_to_the_collector", "test_file_dropped_to_refcounting",
-           "test_fixture_setup_leaks", "test_asyncio_close_never_lands", "test_allowance_exceeded",
+           "test_fixture_setup_leaks", "test_asyncio_close_never_lands", "test_hostile_file_name",
+           "test_allowance_exceeded",
            "test_grows_every_run[0]", "test_grows_every_run[1]", "test_grows_every_run[2]",
            "test_grows_every_run[3]", "test_pool_filled_once[0]"]
 # Leaks that only the trace can see: Python released them (finalizer, garbage collector) before the check.
@@ -36,7 +37,7 @@ def test_traced_run_fails_exactly_the_leaking_tests(traced):
     assert "fdhound: descriptors checked per test from the live trace" in traced.stdout
     assert traced.failed() == sorted(LEAKING), traced.stdout[-4000:]
     assert traced.status == 1
-    assert len(traced.outcomes) == 22
+    assert len(traced.outcomes) == 23
 
 
 def test_traced_messages_name_count_kind_and_the_opening_line(traced):
@@ -55,6 +56,13 @@ def test_traced_messages_name_count_kind_and_the_opening_line(traced):
     assert_blames(traced, "test_allowance_exceeded", 3, "pipe", "still open", "allowance_exceeded")
     assert "(1 allowed)" in traced.messages["test_allowance_exceeded"]
     assert_blames(traced, "test_grows_every_run[1]", 1, "inet-socket", "still open", "grows_every_run")
+
+
+def test_names_from_the_program_are_escaped(traced, plain):
+    for run in (traced, plain):
+        text = run.messages["test_hostile_file_name"]
+        assert "evil\\x1b[31m\\u{202E}.txt (fd " in text, text
+        assert "\x1b" not in text and "\u202e" not in text
 
 
 def test_traced_report_groups_findings_by_test(traced):
@@ -92,5 +100,5 @@ def test_growth_only_fails_only_the_test_that_keeps_adding(tmp_path):
 
 def test_without_the_option_the_plugin_checks_nothing(tmp_path):
     run = run_suite(tmp_path, SUITE, plugin=False)
-    assert run.failed() == [] and len(run.outcomes) == 22, run.stdout[-4000:]
+    assert run.failed() == [] and len(run.outcomes) == 23, run.stdout[-4000:]
     assert "fdhound: descriptors checked" not in run.stdout

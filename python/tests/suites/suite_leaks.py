@@ -147,6 +147,12 @@ def test_asyncio_close_never_lands(loop_thread):
     asyncio.run_coroutine_threadsafe(connect_and_keep(), loop_thread).result()
 
 
+# ---- names from the program are escaped in the message ----------------------------------------------------
+
+def test_hostile_file_name(tmp_path):
+    POOL.append(open(tmp_path / "evil\x1b[31m\u202e.txt", "w"))  # MARK:hostile_file_name
+
+
 # ---- markers -----------------------------------------------------------------------------------------------
 
 @pytest.mark.fdhound(allow=1)
