@@ -174,23 +174,19 @@ static uint64_t capture_here(void *opening) {
     return parent;
 }
 
-uint32_t fdh_capture_stack(void) {
+/* `opening`: the call creates a descriptor, so a Python helper's pending frames belong to it. */
+static uint32_t capture(void *opening) {
     if (FDH_UNLIKELY(fdh_state.no_stacks)) return 0;
     if (FDH_UNLIKELY(fdh_depth > 1)) { /* a signal handler inside the recorder: see the file comment */
         __atomic_fetch_add(&fdh_state.trace.header->nested_events, 1, __ATOMIC_RELAXED);
         return nested_stack;
     }
-    return (uint32_t)fdh_on_side_stack(capture_here, NULL, 0);
+    return (uint32_t)fdh_on_side_stack(capture_here, opening, 0);
 }
 
-uint32_t fdh_capture_opening_stack(void) {
-    if (FDH_UNLIKELY(fdh_state.no_stacks)) return 0;
-    if (FDH_UNLIKELY(fdh_depth > 1)) {
-        __atomic_fetch_add(&fdh_state.trace.header->nested_events, 1, __ATOMIC_RELAXED);
-        return 0;
-    }
-    return (uint32_t)fdh_on_side_stack(capture_here, (void *)1, 0);
-}
+uint32_t fdh_capture_stack(void) { return capture(NULL); }
+
+uint32_t fdh_capture_opening_stack(void) { return capture((void *)1); }
 
 /* Interns frames given outermost first (copying a stack from a forked parent's trace). */
 uint32_t fdh_intern_frames(const uint64_t *ips, const uint16_t *kinds, int count) {
