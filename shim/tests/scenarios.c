@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -358,7 +359,7 @@ static int attach_target(const char *dir) {
 
 /* A fork from a multithreaded parent: the child may only do async-signal-safe work until it execs (another
  * thread may have held the unwinder's or the loader's lock), so it records without stacks — but records. */
-static volatile int spinning = 1;
+static atomic_int spinning = 1; /* atomic: TSan runs this too */
 static void *spinner(void *arg) {
     while (spinning) close(open("/dev/null", O_RDONLY)); /* busy in the recorder when the fork happens */
     return arg;
