@@ -21,6 +21,31 @@ final class ELFBuildIDTests: XCTestCase {
         XCTAssertEqual(ELFBuildID.buildID(inNotes: notes), "deadbeef01")
     }
 
+    /// A module path in a trace is input: a FIFO there must not block the report (it did: open() waited
+    /// for a writer). Bounded wait so a regression fails instead of hanging the suite.
+    func testAFIFOAtAModulePathIsNotReadAndDoesNotBlock() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fdhound-fifo-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let fifo = directory.appendingPathComponent("libfifo.so").path
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let done = DispatchSemaphore(value: 0)
+        final class Outcome: @unchecked Sendable { var buildID: String? = "unset" } // handed over by `done`
+        let outcome = Outcome()
+        Thread.detachNewThread {
+            outcome.buildID = ELFBuildID.of(path: fifo)
+            done.signal()
+        }
+        if done.wait(timeout: .now() + 60) == .timedOut {
+            close(open(fifo, O_WRONLY | O_NONBLOCK)) // a writer that comes and goes releases the reader (EOF)
+            XCTFail("reading the build-id of a FIFO blocked")
+            done.wait()
+        }
+        XCTAssertNil(outcome.buildID)
+        XCTAssertFalse(ModuleFileCheck.changedSinceTraced(path: fifo, buildID: "deadbeef"))
+        XCTAssertNil(ELFBuildID.of(path: "/dev/zero"), "a device is not read")
+    }
+
     func testTruncatedOrForeignNotesGiveNil() {
         let full = note(name: "GNU", type: 3, desc: Array(repeating: 7, count: 20))
         XCTAssertNil(ELFBuildID.buildID(inNotes: full.prefix(20)))
