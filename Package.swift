@@ -37,6 +37,12 @@ let package = Package(
             dependencies: ["FDHoundCore", "CFDHoundTrace"],
             path: "Tests/FDHoundTestSupport"
         ),
+        // The trace reader's fuzz target: `tools/fuzz` builds it with libFuzzer; a plain build replays files.
+        .executableTarget(
+            name: "fdhound-fuzz-trace-reader",
+            dependencies: ["FDHoundTestSupport"],
+            path: "Tests/FDHoundFuzz"
+        ),
         .testTarget(
             name: "FDHoundCoreTests",
             dependencies: ["FDHoundCore", "FDHoundTestSupport", "CFDHoundTrace"]
