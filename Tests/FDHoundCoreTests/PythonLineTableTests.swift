@@ -35,6 +35,17 @@ final class PythonLineTableTests: XCTestCase {
         }
     }
 
+    /// A line table comes from the trace: deltas near 2^59 added up overflowed Int and trapped (found by
+    /// review while writing the fuzz harness). Past the edge of Int the table is corrupt: no line.
+    func testHugeLineDeltasGiveNoLineInsteadOfOverflowing() {
+        let hugeDelta: [UInt8] = Array(repeating: 0x7F, count: 9) + [0x3F] // svarint −(2^59 − 1)
+        let entry: [UInt8] = [0x80 | (13 << 3)] + hugeDelta                 // form 13: line delta only
+        let table = Array([[UInt8]](repeating: entry, count: 40).joined())
+        XCTAssertNil(PythonLineTable.line(table: table, firstLine: 1, pythonVersion: 0x030C_0000, offset: 1000))
+        XCTAssertNotNil(PythonLineTable.line(table: table, firstLine: 1, pythonVersion: 0x030C_0000, offset: 0),
+                        "entries before the overflow still have their (absurd but representable) line")
+    }
+
     func testUnknownOffsetAndMissingTableGiveTheFirstLine() {
         XCTAssertEqual(PythonLineTable.line(table: [0x80], firstLine: 7, pythonVersion: 0x030C01F0, offset: UInt32.max), 7)
         XCTAssertEqual(PythonLineTable.line(table: [], firstLine: 7, pythonVersion: 0x030A0DF0, offset: 10), 7)

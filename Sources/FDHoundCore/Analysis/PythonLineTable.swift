@@ -72,11 +72,11 @@ enum PythonLineTable {
             switch form {
             case 15:
                 rangeLine = nil
-            case 14:
-                line += svarint()
-                rangeLine = line
-            case 13:
-                line += svarint()
+            case 13, 14:
+                // Deltas reach ±2^59 each: a corrupt table could add up past Int, which would trap.
+                let (sum, overflow) = line.addingReportingOverflow(svarint())
+                guard !overflow else { return nil }
+                line = sum
                 rangeLine = line
             case 10...12:
                 line += form - 10
