@@ -14,16 +14,47 @@ public enum TraceReadPath {
 
     /// Runs `bytes` through the reader, every section decoder, every analysis pass and every formatter.
     /// Any other error than a TraceError is returned as a refusal too, but named so a test can tell.
+    ///
+    /// A run of several processes is one input: bytes after the first trace's `file_size` that start with
+    /// the magic are a second trace of the same directory (the cross-process passes — fork and exec
+    /// lineage, descriptors crossing an exec — need two). Like `TraceSet`, one bad trace refuses the run.
     public static func exercise(_ bytes: [UInt8]) -> Outcome {
-        let trace: TraceFile
+        var traces = [TraceFile]()
         do {
-            trace = try TraceFile(bytes: bytes, path: "fuzz.trace")
+            let first = try TraceFile(bytes: bytes, path: "fuzz.trace")
+            traces.append(first)
+            let end = Int(first.header.fileSize) // ≤ bytes.count, checked by the reader
+            if bytes.count - end >= 8, Array(bytes[end..<end + 8]) == Array("FDHTRACE".utf8) {
+                traces.append(try TraceFile(bytes: Array(bytes[end...]), path: "fuzz-2.trace"))
+            }
         } catch let error as TraceError {
             return .refused("\(error)")
         } catch {
             return .refused("unexpected error type: \(error)")
         }
-        // Sections read on demand: every event, every stack and string an event, descriptor or call site names.
+        traces.sort { a, b in a.header.pid != b.header.pid ? a.header.pid < b.header.pid : a.path < b.path }
+        for trace in traces { decodeEverything(trace) }
+
+        var options = ReportOptions()
+        options.symbolizer = EchoSymbolizer()
+        options.includeInherited = true
+        let report = ReportBuilder.build(traces: traces, tracePath: "fuzz", options: options)
+        var json = 0
+        for format in ReportFormat.allCases {
+            let text = ReportRenderer.render(report, as: format)
+            if format == .json { json = text.utf8.count }
+        }
+        _ = summaryLine(report)
+        let baseline = Baseline(report: report)
+        _ = ReportDiff(before: Baseline(report: Report(tracePath: "empty", processes: [], leaks: [], inherited: [],
+                                                       warnings: [], showInherited: false)),
+                       after: baseline).render()
+        return .reported(jsonBytes: json)
+    }
+
+    /// The parts of a trace read on demand: every event, and every stack and string that an event, a
+    /// descriptor or a call site names.
+    private static func decodeEverything(_ trace: TraceFile) {
         let scan = trace.events()
         var stackIDs = Set<UInt32>(), stringIDs = Set<UInt32>()
         for event in scan.events {
@@ -39,22 +70,6 @@ public enum TraceReadPath {
             for frame in trace.stack(id).frames { _ = trace.module(containing: frame.ip, atSeq: UInt64.max) }
         }
         for id in stringIDs { _ = trace.string(id) }
-
-        var options = ReportOptions()
-        options.symbolizer = EchoSymbolizer()
-        options.includeInherited = true
-        let report = ReportBuilder.build(traces: [trace], tracePath: "fuzz.trace", options: options)
-        var json = 0
-        for format in ReportFormat.allCases {
-            let text = ReportRenderer.render(report, as: format)
-            if format == .json { json = text.utf8.count }
-        }
-        _ = summaryLine(report)
-        let baseline = Baseline(report: report)
-        _ = ReportDiff(before: Baseline(report: Report(tracePath: "empty", processes: [], leaks: [], inherited: [],
-                                                       warnings: [], showInherited: false)),
-                       after: baseline).render()
-        return .reported(jsonBytes: json)
     }
 }
 
