@@ -14,6 +14,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+        // The Prometheus text format of `fdhound metrics` (label escaping, HELP/TYPE lines): not hand-written.
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
     ],
     targets: [
         // The trace format, defined once in C and imported by Swift through a module map.
@@ -23,6 +25,7 @@ let package = Package(
             dependencies: [
                 "CFDHoundTrace",
                 .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         .executableTarget(

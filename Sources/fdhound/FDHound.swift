@@ -14,7 +14,8 @@ struct FDHound: ParsableCommand {
             """,
         version: FDHoundVersion.string,
         subcommands: [RunCommand.self, ReportCommand.self, CheckCommand.self, LiveCommand.self, DiffCommand.self,
-                      AttachCommand.self, DetachCommand.self, SnapshotCommand.self, DemoCommand.self]
+                      AttachCommand.self, DetachCommand.self, SnapshotCommand.self, MetricsCommand.self,
+                      DemoCommand.self]
     )
 }
 

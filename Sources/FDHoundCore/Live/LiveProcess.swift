@@ -28,20 +28,9 @@ public enum LiveProcess {
     public static func snapshot(pid: Int, traceDirectory: String?, options: ReportOptions) throws -> LiveSnapshot {
         let proc = "/proc/\(pid)"
         guard FileManager.default.fileExists(atPath: proc) else { throw LiveError(description: "no process \(pid)") }
-        let fds: [String]
-        do {
-            fds = try FileManager.default.contentsOfDirectory(atPath: "\(proc)/fd")
-        } catch {
-            throw LiveError(description: "cannot list \(proc)/fd (another user's process? run as its user or root)")
-        }
-        var targets = [Int: String]()
-        for fd in fds {
-            targets[Int(fd) ?? -1] = (try? FileManager.default.destinationOfSymbolicLink(atPath: "\(proc)/fd/\(fd)")) ?? "?"
-        }
-        let (soft, hard) = limits(of: proc)
         let argv = FileManager.default.contents(atPath: "\(proc)/cmdline").map { [UInt8]($0) } ?? []
         let command = argv.split(separator: 0).map { RawBytesText.decode($0) }.joined(separator: " ")
-        var traceFile: String?, report: Report?, tracerFDs = Set<Int>(), parked: TraceFile?
+        var traceFile: String?, report: Report?, parked: TraceFile?
         if let traceDirectory, let file = runningTrace(of: pid, in: traceDirectory) {
             traceFile = file
             report = try ReportBuilder.build(tracePath: file, options: options)
@@ -53,23 +42,54 @@ public enum LiveProcess {
             report = ReportBuilder.build(traces: [trace], tracePath: trace.path, options: options)
             parked = trace
         }
-        // The shim's parked libunwind pipe is not the program's: leave it out of the counts.
-        if let trace = parked {
+        let held = try descriptors(pid: pid, trace: parked)
+        var kinds = [String: Int]()
+        for (_, target) in held.targets {
+            kinds[kindName(target), default: 0] += 1
+        }
+        var snapshot = LiveSnapshot(
+            pid: pid, command: command, openDescriptors: held.targets.count, softLimit: held.softLimit, hardLimit: held.hardLimit,
+            byKind: kinds.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) })
+        snapshot.traceFile = traceFile
+        snapshot.report = report
+        snapshot.tracerDescriptors = held.tracerDescriptors
+        return snapshot
+    }
+
+    /// The program's descriptors of a process, from /proc/PID/fd.
+    public struct Descriptors {
+        /// Descriptor number → link text ("socket:[123]", "/etc/hosts"…), the shim's parked pipe left out.
+        public var targets: [Int: String]
+        /// The shim's own descriptors (libunwind's parked pipe), found when `trace` was given.
+        public var tracerDescriptors: [Int]
+        public var softLimit: Int?
+        public var hardLimit: Int?
+    }
+
+    /// Lists /proc/PID/fd and reads the limits; with the process's running `trace`, the shim's parked
+    /// libunwind pipe is recognised and left out (it is not the program's). Also used by `fdhound metrics`.
+    public static func descriptors(pid: Int, trace: TraceFile?) throws -> Descriptors {
+        let proc = "/proc/\(pid)"
+        let fds: [String]
+        do {
+            fds = try FileManager.default.contentsOfDirectory(atPath: "\(proc)/fd")
+        } catch {
+            guard FileManager.default.fileExists(atPath: proc) else { throw LiveError(description: "no process \(pid)") }
+            throw LiveError(description: "cannot list \(proc)/fd (another user's process? run as its user or root)")
+        }
+        var targets = [Int: String]()
+        for fd in fds {
+            targets[Int(fd) ?? -1] = (try? FileManager.default.destinationOfSymbolicLink(atPath: "\(proc)/fd/\(fd)")) ?? "?"
+        }
+        let (soft, hard) = limits(of: proc)
+        var tracerFDs = Set<Int>()
+        if let trace {
             tracerFDs = TracerDescriptors.parkedPipe(
                 targets: targets, softLimit: soft,
                 closeOnExec: { TracerDescriptors.closeOnExec(proc: proc, fd: $0) }, trace: trace)
         }
-        var kinds = [String: Int]()
-        for (fd, target) in targets where !tracerFDs.contains(fd) {
-            kinds[kindName(target), default: 0] += 1
-        }
-        var snapshot = LiveSnapshot(
-            pid: pid, command: command, openDescriptors: targets.count - tracerFDs.count, softLimit: soft, hardLimit: hard,
-            byKind: kinds.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) })
-        snapshot.traceFile = traceFile
-        snapshot.report = report
-        snapshot.tracerDescriptors = tracerFDs.sorted()
-        return snapshot
+        for fd in tracerFDs { targets[fd] = nil }
+        return Descriptors(targets: targets, tracerDescriptors: tracerFDs.sorted(), softLimit: soft, hardLimit: hard)
     }
 
     /// The newest trace of `pid` in `directory` that is still running (exec keeps the pid: .1, .2…).

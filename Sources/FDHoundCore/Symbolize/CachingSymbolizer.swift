@@ -6,6 +6,9 @@ final class CachingSymbolizer: Symbolizer {
     private let inner: Symbolizer
     private var known = [SymbolRequest: [SymbolizedFrame]]()
 
+    /// Answers remembered (`fdhound metrics` starts a new cache past a bound).
+    var entries: Int { known.count }
+
     init(_ inner: Symbolizer) {
         self.inner = inner
     }
