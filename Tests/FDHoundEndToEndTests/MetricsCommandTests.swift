@@ -58,6 +58,7 @@ final class MetricsCommandTests: XCTestCase {
 
         let server = try MetricsServer(["--traces", leakingTraces.path])
         let codePath = "leak_one_per_tick at leak_steadily.c:\(line)"
+        let poolPath = "keep_a_pool at leak_steadily.c:\(try program.line(ofMark: "keep_a_pool"))"
         var before = 0, after = 0
         let samples = try XCTUnwrap(try Poll.until { () -> [ExpositionParser.Sample]? in
             before = Self.openDescriptors(leakingPID, limit: 4096).count
@@ -77,8 +78,8 @@ final class MetricsCommandTests: XCTestCase {
         XCTAssertEqual(samples.named("fdhound_process_traced", who).first?.value, 1)
         let leaked = try XCTUnwrap(samples.named("fdhound_open_descriptors", who.merging(["code_path": codePath]) { a, _ in a }).first)
         XCTAssertEqual(leaked.labels["kind"], "file")
-        XCTAssertEqual(samples.named("fdhound_open_descriptors", ["code_path": "keep_a_pool at leak_steadily.c:\(try program.line(ofMark: "keep_a_pool"))"]).first?.value,
-                       8, "the pool stays level")
+        XCTAssertEqual(samples.named("fdhound_open_descriptors", ["code_path": poolPath]).first?.value, 8,
+                       "the pool stays level")
         // Projection: at the fitted rate the remaining room lasts `seconds`; rate × seconds + open = the limit.
         let rate = try XCTUnwrap(samples.named("fdhound_descriptors_per_second", who).first).value
         let seconds = try XCTUnwrap(samples.named("fdhound_seconds_to_exhaustion", who).first).value
@@ -87,7 +88,8 @@ final class MetricsCommandTests: XCTestCase {
         XCTAssertEqual(rate * seconds + open, 4096, accuracy: 16)
         XCTAssertEqual(samples.named("fdhound_code_path_seconds_to_exhaustion", ["code_path": codePath]).count, 1,
                        "the rising code path has its own projection")
-        XCTAssertTrue(samples.named("fdhound_code_path_seconds_to_exhaustion", ["code_path": "keep_a_pool at leak_steadily.c:\(try program.line(ofMark: "keep_a_pool"))"]).isEmpty)
+        XCTAssertTrue(samples.named("fdhound_code_path_seconds_to_exhaustion", ["code_path": poolPath]).isEmpty,
+                      "the level pool is not projected")
         XCTAssertTrue(leaking.isRunning, "scraping does not harm the program")
         let ended = server.stop()
         XCTAssertEqual(ended.status, 0, "SIGTERM ends fdhound metrics with status 0: \(ended.stderr)")

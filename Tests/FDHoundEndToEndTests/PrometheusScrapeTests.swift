@@ -1,8 +1,9 @@
 // A real Prometheus server (Debian's `prometheus`, installed by tools/setup) scrapes `fdhound metrics` on
 // loopback, from a temp dir config and storage, once a second; the test asks Prometheus's HTTP API for the
-// series and compares them with what the traced program has open (held at its limit, so nothing moves
-// between the scrape and the look at /proc). Prometheus is bounded (it is stopped by pid when the test
-// ends, SIGKILL if it does not stop in 10 s) and the queries are a bounded poll.
+// series of a program with hostile names and compares them with what it has open (held at its limit, so
+// nothing moves between the scrape and the look at /proc). Prometheus is stopped by pid when the test ends
+// (SIGKILL if it does not stop in 10 s) and the queries are a bounded poll.
+import FDHoundCore
 import FDHoundTestSupport
 import Foundation
 import XCTest
@@ -47,8 +48,23 @@ final class PrometheusScrapeTests: XCTestCase {
         }
         let work = try FDHoundCLI.temporaryDirectory("prometheus")
         defer { try? FileManager.default.removeItem(at: work) }
-        let program = try FixtureProgram.build("leak_steadily", in: work)
-        let line = try program.line(ofMark: "leak_one_per_tick")
+        // A hostile program: its executable is named with a backslash and a control byte, its source file
+        // with quotes and a newline too; Prometheus must still accept every scrape (up == 1) and show the
+        // names as fdhound escapes them. (No quote or newline in the executable's path: llvm-symbolizer's
+        // input has no escapes, so such a module is asked for by build-id only and the code path would be
+        // module+offset — LLVMSymbolizer.)
+        let fixture = try FixtureProgram.build("leak_steadily", in: work)
+        let line = try fixture.line(ofMark: "leak_one_per_tick")
+        let hostileName = "leak \\x\u{1} bin"
+        let hostileSource = "src \"q\"\n\\x\u{1}"
+        let sources = work.appendingPathComponent("src")
+        try FileManager.default.createDirectory(at: sources, withIntermediateDirectories: true)
+        let source = sources.appendingPathComponent(hostileSource + ".c").path
+        try FileManager.default.copyItem(atPath: fixture.sourcePath, toPath: source)
+        let binary = work.appendingPathComponent(hostileName).path
+        let compiled = try Command.run(["cc", "-g", "-O1", "-o", binary, source])
+        XCTAssertEqual(compiled.status, 0, compiled.stderr)
+        let program = FixtureProgram(name: hostileName, sourcePath: source, binaryPath: binary)
         let stop = work.appendingPathComponent("stop").path
         defer { FileManager.default.createFile(atPath: stop, contents: nil) }
         let traces = work.appendingPathComponent("traces")
@@ -92,15 +108,16 @@ final class PrometheusScrapeTests: XCTestCase {
         let open = try XCTUnwrap(Poll.until(attempts: 200, pause: 0.25) { () -> ([String: String], Double)? in
             try? Self.query(base, "process_open_fds{\(who)}").first
         }, "Prometheus never had process_open_fds for pid \(pid): \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
-        XCTAssertEqual(open.0["program"], "leak_steadily")
+        XCTAssertEqual(open.0["program"], MetricLabel.value(hostileName))
+        XCTAssertEqual(open.0["program"], "leak \\x\\x01 bin", "escaped visibly, then carried exactly")
         XCTAssertEqual(open.0["job"], "fdhound")
         XCTAssertEqual(open.0["instance"], exporter.address)
         XCTAssertEqual(open.1, Double(atLimit.count), "what the process has open")
         XCTAssertEqual(try Self.query(base, "process_max_fds{\(who)}").first?.1, 64)
         let devNull = atLimit.filter { $0.key > 2 && $0.value == "/dev/null" }.count
         let paths = try Self.query(base, "fdhound_open_descriptors{\(who)}")
-        XCTAssertEqual(paths.first { $0.0["code_path"] == "leak_one_per_tick at leak_steadily.c:\(line)" }?.1, Double(devNull),
-                       "\(paths)")
+        XCTAssertEqual(paths.first { $0.0["code_path"] == MetricLabel.value("leak_one_per_tick at \(hostileSource).c:\(line)") }?.1,
+                       Double(devNull), "\(paths)")
         XCTAssertEqual(paths.first { $0.0["code_path"]?.hasPrefix("keep_a_pool at ") == true }?.1, 8, "\(paths)")
         // The target is healthy: every scrape parsed (Prometheus rejects the whole scrape on a bad line).
         let up = try Self.query(base, "up{job=\"fdhound\"}")

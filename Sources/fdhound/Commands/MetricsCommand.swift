@@ -54,6 +54,7 @@ struct MetricsCommand: ParsableCommand {
         listener.serve {
             let scrape = collector.collect()
             // A process that cannot be read is said once on stderr, not at every scrape.
+            if reported.count > 10_000 { reported.removeAll() } // processes come and go: keep it bounded
             for problem in scrape.problems where reported.insert(problem).inserted { printError(problem) }
             return PrometheusExposition.render(scrape.processes)
         }
