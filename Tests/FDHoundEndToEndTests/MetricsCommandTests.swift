@@ -132,7 +132,7 @@ final class MetricsCommandTests: XCTestCase {
         XCTAssertEqual(held.waitForExit().status, 0)
     }
 
-    func testRefusesABadAddressAndAnAddressInUse() throws {
+    func testRefusesBadAddressesAndRequestsAndStopsOnSIGINT() throws {
         let bad = try FDHoundCLI.run(["metrics", "--listen", "localhost", "--pid", "1"])
         XCTAssertEqual(bad.status, 64, bad.stderr)
         let neither = try FDHoundCLI.run(["metrics", "--listen", "127.0.0.1:0"])
@@ -141,6 +141,17 @@ final class MetricsCommandTests: XCTestCase {
         let taken = try FDHoundCLI.run(["metrics", "--listen", first.address, "--pid", String(getpid())])
         XCTAssertEqual(taken.status, 69, taken.stderr)
         XCTAssertTrue(taken.stderr.contains("cannot listen on"), taken.stderr)
-        XCTAssertEqual(first.stop().status, 0)
+        // What is not a GET of /metrics is answered with a status, and the server goes on serving.
+        let status = { (extra: [String]) throws -> String in
+            try Command.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "20"] + extra
+                            + ["http://\(first.address)/metrics"], timeout: 30).stdout
+        }
+        XCTAssertEqual(try status(["-X", "POST"]), "405")
+        XCTAssertEqual(try status(["-H", "X-Big: " + String(repeating: "a", count: 20_000)]), "431")
+        XCTAssertEqual(try status([]), "200")
+        XCTAssertEqual(try first.scrape().named("process_open_fds", ["pid": String(getpid())]).count, 1)
+        // SIGINT ends it with status 0 too.
+        kill(first.process.pid, SIGINT)
+        XCTAssertEqual(first.process.waitForExit().status, 0)
     }
 }

@@ -101,7 +101,7 @@ struct MetricsListener {
             guard client >= 0 else { continue } // the client went away already, or out of descriptors: next time
             _ = fcntl(client, F_SETFD, FD_CLOEXEC) // one thread: nothing is spawned between accept and this
             answer(client, page: page)
-            close(client)
+            lingeringClose(client)
         }
     }
 
@@ -130,6 +130,24 @@ struct MetricsListener {
         default:
             send(client, status: "404 Not Found", body: Array("not found: fdhound serves /metrics\n".utf8))
         }
+    }
+
+    /// Closes after the client has read the answer: our side is shut first, then what the client still
+    /// sends (a head past the bound, a body) is read and dropped — up to 64 KiB, 1 s — because closing
+    /// with unread bytes makes the kernel send a reset that can destroy the answer in flight.
+    private func lingeringClose(_ client: Int32) {
+        shutdown(client, Int32(SHUT_WR))
+        var timeout = timeval(tv_sec: 1, tv_usec: 0)
+        setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var drained = 0
+        while drained < 64 * 1024 {
+            let count = recv(client, &buffer, buffer.count, 0)
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { break }
+            drained += count
+        }
+        close(client)
     }
 
     /// The request line and headers (the body, if any, is never read); nil when larger than the bound.
