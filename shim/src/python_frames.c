@@ -229,7 +229,8 @@ static int probe(int at_start) {
         }
         if (!get_tstate) {
             struct fdh_header *h = fdh_state.trace.header;
-            absent_generation = h ? __atomic_load_n(&h->module_generation, __ATOMIC_RELAXED) : 0;
+            __atomic_store_n(&absent_generation, h ? __atomic_load_n(&h->module_generation, __ATOMIC_RELAXED) : 0,
+                             __ATOMIC_RELAXED);
             return PHASE_ABSENT;
         }
     }
@@ -605,7 +606,8 @@ int fdh_python_merge(void *const *native, int count, uint64_t *ips, uint16_t *ki
     if (FDH_UNLIKELY(p != PHASE_ACTIVE)) {
         if (p == PHASE_ABSENT) {
             struct fdh_header *h = fdh_state.trace.header;
-            if (!h || __atomic_load_n(&h->module_generation, __ATOMIC_RELAXED) == absent_generation) return -1;
+            if (!h || __atomic_load_n(&h->module_generation, __ATOMIC_RELAXED) ==
+                          __atomic_load_n(&absent_generation, __ATOMIC_RELAXED)) return -1;
             p = PHASE_UNPROBED;
             if (!atomic_compare_exchange_strong(&phase, &(int){PHASE_ABSENT}, PHASE_UNPROBED)) return -1;
         }

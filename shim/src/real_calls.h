@@ -10,10 +10,16 @@
 
 #include "shim.h"
 
-/* Declares and resolves `real_<name>` with the type of <name>, inside a hook body. */
+/* Declares `real_<name>` with the type of <name>, inside a hook body: the cached dlsym result, resolved on
+ * first use. The cache is read and written atomically (two threads may resolve it at once: both store the
+ * same value). */
 #define FDH_REAL(name)                                                                                    \
-    static __typeof__(name) *real_##name;                                                                 \
-    if (FDH_UNLIKELY(!real_##name)) real_##name = (__typeof__(name) *)dlsym(RTLD_NEXT, #name)
+    static __typeof__(name) *fdh_cached_##name;                                                           \
+    __typeof__(name) *real_##name = __atomic_load_n(&fdh_cached_##name, __ATOMIC_ACQUIRE);                \
+    if (FDH_UNLIKELY(!real_##name)) {                                                                     \
+        real_##name = (__typeof__(name) *)dlsym(RTLD_NEXT, #name);                                        \
+        __atomic_store_n(&fdh_cached_##name, real_##name, __ATOMIC_RELEASE);                              \
+    }
 
 /* For hooks whose replaced function may be absent from this libc. */
 #define FDH_REAL_OR_FAIL(name, failure)                                                                   \

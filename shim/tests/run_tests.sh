@@ -58,8 +58,6 @@ skip_under_sanitizer() {
 # race passes when what it raced on matches a pattern: the global's name, or else the function of the
 # report's first frame (races on the trace mapping have no global). Each one is listed once at the end.
 declare -A known_races=(
-    ["real_*"]="shim/src/real_calls.h FDH_REAL caches dlsym() in a plain static pointer, written on first use while other threads read it"
-    ["absent_generation"]="shim/src/python_frames.c:217 (probe) writes it while a thread that saw PHASE_ABSENT reads it at :549"
     ["fdh_snapshot_before_fork"]="shim/src/lifecycle.c:89 copies live slots with plain loads, no seqlock check, while other threads write them"
 )
 known_seen="$work/known-findings"
