@@ -407,7 +407,7 @@ pass $t
 
 t=phase_api_recorded_and_absent_shim_is_harmless
 mkdir -p "$work/$t"
-out="$(FDHOUND_OUTPUT_DIR="$work/$t" LD_PRELOAD="$shim" "$build/tests/phases" 2>"$work/$t/stderr")"
+out="$(FDHOUND_OUTPUT_DIR="$work/$t" LD_PRELOAD="$preload" "$build/tests/phases" 2>"$work/$t/stderr")"
 expect_eq $t "traced stdout" "$out" ok &&
 expect_eq $t "untraced stdout" "$("$build/tests/phases")" "no shim" &&
 d="$(dump $t "$build/tests/phases")" &&
