@@ -16,7 +16,9 @@ final class TraceDirectoryReadingTests: XCTestCase {
     }
 
     private func fdhound(_ arguments: [String]) throws -> CommandResult {
-        try Command.run([FDHoundCLI.executable] + arguments, timeout: 60)
+        let result = try Command.run([FDHoundCLI.executable] + arguments, timeout: 60)
+        ReportSchemaCheck.check(arguments: arguments, result: result)
+        return result
     }
 
     func testOddFilesNamedLikeTracesAreSkippedByEveryReader() throws {

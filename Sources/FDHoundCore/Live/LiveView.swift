@@ -17,13 +17,13 @@ public struct LiveCodePath: Codable, Equatable, Sendable {
     public var kind: String
     public var api: String
     public var culprit: Frame
-    public var calledFrom: Frame?
+    @NullEncoded public var calledFrom: Frame? = nil
     /// Descriptors gained since the previous look (nil on the first look).
-    public var gained: Int?
+    @NullEncoded public var gained: Int? = nil
     /// The fitted rate over the whole trace (descriptors per second) when the path is rising.
-    public var perSecond: Double?
-    public var openedAtSite: Int?
-    public var closedAtSite: Int?
+    @NullEncoded public var perSecond: Double? = nil
+    @NullEncoded public var openedAtSite: Int? = nil
+    @NullEncoded public var closedAtSite: Int? = nil
 }
 
 /// What one refresh shows (also the `live --format json` document).
@@ -31,19 +31,19 @@ public struct LiveView: Codable, Equatable, Sendable {
     public var pid: Int
     public var command: String
     public var open: Int
-    public var softLimit: Int?
-    public var hardLimit: Int?
+    @NullEncoded public var softLimit: Int? = nil
+    @NullEncoded public var hardLimit: Int? = nil
     public var byKind: [Kind]
     /// Descriptors per second since the previous look (nil on the first).
-    public var perSecond: Double?
+    @NullEncoded public var perSecond: Double? = nil
     public var traced: Bool
-    public var traceFile: String?
+    @NullEncoded public var traceFile: String? = nil
     public var sortedBy: LiveSortKey
     public var codePaths: [LiveCodePath]
     /// The process's projection and evidence, from its trace.
-    public var timeLeft: TimeLeft?
-    public var evidence: ProcessEvidence?
-    public var state: String?
+    @NullEncoded public var timeLeft: TimeLeft? = nil
+    @NullEncoded public var evidence: ProcessEvidence? = nil
+    @NullEncoded public var state: String? = nil
 
     public struct Kind: Codable, Equatable, Sendable {
         public var kind: String

@@ -7,8 +7,8 @@ public struct ProcessEvidence: Codable, Equatable, Sendable {
     /// Descriptors open when the trace was read (inherited ones included).
     public var openNow: Int
     /// The live count that takes the threshold snapshot, and its share of the soft limit in percent; nil: off.
-    public var threshold: Int?
-    public var thresholdPercent: Double?
+    @NullEncoded public var threshold: Int? = nil
+    @NullEncoded public var thresholdPercent: Double? = nil
     /// Every creating call that failed with EMFILE (the process's limit) / ENFILE (the system's).
     public var emfileFailures: Int
     public var enfileFailures: Int
@@ -24,11 +24,11 @@ public struct EvidenceMoment: Codable, Equatable, Sendable {
     public var seconds: Double
     public var open: Int
     /// Soft RLIMIT_NOFILE then; nil: unlimited.
-    public var limit: Int?
+    @NullEncoded public var limit: Int? = nil
     /// EMFILE/ENFILE: the call that failed, and where.
-    public var failingCall: String?
-    public var failingCulprit: Frame?
-    public var failingStack: [Frame]?
+    @NullEncoded public var failingCall: String? = nil
+    @NullEncoded public var failingCulprit: Frame? = nil
+    @NullEncoded public var failingStack: [Frame]? = nil
     /// Descriptors open then that belong to none of `codePaths` (inherited, or beyond the 64 kept).
     public var otherOpen: Int
     /// Most descriptors first.
@@ -40,6 +40,6 @@ public struct EvidenceCodePath: Codable, Equatable, Sendable {
     public var kind: String
     public var api: String
     public var culprit: Frame
-    public var calledFrom: Frame?
+    @NullEncoded public var calledFrom: Frame? = nil
     public var stack: [Frame]
 }

@@ -3,11 +3,11 @@
 /// A source-level frame. Inlined calls give several frames for one address (all but the last `inlined`).
 public struct Frame: Codable, Equatable, Hashable, Sendable {
     /// Function name (demangled); nil when unknown (then `module`+`address` identify the frame).
-    public var function: String?
+    @NullEncoded public var function: String? = nil
     /// Source file path as recorded in the debug info.
-    public var file: String?
-    public var line: Int?
-    public var column: Int?
+    @NullEncoded public var file: String? = nil
+    @NullEncoded public var line: Int? = nil
+    @NullEncoded public var column: Int? = nil
     /// Path of the object file; "[unknown]" when no recorded module held the address.
     public var module: String
     /// "0x…": the module-relative address given to the symbolizer (return addresses already minus 1), so

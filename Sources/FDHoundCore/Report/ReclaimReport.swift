@@ -14,12 +14,12 @@ public struct ReclaimedGroup: Codable, Equatable, Sendable {
     public var api: String
     /// Where they were opened: the code that should close them (`with`, or an explicit close()).
     public var culprit: Frame
-    public var calledFrom: Frame? = nil
+    @NullEncoded public var calledFrom: Frame? = nil
     /// The opening stack, innermost first.
     public var stack: [Frame]
     /// The program's Python frame running when the first of them was released: where the last reference
     /// was dropped, or where gc.collect() was called. Nil for shutdown, and when no Python frame ran.
-    public var releasedIn: Frame? = nil
+    @NullEncoded public var releasedIn: Frame? = nil
     public var samples: [String]
     public var pids: [Int]
     public var perProcess: [LeakGroup.ProcessCount] = []
@@ -28,8 +28,8 @@ public struct ReclaimedGroup: Codable, Equatable, Sendable {
     public var lastOpenedSeconds: Double
     public var firstReleasedSeconds: Double
     public var lastReleasedSeconds: Double
-    /// The phase they were opened in (see LeakGroup.phase); absent outside any phase.
-    public var phase: String? = nil
+    /// The phase they were opened in (see LeakGroup.phase); null outside any phase.
+    @NullEncoded public var phase: String? = nil
 }
 
 /// A code path whose live descriptor count kept rising while the program ran (GrowthAnalysis criterion).
@@ -41,7 +41,7 @@ public struct GrowthGroup: Codable, Equatable, Sendable {
     public var kind: String
     public var api: String
     public var culprit: Frame
-    public var calledFrom: Frame? = nil
+    @NullEncoded public var calledFrom: Frame? = nil
     public var stack: [Frame]
     /// Before shutdown: descriptors opened here, and released again (by anyone, explicitly or not).
     public var opened: Int

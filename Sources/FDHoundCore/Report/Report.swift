@@ -66,36 +66,36 @@ public struct Report: Codable, Equatable {
 public struct ProcessSummary: Codable, Equatable, Sendable {
     public var pid: Int
     public var ppid: Int
-    public var executable: String?
+    @NullEncoded public var executable: String? = nil
     public var argv: [String]
     /// "exited", "running-or-killed", "execed", "detached" (recording stopped by `fdhound detach`; the process
     /// may still run) (or "unknown").
     public var state: String
     /// Recording started in the running process (`fdhound attach`): its inherited descriptors were open
     /// before the attach, and times count from the attach. nil: started under the shim.
-    public var attached: Bool? = nil
+    @NullEncoded public var attached: Bool? = nil
     public var traceFile: String
     /// Start time, ISO 8601 UTC.
-    public var startTime: String?
+    @NullEncoded public var startTime: String? = nil
     /// Seconds from start until the process left RUNNING; nil while (or if killed while) running.
-    public var durationSeconds: Double?
+    @NullEncoded public var durationSeconds: Double? = nil
     /// Descriptors open at the end: leaked + inherited/stdio.
     public var openAtEnd: Int
     /// Descriptors open at the end that the process opened itself (excluding 0–2).
     public var leaked: Int
     /// RLIMIT_NOFILE at start; nil means unlimited.
-    public var rlimitSoft: Int?
-    public var rlimitHard: Int?
+    @NullEncoded public var rlimitSoft: Int? = nil
+    @NullEncoded public var rlimitHard: Int? = nil
     public var dropped: DroppedCounters
     /// Bus connections opened, left open and at peak; nil when the process never touched D-Bus.
-    public var dbus: DBusSummary? = nil
+    @NullEncoded public var dbus: DBusSummary? = nil
     /// Python stacks: "CPython 3.12.1: Python frames recorded", or why the stacks are native-only; nil
     /// when no CPython was seen in the process.
-    public var python: String? = nil
+    @NullEncoded public var python: String? = nil
     /// The shim's evidence near the descriptor limit; nil in traces without it.
-    public var evidence: ProcessEvidence? = nil
+    @NullEncoded public var evidence: ProcessEvidence? = nil
     /// When the process reaches its RLIMIT_NOFILE at its observed rate (or why that cannot be said).
-    public var timeLeft: TimeLeft? = nil
+    @NullEncoded public var timeLeft: TimeLeft? = nil
 }
 
 /// The writer's "could not store" counters for one process.
@@ -122,7 +122,7 @@ public struct LeakGroup: Codable, Equatable, Sendable {
     /// The first frame outside libc, the loader, libunwind and the shim: the code to fix.
     public var culprit: Frame
     /// When the culprit is inside a library: the application's own frame that called into it.
-    public var calledFrom: Frame? = nil
+    @NullEncoded public var calledFrom: Frame? = nil
     /// The opening stack, innermost first, at most ReportOptions.maxFrames frames.
     public var stack: [Frame]
     /// Up to 5 distinct descriptions (paths, endpoints) with their descriptor numbers.
@@ -134,13 +134,13 @@ public struct LeakGroup: Codable, Equatable, Sendable {
     public var firstSeenSeconds: Double
     public var lastSeenSeconds: Double
     /// Exact totals from the call-site table: descriptors opened and closed again at this code path.
-    public var openedAtSite: Int?
-    public var closedAtSite: Int?
+    @NullEncoded public var openedAtSite: Int? = nil
+    @NullEncoded public var closedAtSite: Int? = nil
     /// Sockets of the group in CLOSE_WAIT at exit: the peer hung up and this process never closed them.
-    public var closeWait: Int? = nil
-    /// The phase (fdhound_phase_begin; the pytest node id under the plugin) they were opened in; absent
+    @NullEncoded public var closeWait: Int? = nil
+    /// The phase (fdhound_phase_begin; the pytest node id under the plugin) they were opened in; null
     /// when they were opened outside any phase. A group holds one phase's descriptors.
-    public var phase: String? = nil
+    @NullEncoded public var phase: String? = nil
 }
 
 extension LeakGroup {
@@ -163,7 +163,7 @@ public struct InheritedDescriptor: Codable, Equatable, Sendable {
     public var kind: String
     public var owner: String
     /// Path, endpoints or what /proc/self/fd said; nil if unknown.
-    public var description: String?
+    @NullEncoded public var description: String? = nil
     /// "inherited" (open when the shim started), "open before attach" (open when `fdhound attach` started
     /// recording) or "stdio" (0–2 reopened by the process).
     public var reason: String
@@ -171,7 +171,7 @@ public struct InheritedDescriptor: Codable, Equatable, Sendable {
     /// from a traced parent or from the image an exec replaced, the stack that opened it there), else empty.
     public var stack: [Frame]
     /// The process that opened it, when another traced process did (parent, or the pre-exec image).
-    public var openedByPid: Int? = nil
+    @NullEncoded public var openedByPid: Int? = nil
 }
 
 /// Descriptors that crossed an exec without close-on-exec, grouped by opening code path and program.
@@ -207,14 +207,14 @@ public struct MisuseGroup: Codable, Equatable, Sendable {
     public var count: Int
     /// The descriptor number of the first occurrence, and what it was.
     public var fd: Int
-    public var description: String?
+    @NullEncoded public var description: String? = nil
     /// For owner violations: who owned it ("FILE*", "DIR*", "dbus").
-    public var owner: String?
+    @NullEncoded public var owner: String? = nil
     public var pids: [Int]
     /// The offending close.
     public var close: Site
     /// For a double close: the first, successful close.
-    public var earlierClose: Site?
+    @NullEncoded public var earlierClose: Site? = nil
     /// The call that opened it (for an owner violation: the fopen/opendir).
-    public var open: Site?
+    @NullEncoded public var open: Site? = nil
 }

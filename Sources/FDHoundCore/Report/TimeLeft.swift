@@ -9,7 +9,7 @@ public struct TimeLeft: Codable, Equatable, Sendable {
     /// "RLIMIT_NOFILE", or "dbus-connections-per-user" (dbus-daemon's default of 256).
     public var limitName: String
     /// nil: no limit (RLIMIT_NOFILE unlimited).
-    public var limit: Int?
+    @NullEncoded public var limit: Int? = nil
     /// Descriptors counted against the limit at the end of the observed window.
     public var current: Int
     /// Fitted rate, descriptors per second, and its ~95 % interval.
@@ -19,12 +19,12 @@ public struct TimeLeft: Codable, Equatable, Sendable {
     /// Share of the timeline's variance the straight line explains (0–1).
     public var rSquared: Double
     /// "high", "medium" or "low" for a projection; nil otherwise.
-    public var confidence: String?
+    @NullEncoded public var confidence: String? = nil
     /// Seconds from the end of the observed window until the limit is reached at the fitted rate, and the
     /// range from the rate's interval; nil unless projected against a finite limit.
-    public var secondsLeft: Double?
-    public var secondsLeftLow: Double?
-    public var secondsLeftHigh: Double?
+    @NullEncoded public var secondsLeft: Double? = nil
+    @NullEncoded public var secondsLeftLow: Double? = nil
+    @NullEncoded public var secondsLeftHigh: Double? = nil
     /// The window fitted, in seconds since the process started (or was attached to), and its changes.
     public var observedFromSeconds: Double
     public var observedToSeconds: Double
@@ -37,12 +37,12 @@ public struct CodePathTimeLeft: Codable, Equatable, Sendable {
     public var kind: String
     public var api: String
     public var culprit: Frame
-    public var calledFrom: Frame?
+    @NullEncoded public var calledFrom: Frame? = nil
     public var stack: [Frame]
     /// Its descriptors open at the end of the observed window.
     public var open: Int
     /// Against RLIMIT_NOFILE (with the whole process's count as `current`).
     public var timeLeft: TimeLeft
     /// For D-Bus connections: against dbus-daemon's per-user connection limit (256).
-    public var dbusTimeLeft: TimeLeft?
+    @NullEncoded public var dbusTimeLeft: TimeLeft? = nil
 }

@@ -14,8 +14,11 @@ enum FDHoundCLI {
         return repo.appendingPathComponent(".build/debug/fdhound").path
     }
 
+    /// Runs fdhound; a JSON report it prints is validated against the published schema (ReportSchemaCheck).
     static func run(_ arguments: [String], environment: [String: String]? = nil) throws -> CommandResult {
-        try Command.run([executable] + arguments, environment: environment)
+        let result = try Command.run([executable] + arguments, environment: environment)
+        ReportSchemaCheck.check(arguments: arguments, result: result)
+        return result
     }
 
     /// `fdhound report DIR --format json`, decoded.
