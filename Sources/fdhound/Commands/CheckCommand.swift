@@ -1,6 +1,7 @@
 // `fdhound check [--baseline report.json] -- command…`: the CI gate. Runs the command traced, and fails
 // (exit 1) when the run leaked descriptors the baseline does not already know; otherwise exits with the
-// command's own status, so a failing test suite still fails the job.
+// command's own status, so a failing test suite still fails the job. `fdhound check DIR|FILE` checks the
+// traces of an earlier run the same way (CheckTarget tells the two apart), exiting 0 when it passes.
 import ArgumentParser
 import FDHoundCore
 import Foundation
@@ -8,10 +9,16 @@ import Foundation
 struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
-        abstract: "Run a command traced and fail when it leaks descriptors (that a baseline does not know).",
+        abstract: "Run a command traced (or read a run's traces) and fail when it leaks descriptors (that a baseline does not know).",
+        usage: """
+            fdhound check [options] -- <command> [<args>...]
+            fdhound check [options] <trace-directory-or-file>
+            """,
         discussion: """
             Exit status: 1 when there are new findings (leaks, descriptors leaked across exec; with the flags
-            also misuse and descriptors Python reclaimed); otherwise the command's own status. Make a
+            also misuse and descriptors Python reclaimed); otherwise the command's own status (0 when
+            checking traces); 65 when a trace is unreadable. Without --, an argument that is a directory, a
+            trace file or a name ending in .trace is checked as the traces of an earlier run (options first). Make a
             baseline with `fdhound report DIR --format json > baseline.json`: a finding is known when the
             baseline has one of the same kind at the same code path (function, file and line).
             """
@@ -36,8 +43,17 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Format of the report printed when the check fails: text, json, markdown.")
     var format: ReportFormat = .text
 
-    @Argument(parsing: .captureForPassthrough, help: "The command to run, after --.")
+    @Argument(parsing: .captureForPassthrough, help: "The command to run, after --; or a trace directory or file.")
     var command: [String] = []
+
+    /// Whether the positional arguments followed `--` (always a command then).
+    private var explicitCommand = false
+
+    private enum CodingKeys: String, CodingKey {
+        case output, baseline, failOnMisuse, failOnReclaimed, scope, format, command
+    }
+
+    private var target: CheckTarget { CheckTarget.classify(command, explicitCommand: explicitCommand) }
 
     mutating func validate() throws {
         // Passthrough capture also swallows --help; answer it here (`check -- --help` still passes it on).
@@ -45,8 +61,21 @@ struct CheckCommand: ParsableCommand {
         if let first = command.first, first != "--", first.hasPrefix("-") {
             throw ValidationError("Unknown option '\(VisibleEscapes.escape(first))'. Put the command after --: fdhound check [options] -- make test")
         }
-        if command.first == "--" { command.removeFirst() }
-        guard !command.isEmpty else { throw ValidationError("Name the command to check: fdhound check -- make test") }
+        if command.first == "--" {
+            command.removeFirst()
+            explicitCommand = true
+        }
+        guard !command.isEmpty else {
+            throw ValidationError("Name the command to check (fdhound check -- make test) or the traces of a run (fdhound check DIR)")
+        }
+        if case .traces = target {
+            guard output == nil else {
+                throw ValidationError("-o names where a command's traces go; checking existing traces writes none")
+            }
+            guard command.count == 1 else {
+                throw ValidationError("Put the options before the traces: fdhound check [options] \(VisibleEscapes.escape(command[0]))")
+            }
+        }
         if let problem = ShimSettings.problem(environment: ProcessInfo.processInfo.environment) {
             throw ValidationError(problem)
         }
@@ -60,29 +89,40 @@ struct CheckCommand: ParsableCommand {
             printError("\(error)")
             throw FDHoundExit.usage
         }
-        let directory: String
-        do {
-            directory = try output ?? PrivateTemporaryDirectory.make(prefix: "fdhound-check-")
-        } catch {
-            printError("\(error)")
-            throw FDHoundExit.cannotTrace
+        switch target {
+        case .traces(let path):
+            try check(try report(of: path), against: known, commandStatus: 0)
+        case .command(let command):
+            let directory: String
+            do {
+                directory = try output ?? PrivateTemporaryDirectory.make(prefix: "fdhound-check-")
+            } catch {
+                printError("\(error)")
+                throw FDHoundExit.cannotTrace
+            }
+            defer { if output == nil { try? FileManager.default.removeItem(atPath: directory) } }
+            let termination: TracedProcess.Termination
+            do {
+                termination = try TraceSession(command: command, outputDirectory: directory).run()
+            } catch {
+                printError("\(error)")
+                throw FDHoundExit.cannotTrace
+            }
+            try check(try report(of: directory), against: known, commandStatus: termination.shellStatus)
         }
-        defer { if output == nil { try? FileManager.default.removeItem(atPath: directory) } }
+    }
 
-        let termination: TracedProcess.Termination
+    private func report(of path: String) throws -> Report {
         do {
-            termination = try TraceSession(command: command, outputDirectory: directory).run()
-        } catch {
-            printError("\(error)")
-            throw FDHoundExit.cannotTrace
-        }
-        let report: Report
-        do {
-            report = try ReportBuilder.build(tracePath: directory, options: ReportOptions())
+            return try ReportBuilder.build(tracePath: path, options: ReportOptions())
         } catch {
             printError("\(error)")
             throw FDHoundExit.unreadableTrace
         }
+    }
+
+    /// Passes (exiting with `commandStatus`) or fails (exit 1, printing the report) on the report's findings.
+    private func check(_ report: Report, against known: Baseline?, commandStatus: Int32) throws {
         let prefixes = scope.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         let findings = CheckFindings.scoped(
             CheckFindings.findings(in: report, includeMisuse: failOnMisuse, includeReclaimed: failOnReclaimed),
@@ -91,7 +131,7 @@ struct CheckCommand: ParsableCommand {
         if fresh.isEmpty {
             let accepted = findings.count
             printError("check passed: no new descriptor leaks" + (accepted > 0 ? " (\(accepted) known from the baseline)" : ""))
-            if termination.shellStatus != 0 { throw ExitCode(termination.shellStatus) }
+            if commandStatus != 0 { throw ExitCode(commandStatus) }
             return
         }
         print(ReportRenderer.render(report, as: format), terminator: "")

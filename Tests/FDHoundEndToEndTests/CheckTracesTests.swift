@@ -1,0 +1,92 @@
+// `fdhound check DIR|FILE`: the CI gate on the traces of an earlier run, with the same baseline, scope and
+// exit-code semantics as `check -- cmd` — 1 on new findings, 0 when they are known or out of scope (there
+// is no command status), 65 on an unreadable trace, 64 on a bad baseline or -o.
+import Foundation
+import XCTest
+
+final class CheckTracesTests: XCTestCase {
+    private var workDirectory: URL!
+
+    override func setUpWithError() throws {
+        workDirectory = try FDHoundCLI.temporaryDirectory(name.filter { $0.isLetter })
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: workDirectory)
+    }
+
+    /// Runs the thousand-files fixture under `fdhound run -o`; returns the directory and its one trace.
+    private func leakyRun() throws -> (directory: String, file: String) {
+        let program = try FixtureProgram.build("leak_thousand_files", in: workDirectory)
+        let traces = workDirectory.appendingPathComponent("traces").path
+        let run = try FDHoundCLI.run(["run", "-q", "-o", traces, "--", program.binaryPath])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let files = try FileManager.default.contentsOfDirectory(atPath: traces).filter { $0.hasSuffix(".trace") }
+        XCTAssertEqual(files.count, 1, "one process, one trace: \(files)")
+        let file = "\(traces)/\(try XCTUnwrap(files.first))"
+        let size = try XCTUnwrap(try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int)
+        XCTAssertGreaterThan(size, 4096, "the shim recorded a trace")
+        return (traces, file)
+    }
+
+    func testNewLeaksInATraceDirectoryOrFileFail() throws {
+        let run = try leakyRun()
+        for path in [run.directory, run.file] {
+            let result = try FDHoundCLI.run(["check", "--format", "json", path])
+            XCTAssertEqual(result.status, 1, "\(path): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains("check failed: 2 new findings"), result.stderr)
+            XCTAssertTrue(result.stderr.contains("1000 × leak file in leak_cache_files at leak_thousand_files.c:"), result.stderr)
+            let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+            XCTAssertEqual((report["leaks"] as? [Any])?.count, 2, "the report of the traces is printed")
+        }
+    }
+
+    func testKnownLeaksPassWithStatusZeroAndOthersFail() throws {
+        let run = try leakyRun()
+        let baseline = workDirectory.appendingPathComponent("baseline.json")
+        try Data(try FDHoundCLI.run(["report", run.directory, "--format", "json"]).stdout.utf8).write(to: baseline)
+        let known = try FDHoundCLI.run(["check", "--baseline", baseline.path, run.directory])
+        XCTAssertEqual(known.status, 0, known.stderr)
+        XCTAssertTrue(known.stderr.contains("check passed: no new descriptor leaks (2 known from the baseline)"), known.stderr)
+
+        // A baseline of another run (one leak only) knows one of the two code paths.
+        let other = try FixtureProgram.build("hold_files_until_killed", in: workDirectory)
+        let otherTraces = workDirectory.appendingPathComponent("other").path
+        _ = try FDHoundCLI.run(["run", "-q", "-o", otherTraces, "--", "/usr/bin/timeout", "-s", "TERM", "1", other.binaryPath])
+        let otherBaseline = workDirectory.appendingPathComponent("other.json")
+        try Data(try FDHoundCLI.run(["report", otherTraces, "--format", "json"]).stdout.utf8).write(to: otherBaseline)
+        let fresh = try FDHoundCLI.run(["check", "--baseline", otherBaseline.path, run.directory])
+        XCTAssertEqual(fresh.status, 1, fresh.stderr)
+        XCTAssertTrue(fresh.stderr.contains("not in the baseline"), fresh.stderr)
+    }
+
+    func testScopeOutsideTheCulpritsPasses() throws {
+        let run = try leakyRun()
+        let outside = try FDHoundCLI.run(["check", "--scope", "/nonexistent/src", run.directory])
+        XCTAssertEqual(outside.status, 0, "no finding in scope: \(outside.stderr)")
+        let inside = try FDHoundCLI.run(["check", "--scope", workDirectory.path, run.directory])
+        XCTAssertEqual(inside.status, 1, inside.stderr)
+    }
+
+    func testUnreadableTracesAndMisuseHaveTheirOwnStatus() throws {
+        let corrupt = workDirectory.appendingPathComponent("fdhound.1.trace")
+        try Data("FDHTRACE but nothing after it that a trace needs".utf8).write(to: corrupt)
+        let unreadable = try FDHoundCLI.run(["check", corrupt.path])
+        XCTAssertEqual(unreadable.status, 65, unreadable.stderr)
+
+        let empty = workDirectory.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        XCTAssertEqual(try FDHoundCLI.run(["check", empty.path]).status, 65, "a directory without traces")
+
+        let withOutput = try FDHoundCLI.run(["check", "-o", workDirectory.appendingPathComponent("x").path, empty.path])
+        XCTAssertEqual(withOutput.status, 64, withOutput.stderr)
+        let optionsAfter = try FDHoundCLI.run(["check", empty.path, "--format", "json"])
+        XCTAssertEqual(optionsAfter.status, 64, optionsAfter.stderr)
+        XCTAssertTrue(optionsAfter.stderr.contains("Put the options before the traces"), optionsAfter.stderr)
+
+        // After --, a directory is the command (and cannot be run): never read as traces.
+        let asCommand = try FDHoundCLI.run(["check", "--", empty.path])
+        XCTAssertNotEqual(asCommand.status, 65, asCommand.stderr)
+        XCTAssertNotEqual(asCommand.status, 0, asCommand.stderr)
+    }
+}
