@@ -46,9 +46,10 @@ final class JSONKeysAlwaysPresentTests: XCTestCase {
     }
 
     func testReportsWithoutTheNullKeysStillDecode() throws {
-        // A frame and a leak as fdhound wrote them before every key was always present.
+        // A frame and a leak as fdhound wrote them before every key was always present. (Baselines and diff
+        // read saved reports with JSONSerialization, which also takes reports from before fingerprints.)
         let old = """
-            {"id":"L1","count":2,"kind":"file","api":"open","owner":"fd",
+            {"id":"L1","fingerprint":"","count":2,"kind":"file","api":"open","owner":"fd",
              "culprit":{"module":"/bin/a","address":"0x10","inlined":false},
              "stack":[{"function":"leak","module":"/bin/a","address":"0x10","inlined":false}],
              "samples":[],"pids":[1],"perProcess":[],"firstSeenSeconds":0,"lastSeenSeconds":1}

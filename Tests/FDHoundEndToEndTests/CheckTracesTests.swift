@@ -37,7 +37,14 @@ final class CheckTracesTests: XCTestCase {
             XCTAssertTrue(result.stderr.contains("check failed: 2 new findings"), result.stderr)
             XCTAssertTrue(result.stderr.contains("1000 × leak file in leak_cache_files at leak_thousand_files.c:"), result.stderr)
             let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-            XCTAssertEqual((report["leaks"] as? [Any])?.count, 2, "the report of the traces is printed")
+            let leaks = report["leaks"] as? [[String: Any]] ?? []
+            XCTAssertEqual(leaks.count, 2, "the report of the traces is printed")
+            // Each new finding is named with the fingerprint the JSON gives it (what baselines match by).
+            for leak in leaks {
+                let fingerprint = try XCTUnwrap(leak["fingerprint"] as? String)
+                XCTAssertEqual(fingerprint.count, 16)
+                XCTAssertTrue(result.stderr.contains("[\(fingerprint)]"), "\(fingerprint) in \(result.stderr)")
+            }
         }
     }
 

@@ -1,11 +1,13 @@
 // What `fdhound check` compares against: a JSON report saved from an earlier run (`fdhound report
-// --format json > baseline.json`). A finding is "known" when the baseline has one of the same section and
-// kind at the same code path (culprit function, file and line); counts may change without failing CI — a
-// known leak that leaks more in this run is still the known leak. Read with JSONSerialization, so a
-// baseline written by an older or newer fdhound (fields added) still loads.
+// --format json > baseline.json`). A finding is "known" when the baseline has one with the same fingerprint
+// (Fingerprint: section, kind, culprit function and source file name — not the line, so an edit above the
+// call does not make a known leak new); counts may change without failing CI — a known leak that leaks more
+// in this run is still the known leak. Read with JSONSerialization, so a baseline written by an older or
+// newer fdhound (fields added) still loads; fingerprints are computed from each finding's culprit, so
+// baselines written before fingerprints existed match the same way.
 import Foundation
 
-/// One code path a report blames, reduced to what stays the same between runs of the same build.
+/// One code path a report blames. Equal (and hashed) by `fingerprint` alone; the other fields describe it.
 public struct FindingSignature: Hashable, Sendable, CustomStringConvertible {
     /// "leak", "exec-leak", "reclaimed", "misuse"
     public var section: String
@@ -13,11 +15,27 @@ public struct FindingSignature: Hashable, Sendable, CustomStringConvertible {
     public var function: String?
     public var file: String?
     public var line: Int?
+    /// Fingerprint.of(section, kind, culprit): the identity.
+    public var fingerprint: String
+
+    public init(section: String, kind: String, function: String?, file: String?, line: Int?,
+                module: String? = nil, address: String? = nil) {
+        self.section = section
+        self.kind = kind
+        self.function = function
+        self.file = file
+        self.line = line
+        fingerprint = Fingerprint.of(section: section, kind: kind, function: function, file: file,
+                                     module: module, address: address)
+    }
+
+    public static func == (lhs: FindingSignature, rhs: FindingSignature) -> Bool { lhs.fingerprint == rhs.fingerprint }
+    public func hash(into hasher: inout Hasher) { hasher.combine(fingerprint) }
 
     public var description: String {
         var text = "\(section) \(kind) in \(function ?? "?")"
         if let file { text += " at \((file as NSString).lastPathComponent)" + (line.map { ":\($0)" } ?? "") }
-        return text
+        return text + " [\(fingerprint)]"
     }
 }
 
@@ -48,7 +66,9 @@ public struct Baseline {
                     ?? ((group["close"] as? [String: Any])?["culprit"] as? [String: Any]) ?? [:]
                 let signature = FindingSignature(section: section, kind: group["kind"] as? String ?? "",
                                                  function: culprit["function"] as? String,
-                                                 file: culprit["file"] as? String, line: culprit["line"] as? Int)
+                                                 file: culprit["file"] as? String, line: culprit["line"] as? Int,
+                                                 module: culprit["module"] as? String,
+                                                 address: culprit["address"] as? String)
                 counts[signature, default: 0] += group["count"] as? Int ?? 1
             }
         }
@@ -87,7 +107,8 @@ public enum CheckFindings {
     public static func findings(in report: Report, includeMisuse: Bool, includeReclaimed: Bool) -> [Finding] {
         func finding(_ section: String, _ kind: String, _ frame: Frame, _ count: Int) -> Finding {
             Finding(signature: FindingSignature(section: section, kind: kind, function: frame.function,
-                                                file: frame.file, line: frame.line),
+                                                file: frame.file, line: frame.line, module: frame.module,
+                                                address: frame.address),
                     count: count, module: frame.module)
         }
         var findings = report.leaks.map { finding("leak", $0.kind, $0.culprit, $0.count) }

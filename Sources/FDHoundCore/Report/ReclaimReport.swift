@@ -6,6 +6,8 @@
 public struct ReclaimedGroup: Codable, Equatable, Sendable {
     /// "R1", "R2", … most descriptors first.
     public var id: String
+    /// Stable across runs and builds (Fingerprint): what baselines, diff and SARIF match findings by.
+    public var fingerprint = ""
     /// "finalizer" (refcounting dropped the last reference; ResourceWarning territory), "garbage-collector"
     /// (collected in a reference cycle), "interpreter-shutdown" (still referenced when the program ended).
     public var how: ReclaimKind
@@ -36,6 +38,8 @@ public struct ReclaimedGroup: Codable, Equatable, Sendable {
 public struct GrowthGroup: Codable, Equatable, Sendable {
     /// "G1", "G2", … most descriptors held first.
     public var id: String
+    /// Stable across runs and builds (Fingerprint): what baselines, diff and SARIF match findings by.
+    public var fingerprint = ""
     /// Descriptors from this code path still open when shutdown began (or the process ended).
     public var count: Int
     public var kind: String

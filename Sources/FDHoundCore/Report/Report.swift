@@ -112,6 +112,8 @@ public struct DroppedCounters: Codable, Equatable, Sendable {
 public struct LeakGroup: Codable, Equatable, Sendable {
     /// "L1", "L2", … in rank order.
     public var id: String
+    /// Stable across runs and builds (Fingerprint): what baselines, diff and SARIF match findings by.
+    public var fingerprint = ""
     public var count: Int
     /// Stable kind name (DescriptorKind.name); the most common one if the group mixes kinds.
     public var kind: String
@@ -178,6 +180,8 @@ public struct InheritedDescriptor: Codable, Equatable, Sendable {
 public struct ExecLeakGroup: Codable, Equatable, Sendable {
     /// "X1", "X2", … most descriptors first.
     public var id: String
+    /// Stable across runs and builds (Fingerprint): what baselines, diff and SARIF match findings by.
+    public var fingerprint = ""
     public var count: Int
     public var kind: String
     public var api: String
@@ -202,6 +206,8 @@ public struct MisuseGroup: Codable, Equatable, Sendable {
 
     /// "M1", "M2", … most frequent first.
     public var id: String
+    /// Stable across runs and builds (Fingerprint): what baselines, diff and SARIF match findings by.
+    public var fingerprint = ""
     /// "double-close", "close-not-open" or "owner-violation".
     public var kind: String
     public var count: Int

@@ -20,7 +20,8 @@ struct CheckCommand: ParsableCommand {
             checking traces); 65 when a trace is unreadable. Without --, an argument that is a directory, a
             trace file or a name ending in .trace is checked as the traces of an earlier run (options first). Make a
             baseline with `fdhound report DIR --format json > baseline.json`: a finding is known when the
-            baseline has one of the same kind at the same code path (function, file and line).
+            baseline has one with the same fingerprint (section, kind, culprit function and source file name: a
+            line that moved in the same function is still known).
             """
     )
 

@@ -1,5 +1,5 @@
 // `fdhound diff OLD NEW`: what changed between two runs. Each side is a trace directory or file, or a JSON
-// report saved with `fdhound report --format json`; code paths are matched by kind, function, file and line.
+// report saved with `fdhound report --format json`; code paths are matched by fingerprint (section, kind, culprit function and source file name).
 import ArgumentParser
 import FDHoundCore
 import Foundation
