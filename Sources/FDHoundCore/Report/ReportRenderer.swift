@@ -1,6 +1,6 @@
 // Renders a report in the format asked for; each format has its own formatter.
 
-/// Turns a `Report` into text, JSON or markdown.
+/// Turns a `Report` into text, JSON, markdown or SARIF.
 public enum ReportRenderer {
     /// The rendered report, always ending with a newline (it is printed as is, and pasted).
     public static func render(_ report: Report, as format: ReportFormat) -> String {
@@ -9,6 +9,7 @@ public enum ReportRenderer {
         case .text: text = TextFormatter.render(report)
         case .json: text = JSONFormatter.render(report)
         case .markdown: text = MarkdownFormatter.render(report)
+        case .sarif: text = SARIFFormatter.render(report)
         }
         return text.hasSuffix("\n") ? text : text + "\n"
     }

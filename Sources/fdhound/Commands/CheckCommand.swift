@@ -41,7 +41,7 @@ struct CheckCommand: ParsableCommand {
                                discussion: "A test suite runs shells and tools too; bash, for one, keeps its script open until it exits."))
     var scope: [String] = []
 
-    @Option(name: .shortAndLong, help: "Format of the report printed when the check fails: text, json, markdown.")
+    @Option(name: .shortAndLong, help: "Format of the report printed when the check fails: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format: ReportFormat = .text
 
     @Argument(parsing: .captureForPassthrough, help: "The command to run, after --; or a trace directory or file.")

@@ -1,5 +1,5 @@
-// Every JSON report an end-to-end test makes is checked against the published schema (docs/report.schema.json)
-// by tests/lib/validate_json.py with the `jsonschema` of the project's .venv (tools/python-env installs it).
+// Every JSON report an end-to-end test makes is checked against the published schema (docs/report.schema.json),
+// and every SARIF report against the official SARIF 2.1.0 schema (Tests/Fixtures/sarif), by tests/lib/validate_json.py with the `jsonschema` of the project's .venv (tools/python-env installs it).
 // FDHoundCLI.run calls this, so the check covers reports the tests produce for any other purpose too. A
 // missing validator is a test failure, never a silent skip.
 import Foundation
@@ -19,7 +19,9 @@ enum ReportSchemaCheck {
     }
 
     static var schemaFiles: [String: URL] {
-        ["json": FixtureProgram.repositoryRoot.appendingPathComponent("docs/report.schema.json")]
+        ["json": FixtureProgram.repositoryRoot.appendingPathComponent("docs/report.schema.json"),
+         "sarif": FixtureProgram.fixturesDirectory.deletingLastPathComponent()
+            .appendingPathComponent("sarif/sarif-schema-2.1.0.json")]
     }
 
     /// Validates `document` against `schema`; returns the violations (empty: valid).
