@@ -54,7 +54,8 @@ enum MarkdownFormatter {
             lines.append("- Process\(leak.pids.count == 1 ? "" : "es"): \(leak.pids.map(String.init).joined(separator: ", "))")
             for sample in leak.samples { lines.append("- Sample: \(code(sample))") }
             lines.append("")
-            let stack = leak.stack.enumerated().map { ReportWording.frameLine($1, index: $0) }
+            let stack = StackFolding.lines(leak.stack, marked: nil, fold: report.foldInterpreterFrames,
+                                           keeping: [leak.culprit] + [leak.calledFrom].compactMap { $0 }, indent: "")
             let fence = fence(for: stack)
             lines += [fence] + stack + [fence, ""]
         }

@@ -58,10 +58,7 @@ extension TextFormatter {
             for group in report.execLeaks {
                 lines.append("\(group.id)  \(ProcessTreeWording.headline(group))")
                 for sample in group.samples { lines.append("    sample: \(sample)") }
-                let marked = group.stack.firstIndex(of: group.culprit)
-                for (index, frame) in group.stack.enumerated() {
-                    lines.append((index == marked ? "  → " : "    ") + ReportWording.frameLine(frame, index: index))
-                }
+                lines += StackFolding.lines(group.stack, marked: group.culprit, fold: report.foldInterpreterFrames)
                 lines.append("")
             }
         }
@@ -72,10 +69,8 @@ extension TextFormatter {
                 lines.append("    \(ProcessTreeWording.advice(group))")
                 for (label, site) in ProcessTreeWording.sites(group) {
                     lines.append("    \(label):")
-                    let marked = site.stack.firstIndex(of: site.culprit)
-                    for (index, frame) in site.stack.enumerated() {
-                        lines.append((index == marked ? "    → " : "      ") + ReportWording.frameLine(frame, index: index))
-                    }
+                    lines += StackFolding.lines(site.stack, marked: site.culprit, fold: report.foldInterpreterFrames,
+                                                marker: "    → ", indent: "      ")
                 }
                 lines.append("")
             }
@@ -92,14 +87,16 @@ extension MarkdownFormatter {
                       "- Fix: \(ProcessTreeWording.execAdvice)"]
             lines += group.samples.map { "- Sample: \(code($0))" }
             lines.append("")
-            let stack = group.stack.enumerated().map { ReportWording.frameLine($1, index: $0) }
+            let stack = StackFolding.lines(group.stack, marked: nil, fold: report.foldInterpreterFrames,
+                                           keeping: [group.culprit], indent: "")
             lines += [fence(for: stack)] + stack + [fence(for: stack), ""]
         }
         for group in report.misuse {
             lines += ["### \(group.id): \(escape(ProcessTreeWording.headline(group)))", "",
                       "- Why it matters: \(ProcessTreeWording.advice(group))", ""]
             for (label, site) in ProcessTreeWording.sites(group) {
-                let stack = site.stack.enumerated().map { ReportWording.frameLine($1, index: $0) }
+                let stack = StackFolding.lines(site.stack, marked: nil, fold: report.foldInterpreterFrames,
+                                               keeping: [site.culprit], indent: "")
                 lines += ["\(label.prefix(1).uppercased() + label.dropFirst()):", "", fence(for: stack)] + stack
                     + [fence(for: stack), ""]
             }

@@ -54,10 +54,7 @@ extension TextFormatter {
     static func reclaimSections(_ report: Report) -> [String] {
         var lines = [String]()
         func stack(_ frames: [Frame], culprit: Frame) {
-            let marked = frames.firstIndex(of: culprit)
-            for (index, frame) in frames.enumerated() {
-                lines.append((index == marked ? "  → " : "    ") + ReportWording.frameLine(frame, index: index))
-            }
+            lines += StackFolding.lines(frames, marked: culprit, fold: report.foldInterpreterFrames)
         }
         if !report.reclaimed.isEmpty {
             lines += ["\(ReclaimWording.reclaimedTitle) — \(ReclaimWording.reclaimedAdvice):", ""]
@@ -91,8 +88,9 @@ extension TextFormatter {
 extension MarkdownFormatter {
     static func reclaimSections(_ report: Report) -> [String] {
         var lines = [String]()
-        func block(_ frames: [Frame]) {
-            let stack = frames.enumerated().map { ReportWording.frameLine($1, index: $0) }
+        func block(_ frames: [Frame], keeping culprit: Frame) {
+            let stack = StackFolding.lines(frames, marked: nil, fold: report.foldInterpreterFrames, keeping: [culprit],
+                                           indent: "")
             lines += [fence(for: stack)] + stack + [fence(for: stack), ""]
         }
         var phase: String?? = nil
@@ -106,7 +104,7 @@ extension MarkdownFormatter {
             lines.append("- Process\(group.pids.count == 1 ? "" : "es"): \(group.pids.map(String.init).joined(separator: ", "))")
             lines += group.samples.map { "- Sample: \(code($0))" }
             lines.append("")
-            block(group.stack)
+            block(group.stack, keeping: group.culprit)
         }
         for group in report.growth {
             lines += ["### \(group.id): \(escape(ReclaimWording.headline(group)))", "",
@@ -114,7 +112,7 @@ extension MarkdownFormatter {
             if let location = group.culprit.fullLocation { lines.append("- Opened at: \(code(location))") }
             lines.append("- Process\(group.pids.count == 1 ? "" : "es"): \(group.pids.map(String.init).joined(separator: ", "))")
             lines.append("")
-            block(group.stack)
+            block(group.stack, keeping: group.culprit)
         }
         return lines
     }

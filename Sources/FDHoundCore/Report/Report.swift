@@ -37,6 +37,9 @@ public struct Report: Codable, Equatable {
     public var warnings: [String]
     /// Whether text and markdown list `inherited` (JSON always does). Not encoded.
     public var showInherited = false
+    /// Whether text and markdown fold interpreter internals of Python-aware stacks into one line
+    /// (StackFolding; `--native-frames` turns it off; JSON and SARIF keep every frame). Not encoded.
+    public var foldInterpreterFrames = true
 
     private enum CodingKeys: String, CodingKey {
         case schemaVersion, tool, tracePath, processes, leaks, inherited, execLeaks, misuse, reclaimed, growth, timeLeft, warnings

@@ -73,6 +73,7 @@ public enum ReportBuilder {
                       warnings: warnings,
                       showInherited: options.includeInherited)
         report.timeLeft = forecast.codePaths
+        report.foldInterpreterFrames = !options.nativeFrames
         Fingerprint.assign(to: &report)
         return report
     }

@@ -6,6 +6,9 @@ public struct ReportOptions {
     public var maxFrames: Int = 16
     /// Whether text and markdown list inherited descriptors and stdio (JSON always does).
     public var includeInherited: Bool = false
+    /// Whether text and markdown show every native frame of Python-aware stacks (`--native-frames`)
+    /// instead of folding the interpreter's internals (JSON always has them all).
+    public var nativeFrames: Bool = false
     /// nil: `LLVMSymbolizer` if llvm-symbolizer is found, else `NullSymbolizer` with a warning.
     public var symbolizer: Symbolizer?
 

@@ -33,10 +33,8 @@ enum TextFormatter {
             lines.append("    " + facts.joined(separator: "; "))
             if let closeWait = ReportWording.closeWait(leak) { lines.append("    ⚠ " + closeWait) }
             for sample in leak.samples { lines.append("    sample: \(sample)") }
-            for (index, frame) in leak.stack.enumerated() {
-                let marker = index == leak.stack.firstIndex(of: leak.culprit) ? "  → " : "    " // recursion repeats frames
-                lines.append(marker + ReportWording.frameLine(frame, index: index))
-            }
+            lines += StackFolding.lines(leak.stack, marked: leak.culprit, fold: report.foldInterpreterFrames,
+                                        keeping: [leak.calledFrom].compactMap { $0 })
             lines.append("")
         }
         lines += processTreeSections(report)

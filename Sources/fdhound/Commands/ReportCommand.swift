@@ -32,6 +32,9 @@ struct ReportCommand: ParsableCommand {
     @Flag(name: .customLong("all"), help: "Also list inherited descriptors and stdio.")
     var includeInherited = false
 
+    @Flag(help: "Show every native frame of Python-aware stacks (text, markdown); by default the interpreter's internals are folded into one line.")
+    var nativeFrames = false
+
     mutating func validate() throws {
         guard maxFrames > 0 else { throw ValidationError("--max-frames must be positive") }
         guard (path == nil) != (pid == nil) else {
@@ -44,6 +47,7 @@ struct ReportCommand: ParsableCommand {
         var options = ReportOptions()
         options.maxFrames = maxFrames
         options.includeInherited = includeInherited
+        options.nativeFrames = nativeFrames
         let report: Report
         if let pid {
             let trace: TraceFile
