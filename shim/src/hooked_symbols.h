@@ -13,7 +13,6 @@
     X(hooks_aliases, __dup2) \
     X(hooks_aliases, __pipe) \
     X(hooks_aliases, __fork) \
-    X(hooks_aliases, __vfork) \
     X(hooks_aliases, __fcntl) \
     X(hooks_close, close) \
     X(hooks_close, close_range) \
@@ -64,7 +63,8 @@
     X(hooks_pipe_dup, fcntl) \
     X(hooks_pipe_dup, fcntl64) \
     X(hooks_process, fork) \
-    X(hooks_process, vfork) \
+    X(hooks_process, _Fork) \
+    X(hooks_process, clone) \
     X(hooks_process, posix_spawn) \
     X(hooks_process, posix_spawnp) \
     X(hooks_process, execve) \
@@ -99,7 +99,9 @@
     X(hooks_tempfiles, mkstemp64) \
     X(hooks_tempfiles, mkostemp) \
     X(hooks_tempfiles, mkstemps) \
-    X(hooks_tempfiles, mkostemps)
+    X(hooks_tempfiles, mkostemps) \
+    X(hooks_vfork, vfork) \
+    X(hooks_vfork, __vfork)
 
 /* The shim's own entry points, documented in docs/ARCHITECTURE.md (not interposed on anything: no other
  * library defines them). The phase API is public for programs (shim/include/fdhound.h), which call it

@@ -1,6 +1,8 @@
 /* hooks_aliases.c — glibc's public double-underscore aliases (__open, __close, __dup2, __fcntl, __pipe,
- * __fork, __vfork): old binaries and some libraries call them directly. Each forwards to our hook of the
- * plain name, so it is recorded the same way (the forwarding frame is inside the shim and dropped). */
+ * __fork): old binaries and some libraries call them directly. Each forwards to our hook of the plain name,
+ * so it is recorded the same way (the forwarding frame is inside the shim and dropped). __vfork cannot
+ * forward through a C frame (the child would return through it first): it is a second name of the vfork
+ * stub in hooks_vfork.S. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdarg.h>
@@ -15,7 +17,6 @@ int __dup2(int oldfd, int newfd);
 int __fcntl(int fd, int cmd, ...);
 int __pipe(int fds[2]);
 pid_t __fork(void);
-pid_t __vfork(void);
 
 static mode_t mode_argument(int flags, va_list ap) {
     return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE ? (mode_t)va_arg(ap, int) : 0;
@@ -41,7 +42,6 @@ FDH_EXPORT int __close(int fd) { return close(fd); }
 FDH_EXPORT int __dup2(int oldfd, int newfd) { return dup2(oldfd, newfd); }
 FDH_EXPORT int __pipe(int fds[2]) { return pipe(fds); }
 FDH_EXPORT pid_t __fork(void) { return fork(); }
-FDH_EXPORT pid_t __vfork(void) { return fork(); }
 
 FDH_EXPORT int __fcntl(int fd, int cmd, ...) {
     va_list ap;

@@ -68,9 +68,25 @@ static uint32_t copy_string(const struct fdh_trace *parent, uint32_t id) {
     return fdh_intern((const char *)(record + 1), record->length);
 }
 
+/* One live slot read consistently: the slots are seqlocks (version odd while a writer is inside; recorder.c),
+ * and another thread may be opening or closing that number at this moment. Gives up (0) after a few
+ * tries — a writer interrupted inside the slot by a signal, or preempted — and the caller treats the slot
+ * as unknown rather than copy half of two descriptors. */
+static int read_live_slot(const struct fdh_live_fd *slot, struct fdh_live_fd *out) {
+    for (int attempt = 0; attempt < 64; attempt++) {
+        uint32_t before = __atomic_load_n(&slot->version, __ATOMIC_ACQUIRE);
+        if (before & 1) continue;
+        memcpy(out, (const void *)slot, sizeof *out);
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&slot->version, __ATOMIC_RELAXED) == before) return 1;
+    }
+    return 0;
+}
+
 /* The parent's live table as it was just before fork, in the parent's private memory (so the child gets
  * its own copy). Taken in the parent because the parent may close its copies the moment fork returns —
- * e.g. the unused pipe ends — while the child is still setting up its trace. */
+ * e.g. the unused pipe ends — while the child is still setting up its trace. Each slot is copied
+ * consistently; one another thread is writing this very moment reads as closed (no opening stack). */
 static struct fdh_live_fd *fork_snapshot;
 static uint64_t fork_snapshot_count;
 
@@ -86,17 +102,56 @@ void fdh_snapshot_before_fork(void) {
     uint64_t count = atomic_load(&fdh_state.highest_fd) + 1;
     if (count > t->live_capacity) count = t->live_capacity;
     for (uint64_t fd = 0; fd < count; fd++) { /* slots never written read as zeros (closed) */
-        if (fdh_committed(&t->live[fd], sizeof t->live[fd])) fork_snapshot[fd] = t->live[fd];
-        else memset(&fork_snapshot[fd], 0, sizeof fork_snapshot[fd]);
+        if (!fdh_committed(&t->live[fd], sizeof t->live[fd]) || !read_live_slot(&t->live[fd], &fork_snapshot[fd])) {
+            memset(&fork_snapshot[fd], 0, sizeof fork_snapshot[fd]);
+        }
     }
     fork_snapshot_count = count;
 }
 
-/* A forked child's inherited descriptor keeps what the parent knew: opening call, stack, endpoints. */
+/* In the child, before its own trace exists (the commit bitmap still describes the parent's mapping): the
+ * snapshot is a moment older than the fork, and another thread may have closed and reopened a number in
+ * between. The parent's live table, still mapped here, tells: a slot now holding an opening ordered before
+ * the parent's FORK event (reserved just before the real fork; an open is ordered after its real call)
+ * that is not the snapshot's was made in that window, before the fork — it is the one the child has.
+ * Later openings are the parent's own business after the fork. */
+static void settle_snapshot(const struct fdh_trace *parent, uint64_t fork_event) {
+    if (!fork_snapshot || fork_event == UINT64_MAX) return;
+    for (uint64_t fd = 0; fd < fork_snapshot_count && fd < parent->live_capacity; fd++) {
+        struct fdh_live_fd now;
+        if (!fdh_committed(&parent->live[fd], sizeof parent->live[fd]) || !read_live_slot(&parent->live[fd], &now)) {
+            continue;
+        }
+        if (now.state != FDH_LIVE_CLOSED && now.open_seq != fork_snapshot[fd].open_seq && now.open_seq < fork_event) {
+            fork_snapshot[fd] = now;
+        }
+    }
+}
+
+/* Kinds the kernel's own view (/proc/self/fd) can confirm: 0 says nothing, equal numbers are compatible. */
+static int kind_family(uint8_t kind) {
+    switch (kind) {
+    case FDH_KIND_UNKNOWN: return 0;
+    case FDH_KIND_PIPE: return 1;
+    case FDH_KIND_SOCKET_UNIX: case FDH_KIND_SOCKET_INET: case FDH_KIND_SOCKET_INET6: case FDH_KIND_SOCKET_OTHER:
+    case FDH_KIND_DBUS: return 2;
+    case FDH_KIND_FILE: case FDH_KIND_DIRECTORY: case FDH_KIND_FIFO: case FDH_KIND_MEMFD: case FDH_KIND_PTY:
+        return 3;
+    default: return 16 + kind; /* eventfd, timerfd, epoll…: each its own */
+    }
+}
+
+/* A forked child's inherited descriptor keeps what the parent knew: opening call, stack, endpoints — when
+ * the parent's record is about this very descriptor. The child sees the truth (kind from /proc/self/fd,
+ * close-on-exec from F_GETFD, in o): a record of another kind, or with another close-on-exec flag, is
+ * about a descriptor another thread had at that number a moment before the fork (or the flag changed in
+ * that moment) and is not used — the analyzer then finds the opening in the parent's ordered event log. */
 static void inherit_from_parent(const struct fdh_trace *parent, struct fdh_opened *o, uint32_t *stack) {
     if (!fork_snapshot || o->fd < 0 || (uint64_t)o->fd >= fork_snapshot_count) return;
     const struct fdh_live_fd *slot = &fork_snapshot[o->fd];
     if (slot->state == FDH_LIVE_CLOSED) return;
+    int known = kind_family(o->kind), recorded = kind_family(slot->kind);
+    if ((known && recorded && known != recorded) || slot->cloexec != o->cloexec) return;
     o->api = slot->api;
     o->owner = slot->owner;
     if (slot->kind != FDH_KIND_UNKNOWN) o->kind = slot->kind;
@@ -149,7 +204,8 @@ static void record_inherited(const struct fdh_trace *parent) {
 }
 
 /* The child of fork must never write into the parent's mapping (it is the parent's record). The fork
- * hook starts the child's own trace; a fork we did not see (a raw clone, _Fork) leaves the child untraced. */
+ * hook starts the child's own trace; the _Fork and clone hooks switch their children off themselves (no
+ * atfork handler runs there). */
 static void after_fork_in_child(void) {
     atomic_store(&fdh_state.active, 0);
     fdh_tid_reset();
@@ -178,11 +234,12 @@ int fdh_process_is_multithreaded(void) {
  * mapped here and is then unmapped. Only async-signal-safe work: raw syscalls and memory copies, since a
  * child of a multithreaded parent may exec right away (and in it, stacks are not captured at all: another
  * thread may have held the unwinder's or the loader's lock at the moment of fork). */
-void fdh_start_forked_child(int parent_multithreaded) {
+void fdh_start_forked_child(int parent_multithreaded, uint64_t fork_event) {
     struct fdh_trace parent = fdh_state.trace;
     if (!parent.header) return;
     fdh_state.pid = (pid_t)syscall(SYS_getpid);
     fdh_tid_reset();
+    settle_snapshot(&parent, fork_event);
     const char *failure = NULL;
     if (fdh_trace_create(&fdh_state.config, &failure) != 0) {
         fdh_diag("tracing disabled in forked child", failure);

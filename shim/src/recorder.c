@@ -196,7 +196,7 @@ void fdh_record_open(const struct fdh_opened *o) {
         e->stack = stack;
         e->str1 = o->str1;
         e->str2 = o->str2;
-        e->arg = o->arg;
+        e->arg = o->arg | (o->cloexec ? FDH_EVENT_ARG_CLOEXEC : 0);
     }
     live_open(o->fd, o, stack, seq, time_ns);
     if (o->fd2 >= 0) live_open(o->fd2, o, stack, seq, time_ns);
@@ -318,15 +318,27 @@ void fdh_record_cloexec(uint8_t api, int fd, int cloexec) {
     publish_event(e);
 }
 
-/* A child process was made: result = its pid; str1 = the program for posix_spawn. */
-void fdh_record_fork(uint8_t api, int pid, uint32_t program) {
+/* A child process is about to be made; str1 = the program for posix_spawn. Reserved before the call (the
+ * sequence number orders it after everything that happened before the child existed), published after. */
+uint64_t fdh_record_fork_begin(uint8_t api, uint32_t program) {
     uint32_t stack = fdh_capture_stack();
     uint64_t seq;
     struct fdh_event *e = reserve_event(FDH_EVENT_FORK, api, &seq);
-    if (!e) return;
+    if (e) {
+        e->result = -1;
+        e->stack = stack;
+        e->str1 = program;
+    }
+    return seq;
+}
+
+void fdh_record_fork_end(uint64_t event, int pid, int err) {
+    struct fdh_trace *t = &fdh_state.trace;
+    if (event >= t->events_capacity || !fdh_committed(&t->events[event], sizeof t->events[event])) return;
+    struct fdh_event *e = &t->events[event];
+    if (e->seq != event || e->type != FDH_EVENT_FORK) return; /* dropped (disk full): never filled */
     e->result = pid;
-    e->stack = stack;
-    e->str1 = program;
+    e->err = pid < 0 ? err : 0;
     publish_event(e);
 }
 
@@ -376,7 +388,7 @@ void fdh_record_dup(uint8_t api, int oldfd, int newfd, uint64_t arg, int cloexec
         e->stack = stack;
         e->str1 = copy.str1;
         e->str2 = copy.str2;
-        e->arg = arg;
+        e->arg = arg | (cloexec ? FDH_EVENT_ARG_CLOEXEC : 0);
     }
     /* dup2/dup3 onto an open descriptor closed it implicitly: live_open releases the old occupant. */
     live_open(newfd, &copy, stack, seq, event_time(e));

@@ -74,9 +74,12 @@ extern struct fdh_state fdh_state;
 
 /* Per thread: how many recording scopes are open on this thread (recorder.c). 0 outside the shim; 1 inside an
  * ordinary hook; more than 1 only when a signal handler interrupted this thread inside the recorder and
- * called a hooked function itself. initial-exec TLS: no __tls_get_addr call, which could allocate; valid
- * because the shim is loaded at start-up. */
+ * called a hooked function itself. Negative (FDH_DEPTH_UNTRACED) while this thread's memory is borrowed by a
+ * vfork child (hooks_vfork.S): the child shares the parent's memory and must record nothing, and the parent
+ * puts its own depth back when it resumes. initial-exec TLS: no __tls_get_addr call, which could allocate;
+ * valid because the shim is loaded at start-up. */
 extern __thread int fdh_depth __attribute__((tls_model("initial-exec")));
+#define FDH_DEPTH_UNTRACED (-(1 << 24))
 
 /* One scope around the recording part of a hook (always after the real call, never around it):
  *
@@ -98,7 +101,7 @@ struct fdh_scope {
 
 static inline struct fdh_scope fdh_scope_open(void) {
     struct fdh_scope scope = {0, 0, errno};
-    if (FDH_LIKELY(atomic_load_explicit(&fdh_state.active, memory_order_acquire))) {
+    if (FDH_LIKELY(atomic_load_explicit(&fdh_state.active, memory_order_acquire) && fdh_depth >= 0)) {
         scope.entered = 1;
         fdh_depth++;
     }
@@ -146,7 +149,10 @@ void fdh_record_close(uint8_t api, int fd, struct fdh_close_ticket *ticket);
 void fdh_finish_close(const struct fdh_close_ticket *ticket, int fd, int result, int err);
 void fdh_record_close_range(uint8_t api, unsigned int first, unsigned int last, int cloexec_only);
 void fdh_record_cloexec(uint8_t api, int fd, int cloexec);
-void fdh_record_fork(uint8_t api, int pid, uint32_t program);
+/* A child process is being made: the FORK event is reserved with its stack before the real call (returns
+ * its sequence number) and published after it by fdh_record_fork_end with the child's pid (or -1, err). */
+uint64_t fdh_record_fork_begin(uint8_t api, uint32_t program);
+void fdh_record_fork_end(uint64_t event, int pid, int err);
 uint64_t fdh_record_exec(uint8_t api, const char *path);
 void fdh_exec_failed(uint64_t event, int err);
 void fdh_record_dup(uint8_t api, int oldfd, int newfd, uint64_t arg, int cloexec);
@@ -312,7 +318,8 @@ void fdh_trace_publish(void);
 /* lifecycle.c */
 void fdh_start_recording(int attached);               /* after the trace file exists */
 void fdh_snapshot_before_fork(void);                  /* in the parent, just before fork */
-void fdh_start_forked_child(int parent_multithreaded); /* in the child, right after fork returned 0 */
+/* In the child, right after fork returned 0; fork_event: the parent's FORK event (reserved before the call). */
+void fdh_start_forked_child(int parent_multithreaded, uint64_t fork_event);
 int fdh_process_is_multithreaded(void);
 
 /* socket_states.c: TCP state of open TCP sockets, into the live table (at exit) */

@@ -398,6 +398,52 @@ expect_eq $t "leaks while attached, with stacks" "$(echo "$d" | grep '^live .*st
 expect_eq $t "nothing after detach" "$(echo "$d" | grep -c 'str1=/dev/full')" 0 &&
 pass $t
 
+t=vfork_child_shares_memory_and_records_nothing_into_the_parent
+run_traced $t vfork
+d="$(dump $t)"
+parent="$(echo "$d" | head -1 | sed 's/^pid=\([0-9]*\).*/\1/')"
+spawned="$(for f in "$work/$t"/fdhound.*.trace; do "$dump" "$f" | head -1; done | grep -c "ppid=$parent state=[0-9]* exe=/usr/bin/true ")"
+expect_eq $t "scenario (exec failure seen through shared memory, header untouched)" "$(cat "$work/$t/stderr")" "" &&
+expect_eq $t "traces of the scenario program (vfork children make none)" \
+    "$(for f in "$work/$t"/fdhound.*.trace; do "$dump" "$f" | head -1; done | grep -c "exe=$scenarios ")" 1 &&
+expect_eq $t "the parent's leak the child closed its copy of" "$(echo "$d" | grep -c '^live .*state=1 .*str1=/etc/hostname ')" 1 &&
+expect_eq $t "no close recorded for it" "$(echo "$d" | grep -c '^event .*type=2 .*str1=/etc/hostname ')" 0 &&
+expect_eq $t "FORK events with api vfork (53)" "$(echo "$d" | grep -c '^event .*type=9 api=53 .*result=[1-9]')" 2 &&
+expect_eq $t "FORK event of posix_spawn (54)" "$(echo "$d" | grep -c '^event .*type=9 api=54 .*result=[1-9].*str1=/bin/true ')" 1 &&
+expect_eq $t "no exec recorded in the parent" "$(echo "$d" | grep -c '^event .*type=10 ')" 0 &&
+expect_eq $t "one exit, the parent's" "$(echo "$d" | grep -c '^event .*type=8 ')" 1 &&
+expect_eq $t "state (2 = exited)" "$(echo "$d" | head -1 | sed 's/.*state=\([0-9]*\).*/\1/')" 2 &&
+expect_eq $t "programs exec'd by the vfork child and posix_spawn have their own traces" "$spawned" 2 &&
+pass $t
+
+t=untraced_forks_never_write_into_the_parents_trace
+run_traced $t other-forks
+d="$(dump $t)"
+c="$(dump $t "$scenarios" child)"
+expect_eq $t "scenario (parent's header still running after each child)" "$(cat "$work/$t/stderr")" "" &&
+expect_eq $t "the parent's leak the children closed their copies of" "$(echo "$d" | grep -c '^live .*state=1 .*str1=/dev/null ')" 1 &&
+expect_eq $t "FORK event with api _Fork (68)" "$(echo "$d" | grep -c '^event .*type=9 api=68 .*result=[1-9]')" 1 &&
+expect_eq $t "FORK event with api clone (69)" "$(echo "$d" | grep -c '^event .*type=9 api=69 .*result=[1-9]')" 1 &&
+expect_eq $t "one exit, the parent's" "$(echo "$d" | grep -c '^event .*type=8 ')" 1 &&
+expect_eq $t "_Fork's child has its own trace (flag 2) with its close" \
+    "$(( $(echo "$c" | head -1 | sed 's/.*flags=\([0-9]*\).*/\1/') & 2 ))/$(echo "$c" | grep -c '^event .*type=2 .*str1=/dev/null ')" "2/1" &&
+pass $t
+
+t=multithreaded_fork_exec_describes_what_really_crossed
+run_traced $t fork-exec-threads 300
+crossed="$(for f in "$work/$t"/fdhound.*.trace; do
+    out="$("$dump" "$f")"
+    case "${out%%$'\n'*}" in *"state=3 exe=$scenarios "*)
+        echo "$out" | grep '^live .*cloexec=0' | grep -v '^live fd=[012] ' ;;
+    esac
+done)"
+expect_eq $t "scenario" "$(cat "$work/$t/stderr")" "" &&
+expect_eq $t "descriptors that crossed described as another kind or call than the pipe (kind 3, api pipe or unknown)" \
+    "$(echo "$crossed" | grep -v '^$' | grep -vc ' kind=3 owner=0 api=\(12\|26\) ')" 0 &&
+expect_eq $t "pipes that crossed with the pipe's opening stack (the test saw crossings)" \
+    "$(echo "$crossed" | grep ' kind=3 owner=0 api=12 ' | grep -c 'stack=0x' | sed 's/^[1-9][0-9]*$/some/')" some &&
+pass $t
+
 t=unusable_output_dir_runs_untraced_with_one_line
 out="$(FDHOUND_OUTPUT_DIR=/nonexistent/fdhound LD_PRELOAD="$preload" "$scenarios" hello 2>"$work/stderr")"; status=$?
 expect_eq $t "status" "$status" 0 &&

@@ -6,7 +6,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -384,6 +386,141 @@ static int fork_multithreaded(void) {
     return failures;
 }
 
+/* The state word of this process's own trace header (RUNNING 1, EXITED 2, EXECED 3), read from the file:
+ * the newest image of this pid (fdhound.PID.trace, then .1, .2… for images exec'd in the same process). */
+static unsigned own_trace_state(void) {
+    char trace_path[600], candidate[600];
+    const char *dir = getenv("FDHOUND_OUTPUT_DIR");
+    snprintf(trace_path, sizeof trace_path, "%s/fdhound.%d.trace", dir, (int)getpid());
+    for (int generation = 1; generation < 16; generation++) {
+        snprintf(candidate, sizeof candidate, "%s/fdhound.%d.%d.trace", dir, (int)getpid(), generation);
+        if (access(candidate, F_OK) != 0) break;
+        memcpy(trace_path, candidate, sizeof trace_path);
+    }
+    struct mapped_trace t = {0};
+    if (trace_map(trace_path, &t) != 0) return 0;
+    unsigned state = __atomic_load_n(&t.header->state, __ATOMIC_ACQUIRE);
+    munmap((void *)t.base, t.size);
+    return state;
+}
+
+/* vfork keeps vfork semantics: the child shares the parent's memory (it reports its exec failure there, as
+ * programs do) and records nothing of its own into the parent's trace — its close of an inherited copy and
+ * its _exit leave the parent's live table and header alone. A vfork child that execs gets a trace of its
+ * own, and the parent's FORK event (api vfork) names it. */
+static volatile int vfork_child_errno;
+
+static int vforks(void) {
+    int leaked = open("/etc/hostname", O_RDONLY); /* the parent's leak; the child closes its own copy */
+    pid_t child = vfork();
+    if (child == 0) {
+        close(leaked);
+        execl("/nonexistent/fdhound-program", "x", (char *)NULL);
+        vfork_child_errno = errno; /* the parent reads this: same memory */
+        _exit(127);
+    }
+    int status;
+    CHECK(child > 0 && waitpid(child, &status, 0) == child, "waitpid");
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 127, "child status %d", status);
+    CHECK(vfork_child_errno == ENOENT, "the parent did not see the child's exec failure (errno %d): not a vfork",
+          vfork_child_errno);
+    CHECK(fcntl(leaked, F_GETFD) >= 0, "the parent's descriptor is gone");
+    CHECK(own_trace_state() == FDH_STATE_RUNNING, "the child's exec/_exit changed the parent's header: %u",
+          own_trace_state());
+    /* A vfork child that passes a close-on-exec pipe end on purpose and execs /bin/true. */
+    int p[2];
+    CHECK(pipe2(p, O_CLOEXEC) == 0, "pipe2");
+    child = vfork();
+    if (child == 0) {
+        fcntl(p[1], F_SETFD, 0);
+        execl("/bin/true", "true", (char *)NULL);
+        _exit(127);
+    }
+    CHECK(child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+          "vfork+exec /bin/true: status %d", status);
+    CHECK(fcntl(p[1], F_GETFD) == FD_CLOEXEC, "the parent's pipe end lost close-on-exec");
+    close(p[0]);
+    close(p[1]);
+    /* posix_spawn (glibc: clone(CLONE_VM|CLONE_VFORK) inside) keeps working */
+    char *argv[] = {"true", NULL};
+    extern char **environ;
+    CHECK(posix_spawn(&child, "/bin/true", NULL, NULL, argv, environ) == 0, "posix_spawn");
+    CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0, "spawned status");
+    return failures;
+}
+
+/* Children the fork hook does not make: _Fork (no atfork handlers), clone without CLONE_VM, and a raw
+ * SYS_fork. Each closes its copy of the parent's leak and exits; the parent's leak and header must stay as
+ * they were. */
+static int close_and_return(void *fd) {
+    close((int)(intptr_t)fd);
+    return 0;
+}
+
+pid_t _Fork(void);
+
+static int other_forks(void) {
+    int leaked = open("/dev/null", O_RDONLY);
+    int status;
+    pid_t child = _Fork();
+    if (child == 0) {
+        close(leaked);
+        _exit(0);
+    }
+    CHECK(child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status), "_Fork child");
+    CHECK(own_trace_state() == FDH_STATE_RUNNING, "after _Fork's child: parent's header state %u", own_trace_state());
+
+    static char stack[64 * 1024] __attribute__((aligned(16)));
+    child = clone(close_and_return, stack + sizeof stack, SIGCHLD, (void *)(intptr_t)leaked);
+    CHECK(child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status), "clone child");
+    CHECK(own_trace_state() == FDH_STATE_RUNNING, "after clone's child: parent's header state %u", own_trace_state());
+
+    child = (pid_t)syscall(SYS_fork);
+    if (child == 0) _exit(0); /* untraceable without a syscall per event; its _exit must still not count */
+    CHECK(child > 0 && waitpid(child, &status, 0) == child && WIFEXITED(status), "raw fork child");
+    CHECK(own_trace_state() == FDH_STATE_RUNNING, "after SYS_fork's child: parent's header state %u", own_trace_state());
+    return failures;
+}
+
+/* A multithreaded parent forks and execs while other threads open and close descriptors on the same
+ * numbers — close-on-exec files and sockets, and pipes without close-on-exec (those really cross into
+ * the exec'd program when the fork catches them open). The child's trace must describe each descriptor it
+ * inherited as what it was: a pipe as a pipe, with the pipe's opening call, never a half-copied slot that
+ * mixes a pipe with the file or socket that had the number before. */
+static volatile int churning = 1;
+static void *churner(void *arg) {
+    while (churning) {
+        int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int f = open("/etc/hostname", O_RDONLY | O_CLOEXEC);
+        close(s);
+        close(f);
+        int p[2];
+        if (pipe(p) == 0) {
+            close(p[0]);
+            close(p[1]);
+        }
+    }
+    return arg;
+}
+
+static int fork_exec_threads(int rounds) {
+    pthread_t threads[3];
+    for (int i = 0; i < 3; i++) pthread_create(&threads[i], NULL, churner, NULL);
+    usleep(5000);
+    for (int i = 0; i < rounds; i++) {
+        pid_t child = fork();
+        if (child == 0) {
+            execl("/bin/true", "true", (char *)NULL);
+            _exit(127);
+        }
+        int status;
+        CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0, "child %d", status);
+    }
+    churning = 0;
+    for (int i = 0; i < 3; i++) pthread_join(threads[i], NULL);
+    return failures;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) return 2;
     const char *what = argv[1];
@@ -405,6 +542,9 @@ int main(int argc, char **argv) {
     if (!strcmp(what, "aliases")) return aliases();
     if (!strcmp(what, "takes-libunwind-fds")) return takes_libunwind_fds();
     if (!strcmp(what, "fork-multithreaded")) return fork_multithreaded();
+    if (!strcmp(what, "vfork")) return vforks();
+    if (!strcmp(what, "other-forks")) return other_forks();
+    if (!strcmp(what, "fork-exec-threads")) return fork_exec_threads(atoi(argv[2]));
     if (!strcmp(what, "hello")) { puts("hello"); return 0; }
     if (!strcmp(what, "attach-target") && argc > 2) return attach_target(argv[2]);
     fprintf(stderr, "unknown scenario %s\n", what);

@@ -29,9 +29,9 @@ int main(int argc, char **argv) {
     for (uint64_t i = 0; ev && i < h->events_next && i < ev->capacity; i++) {
         const struct fdh_event *e = (const void *)(t.base + ev->offset + i * ev->entry_size);
         if (e->commit != FDH_EVENT_PUBLISHED) { printf("event seq=%lu unpublished\n", (unsigned long)i); continue; }
-        printf("event seq=%lu type=%u api=%u kind=%u owner=%u fd=%d fd2=%d result=%d err=%d tid=%u str1=%s str2=%s",
+        printf("event seq=%lu type=%u api=%u kind=%u owner=%u fd=%d fd2=%d result=%d err=%d tid=%u str1=%s str2=%s arg=%#lx",
                (unsigned long)e->seq, e->type, e->api, e->kind, e->owner, e->fd, e->fd2, e->result, e->err, e->tid,
-               trace_string(&t, e->str1), trace_string(&t, e->str2));
+               trace_string(&t, e->str1), trace_string(&t, e->str2), (unsigned long)e->arg);
         print_stack(&t, e->stack);
         printf("\n");
     }

@@ -291,7 +291,9 @@ enum fdh_event_type {
     FDH_EVENT_INHERITED = 6, /* fd was open when the shim started; str1 = what /proc/self/fd said */
     FDH_EVENT_FAILED = 7,    /* a creating call failed: result -1, err = errno */
     FDH_EVENT_EXIT = 8,      /* the shim's destructor ran */
-    FDH_EVENT_FORK = 9,      /* a child process was created (fork, vfork, posix_spawn): result = its pid */
+    FDH_EVENT_FORK = 9,      /* a child process was created (fork, _Fork, vfork, clone, posix_spawn): result =
+                                its pid (-1 and err if the call failed). Reserved before the call: an
+                                OPEN or DUP with a lower seq happened before the child existed */
     FDH_EVENT_EXEC = 10,     /* exec of str1 was attempted; result/err filled after (only a failure returns) */
     /* 11 reserved (descriptors received by SCM_RIGHTS are OPEN events with api recvmsg/recvmmsg) */
     FDH_EVENT_DBUS_OPEN = 12,  /* a libdbus connection was opened (api open/open_private/bus_get/bus_get_private)
@@ -308,6 +310,11 @@ enum fdh_event_type {
     FDH_EVENT_PHASE_END = 17,   /* fdhound_phase_end: ends the innermost phase of this tid still open */
     /* Readers ignore event types they do not know: adding one is not a layout change. */
 };
+
+/* `arg` of OPEN and DUP events: the call's own flags, plus this bit when the new descriptor (both, for a
+ * pair) is close-on-exec, however the call said so (O_CLOEXEC, SOCK_CLOEXEC, MFD_CLOEXEC, an "e" fopen mode,
+ * F_DUPFD_CLOEXEC, opendir…). Absent in traces written before it existed (read as: not close-on-exec). */
+#define FDH_EVENT_ARG_CLOEXEC (1ull << 63)
 
 /* What an FDH_EVENT_MISUSE event reports. */
 /* `arg` of a CLOSE event in a CPython process (Python frames active): what the interpreter was doing. */
@@ -351,6 +358,8 @@ enum fdh_api {
     FDH_API_DBUS_CONNECTION_UNREF = 61, FDH_API_DBUS_CONNECTION_REF = 62,
     FDH_API_TMPFILE64 = 63, FDH_API_MKSTEMP64 = 64, FDH_API_FREOPEN64 = 65, FDH_API_FOPENCOOKIE = 66,
     FDH_API_PHASE = 67, /* fdhound_phase_begin / fdhound_phase_end (not a descriptor call) */
+    FDH_API__FORK = 68,  /* glibc's _Fork (no atfork handlers) */
+    FDH_API_CLONE = 69,  /* clone() making a process (not a thread) */
     FDH_API_COUNT
 };
 
