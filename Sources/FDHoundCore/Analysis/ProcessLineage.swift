@@ -6,6 +6,8 @@
 //     FORK event names the child's pid; the parent's event log up to that event says what was open then;
 //   - fork without exec: the shim already copied the opening stacks into the child's trace.
 
+import CFDHoundTrace
+
 struct ProcessLineage {
     /// Where an inherited descriptor was opened: the trace and stack id of the opening, and its seq there.
     struct Origin {
@@ -71,6 +73,28 @@ struct ProcessLineage {
         }
         return nil
     }
+
+    /// Whether `fd` was close-on-exec in trace `index` just before `seq` (the FORK event that made a child),
+    /// from the event log: the opening call's FDH_EVENT_ARG_CLOEXEC bit (INHERITED: arg 1), then each
+    /// CLOEXEC change. nil when the log does not say (not open, not in the log, or a trace older than the bit).
+    func closeOnExec(of fd: Int, in index: Int, before seq: UInt64) -> Bool? {
+        var state: Bool?
+        for event in events[index] ?? [] where event.seq < seq {
+            switch event.type {
+            case 1 where Int(event.fd) == fd || Int(event.fd2) == fd,                 // OPEN (pairs too)
+                 3 where Int(event.fd2) == fd:                                         // DUP target
+                state = event.arg & Self.cloexecBit != 0
+            case 6 where Int(event.fd) == fd: state = event.arg & 1 != 0              // INHERITED
+            case 15 where Int(event.fd) == fd: state = event.arg != 0                 // CLOEXEC
+            case 2 where Int(event.fd) == fd && event.result == 0: state = nil        // CLOSE
+            default: break
+            }
+        }
+        return state
+    }
+
+    /// FDH_EVENT_ARG_CLOEXEC: set in an OPEN or DUP event's arg when the new descriptor is close-on-exec.
+    static let cloexecBit = UInt64(FDH_EVENT_ARG_CLOEXEC)
 
     /// The last event that made `fd` open in trace `index` before `seq` (not undone by a close).
     private func opening(of fd: Int, in index: Int, before seq: UInt64, depth: Int) -> Origin? {

@@ -39,6 +39,7 @@ public enum OpeningAPI {
         FDH_API_RECVMSG.rawValue: "recvmsg", FDH_API_RECVMMSG.rawValue: "recvmmsg",
         FDH_API_CLOSE_RANGE.rawValue: "close_range", FDH_API_CLOSEFROM.rawValue: "closefrom",
         FDH_API_FORK.rawValue: "fork", FDH_API_VFORK.rawValue: "vfork",
+        FDH_API__FORK.rawValue: "_Fork", FDH_API_CLONE.rawValue: "clone",
         FDH_API_POSIX_SPAWN.rawValue: "posix_spawn", FDH_API_EXEC.rawValue: "exec",
         FDH_API_DBUS_CONNECTION_OPEN.rawValue: "dbus_connection_open",
         FDH_API_DBUS_CONNECTION_OPEN_PRIVATE.rawValue: "dbus_connection_open_private",

@@ -23,6 +23,9 @@ public struct Report: Codable, Equatable {
     public var inherited: [InheritedDescriptor]
     /// Descriptors that crossed an exec without close-on-exec (leaked into another program).
     public var execLeaks: [ExecLeakGroup] = []
+    /// Descriptors that crossed an exec because the program passed them on purpose (pass_fds, a dup2 in the
+    /// child, /dev/fd/N on the command line): not leaks; ids P1, P2, … (DeliberatePassing).
+    public var execPassed: [ExecLeakGroup] = []
     /// Double closes, closes of descriptors that were not open, raw closes of owned descriptors.
     public var misuse: [MisuseGroup] = []
     /// CPython: descriptors the program never closed, released by a finalizer, the garbage collector or
@@ -42,7 +45,8 @@ public struct Report: Codable, Equatable {
     public var foldInterpreterFrames = true
 
     private enum CodingKeys: String, CodingKey {
-        case schemaVersion, tool, tracePath, processes, leaks, inherited, execLeaks, misuse, reclaimed, growth, timeLeft, warnings
+        case schemaVersion, tool, tracePath, processes, leaks, inherited, execLeaks, execPassed, misuse, reclaimed, growth
+        case timeLeft, warnings
     }
 
     public init(tracePath: String, processes: [ProcessSummary], leaks: [LeakGroup],
@@ -197,6 +201,8 @@ public struct ExecLeakGroup: Codable, Equatable, Sendable {
     public var culprit: Frame
     public var stack: [Frame]
     public var samples: [String]
+    /// In `execPassed` only: why the descriptor was passed on purpose (absent in `execLeaks`).
+    public var passedBecause: String? = nil
 }
 
 /// One kind of descriptor misuse at one code path, with the stacks that explain it.

@@ -74,6 +74,7 @@ public enum ReportBuilder {
                       showInherited: options.includeInherited)
         report.timeLeft = forecast.codePaths
         report.foldInterpreterFrames = !options.nativeFrames
+        report.execPassed = crossings.passed
         Fingerprint.assign(to: &report)
         return report
     }
