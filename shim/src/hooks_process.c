@@ -56,7 +56,7 @@ static uint64_t start_child(void *plan_) {
 static pid_t traced_fork(pid_t (*real)(void), uint8_t api) {
     struct fork_plan plan = {.traced = atomic_load(&fdh_state.active) && fdh_depth == 0, .event = UINT64_MAX};
     if (plan.traced) plan.traced = (int)fdh_on_side_stack(prepare_fork, &plan, 0);
-    if (plan.traced) plan.event = fork_begins(api, NULL);
+    plan.event = fork_begins(api, NULL); /* after the snapshot; also for an untraced child (a nested fork) */
     pid_t pid = real();
     if (pid == 0) {
         int saved = errno;
@@ -103,7 +103,7 @@ struct vfork_plan {
 
 __attribute__((visibility("hidden"))) struct vfork_plan fdh_vfork_prepare(void) {
     struct vfork_plan plan = {.event = UINT64_MAX, .depth = (uint64_t)(int64_t)fdh_depth};
-    if (fdh_depth == 0) plan.event = fork_begins(FDH_API_VFORK, NULL);
+    plan.event = fork_begins(FDH_API_VFORK, NULL); /* nothing when this thread is itself a vfork child */
     return plan;
 }
 
@@ -162,7 +162,7 @@ FDH_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...) 
     if (!own_process && !vfork_like) return real_clone(fn, stack, flags, arg, parent_tid, tls, child_tid);
     struct clone_start start = {fn, arg, flags};
     int depth = fdh_depth;
-    uint64_t event = fdh_depth == 0 ? fork_begins(FDH_API_CLONE, NULL) : UINT64_MAX;
+    uint64_t event = fork_begins(FDH_API_CLONE, NULL);
     int result = real_clone(clone_child, stack, flags, &start, parent_tid, tls, child_tid);
     fdh_depth = depth; /* a vfork-like child ran on our thread storage (we were suspended meanwhile) */
     fork_ends(event, result);
