@@ -5,8 +5,10 @@
  * exit is recorded, like exit()).
  *
  * The FORK event is reserved (sequence number and stack) before the real call and published after it with
- * the child's pid: everything ordered before it in the log happened before the child was made, which is
- * what the analyzer reads to know what a spawned or vforked program inherited (ProcessLineage). */
+ * the child's pid: an open or dup ordered before it in the log happened before the child was made (an open
+ * takes its number after its real call), which is what the analyzer reads to know what a spawned or vforked
+ * program inherited (ProcessLineage). Reserved after the real call, as it was, another thread's open of a
+ * number the child inherited something else at could be ordered first and blamed. */
 #define _GNU_SOURCE
 #include <sched.h>
 #include <spawn.h>

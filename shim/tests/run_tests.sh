@@ -430,7 +430,7 @@ expect_eq $t "_Fork's child has its own trace (flag 2) with its close" \
 pass $t
 
 t=multithreaded_fork_exec_describes_what_really_crossed
-run_traced $t fork-exec-threads 300
+run_traced $t fork-exec-threads 400
 crossed="$(for f in "$work/$t"/fdhound.*.trace; do
     out="$("$dump" "$f")"
     case "${out%%$'\n'*}" in *"state=3 exe=$scenarios "*)
