@@ -24,7 +24,7 @@ static const char *last_error = "";
 FDH_EXPORT const char *fdhound_attach_error(void) { return last_error; }
 
 FDH_EXPORT int fdhound_attach(const char *output_dir) {
-    if (atomic_load(&fdh_state.active)) return 1;
+    if (fdh_is_active()) return 1;
     if (fdh_state.trace.header) { /* detached earlier: a new attach starts a new trace */
         fdh_state.trace.header = NULL;
     }
@@ -55,11 +55,11 @@ FDH_EXPORT int fdhound_attach(const char *output_dir) {
 }
 
 FDH_EXPORT int fdhound_detach(void) {
-    if (!atomic_load(&fdh_state.active) || !fdh_got_enabled()) return -1;
+    if (!fdh_is_active() || !fdh_got_enabled()) return -1;
     fdh_got_restore();
     struct fdh_header *h = fdh_state.trace.header;
     FDH_RECORDING fdh_record_exit(); /* the descriptors open now, with their TCP states */
-    atomic_store_explicit(&fdh_state.active, 0, memory_order_release);
+    fdh_set_active(0);
     __atomic_fetch_or(&h->flags, FDH_HEADER_FLAG_DETACHED, __ATOMIC_RELEASE);
     return 0;
 }

@@ -56,13 +56,13 @@ static uint64_t start_child(void *plan_) {
  * off here before anything else (it inherited `active` and the parent's mapping), then given its own trace
  * like a forked child. */
 static pid_t traced_fork(pid_t (*real)(void), uint8_t api) {
-    struct fork_plan plan = {.traced = atomic_load(&fdh_state.active) && fdh_depth == 0, .event = UINT64_MAX};
+    struct fork_plan plan = {.traced = fdh_is_active() && fdh_depth == 0, .event = UINT64_MAX};
     if (plan.traced) plan.traced = (int)fdh_on_side_stack(prepare_fork, &plan, 0);
     plan.event = fork_begins(api, NULL); /* after the snapshot; also for an untraced child (a nested fork) */
     pid_t pid = real();
     if (pid == 0) {
         int saved = errno;
-        atomic_store(&fdh_state.active, 0); /* fork: the atfork handler did it already */
+        fdh_set_active(0); /* fork: the atfork handler (and the wipe-on-fork page) did it already */
         fdh_tid_reset();
         fdh_side_stacks_after_fork();
         if (plan.traced) fdh_on_side_stack(start_child, &plan, 0);
@@ -142,7 +142,7 @@ struct clone_start {
 static int clone_child(void *start_) {
     struct clone_start start = *(struct clone_start *)start_; /* copied: the parent's frame may go */
     if (!(start.flags & CLONE_VM)) {
-        atomic_store(&fdh_state.active, 0);
+        fdh_set_active(0);
         if (!(start.flags & CLONE_SETTLS)) fdh_tid_reset();
     } else {
         fdh_depth = FDH_DEPTH_UNTRACED; /* CLONE_VM|CLONE_VFORK without CLONE_SETTLS: see above */

@@ -7,7 +7,7 @@
  *      so nothing of ours is mistaken for the program's;
  *   4. the unwinder's warm-up capture (its first call is 1000× slower than the rest);
  *   5. magic + version last, then recording is switched on.
- * Recording is off (fdh_state.active = 0) during the whole set-up: our own dlopen and raw calls are never
+ * Recording is off (fdh_is_active() reads 0) during the whole set-up: our own dlopen and raw calls are never
  * recorded. */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -207,7 +207,7 @@ static void record_inherited(const struct fdh_trace *parent) {
  * hook starts the child's own trace; the _Fork and clone hooks switch their children off themselves (no
  * atfork handler runs there). */
 static void after_fork_in_child(void) {
-    atomic_store(&fdh_state.active, 0);
+    fdh_set_active(0);
     fdh_tid_reset();
 }
 
@@ -260,7 +260,7 @@ void fdh_start_forked_child(int parent_multithreaded, uint64_t fork_event) {
     record_inherited(&parent);
     munmap(parent.base, parent.size);
     fdh_trace_publish();
-    atomic_store_explicit(&fdh_state.active, 1, memory_order_release);
+    fdh_set_active(1);
 }
 
 /* Everything after the trace file exists, for a process starting under LD_PRELOAD and for one the shim was
@@ -283,7 +283,7 @@ void fdh_start_recording(int attached) {
     if (!atfork_registered) pthread_atfork(NULL, NULL, after_fork_in_child);
     atfork_registered = 1;
     fdh_trace_publish();
-    atomic_store_explicit(&fdh_state.active, 1, memory_order_release);
+    fdh_set_active(1);
 }
 
 /* Whether the loader loaded the shim at start-up (LD_PRELOAD, /etc/ld.so.preload): preloaded objects come
@@ -325,6 +325,6 @@ __attribute__((constructor)) static void fdh_start(void) {
 /* Runs after the program's own destructors (the shim was initialized first). Descriptors still open now
  * are what the program left open. Recording stays on: closes made by later destructors still count. */
 __attribute__((destructor)) static void fdh_stop(void) {
-    if (!atomic_load(&fdh_state.active) || fdh_state.pid != (pid_t)syscall(SYS_getpid)) return;
+    if (!fdh_is_active() || fdh_state.pid != (pid_t)syscall(SYS_getpid)) return;
     FDH_RECORDING fdh_record_exit();
 }

@@ -11,12 +11,37 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "shim.h"
 
 /* The recorder's state: the one switch every hook reads, the mapped trace, and each thread's depth. */
 struct fdh_state fdh_state;
 __thread int fdh_depth __attribute__((tls_model("initial-exec")));
+
+/* The switch (shim.h): a static word until the first switch-on moves it into a wipe-on-fork page. */
+static _Atomic int static_active;
+_Atomic int *fdh_active_word = &static_active;
+
+void fdh_set_active(int on) {
+    _Atomic int *word = __atomic_load_n(&fdh_active_word, __ATOMIC_ACQUIRE);
+    if (on && word == &static_active) {
+        long page = syscall(SYS_mmap, NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (page < 0 && page > -4096) {
+            page = 0;
+        } else if (syscall(SYS_madvise, page, 4096, MADV_WIPEONFORK) != 0) {
+            syscall(SYS_munmap, page, 4096);
+            page = 0;
+        }
+        if (page) {
+            word = (_Atomic int *)page;
+            __atomic_store_n(&fdh_active_word, word, __ATOMIC_RELEASE);
+        }
+    }
+    atomic_store_explicit(word, on, memory_order_release);
+}
 
 /* ---- events ----------------------------------------------------------------------------------------- */
 

@@ -58,9 +58,8 @@ struct fdh_config {
     uint32_t snapshot_permille; /* FDHOUND_SNAPSHOT_AT: live count / soft limit that takes a snapshot */
 };
 
-/* Global recorder state. `active` is the one switch every hook reads. */
+/* Global recorder state. The switch every hook reads is fdh_is_active() (below). */
 struct fdh_state {
-    _Atomic int active;
     _Atomic uint64_t highest_fd;   /* highest descriptor number seen: bounds close_range scans */
     int no_stacks;                 /* forked from a multithreaded parent: never unwind here */
     struct fdh_trace trace;
@@ -69,6 +68,19 @@ struct fdh_state {
     pid_t pid;
 };
 extern struct fdh_state fdh_state;
+
+/* The one switch every hook reads. It is a word in a page of its own marked MADV_WIPEONFORK (recorder.c):
+ * the kernel gives every child made without CLONE_VM — fork, _Fork, and a raw clone or fork system call
+ * that no hook ever sees — a zeroed copy of that page, so such a child reads "off" and never writes into
+ * its parent's trace, at the cost of one more load per call; only the fork hook's set-up switches its
+ * child on again, with a trace of its own. Until the first switch-on, and where the kernel lacks
+ * MADV_WIPEONFORK (before 4.14: then the hooks on fork, _Fork and clone are all that keeps children off),
+ * a static word. */
+extern _Atomic int *fdh_active_word;
+static inline int fdh_is_active(void) {
+    return atomic_load_explicit(__atomic_load_n(&fdh_active_word, __ATOMIC_ACQUIRE), memory_order_acquire);
+}
+void fdh_set_active(int on);
 
 /* ---- the recording scope ----------------------------------------------------------------------------- */
 
@@ -101,7 +113,7 @@ struct fdh_scope {
 
 static inline struct fdh_scope fdh_scope_open(void) {
     struct fdh_scope scope = {0, 0, errno};
-    if (FDH_LIKELY(atomic_load_explicit(&fdh_state.active, memory_order_acquire) && fdh_depth >= 0)) {
+    if (FDH_LIKELY(fdh_is_active() && fdh_depth >= 0)) {
         scope.entered = 1;
         fdh_depth++;
     }

@@ -425,6 +425,9 @@ expect_eq $t "the parent's leak the children closed their copies of" "$(echo "$d
 expect_eq $t "FORK event with api _Fork (68)" "$(echo "$d" | grep -c '^event .*type=9 api=68 .*result=[1-9]')" 1 &&
 expect_eq $t "FORK event with api clone (69)" "$(echo "$d" | grep -c '^event .*type=9 api=69 .*result=[1-9]')" 1 &&
 expect_eq $t "one exit, the parent's" "$(echo "$d" | grep -c '^event .*type=8 ')" 1 &&
+expect_eq $t "the raw clone child's calls in the parent's log" "$(echo "$d" | grep -c '^event .*str1=/dev/zero ')" 0 &&
+expect_eq $t "events of another process in the parent's log" \
+    "$(echo "$d" | grep '^event ' | grep -vc " tid=$(echo "$d" | head -1 | sed 's/^pid=\([0-9]*\).*/\1/') ")" 0 &&
 expect_eq $t "_Fork's child has its own trace (flag 2) with its close" \
     "$(( $(echo "$c" | head -1 | sed 's/.*flags=\([0-9]*\).*/\1/') & 2 ))/$(echo "$c" | grep -c '^event .*type=2 .*str1=/dev/null ')" "2/1" &&
 pass $t
