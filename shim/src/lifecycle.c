@@ -62,118 +62,6 @@ static void record_process_facts(void) {
     if (length > 0) h->cmdline_string = fdh_intern(cmdline, (size_t)length);
 }
 
-static uint32_t copy_string(const struct fdh_trace *parent, uint32_t id) {
-    if (id == 0 || id >= parent->strings_capacity) return 0;
-    const struct fdh_string *record = (const struct fdh_string *)(parent->strings + id);
-    return fdh_intern((const char *)(record + 1), record->length);
-}
-
-/* One live slot read consistently: the slots are seqlocks (version odd while a writer is inside; recorder.c),
- * and another thread may be opening or closing that number at this moment. Gives up (0) after a few
- * tries — a writer interrupted inside the slot by a signal, or preempted — and the caller treats the slot
- * as unknown rather than copy half of two descriptors. */
-static int read_live_slot(const struct fdh_live_fd *slot, struct fdh_live_fd *out) {
-    for (int attempt = 0; attempt < 64; attempt++) {
-        uint32_t before = __atomic_load_n(&slot->version, __ATOMIC_ACQUIRE);
-        if (before & 1) continue;
-        memcpy(out, (const void *)slot, sizeof *out);
-        __atomic_thread_fence(__ATOMIC_ACQUIRE);
-        if (__atomic_load_n(&slot->version, __ATOMIC_RELAXED) == before) return 1;
-    }
-    return 0;
-}
-
-/* The parent's live table as it was just before fork, in the parent's private memory (so the child gets
- * its own copy). Taken in the parent because the parent may close its copies the moment fork returns —
- * e.g. the unused pipe ends — while the child is still setting up its trace. Each slot is copied
- * consistently; one another thread is writing this very moment reads as closed (no opening stack). */
-static struct fdh_live_fd *fork_snapshot;
-static uint64_t fork_snapshot_count;
-
-void fdh_snapshot_before_fork(void) {
-    struct fdh_trace *t = &fdh_state.trace;
-    if (!t->live) return;
-    if (!fork_snapshot) {
-        void *memory = mmap(NULL, t->live_capacity * sizeof *fork_snapshot, PROT_READ | PROT_WRITE,
-                            MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (memory == MAP_FAILED) return;
-        fork_snapshot = memory;
-    }
-    uint64_t count = atomic_load(&fdh_state.highest_fd) + 1;
-    if (count > t->live_capacity) count = t->live_capacity;
-    for (uint64_t fd = 0; fd < count; fd++) { /* slots never written read as zeros (closed) */
-        if (!fdh_committed(&t->live[fd], sizeof t->live[fd]) || !read_live_slot(&t->live[fd], &fork_snapshot[fd])) {
-            memset(&fork_snapshot[fd], 0, sizeof fork_snapshot[fd]);
-        }
-    }
-    fork_snapshot_count = count;
-}
-
-/* In the child, before its own trace exists (the commit bitmap still describes the parent's mapping): the
- * snapshot is a moment older than the fork, and another thread may have closed and reopened a number in
- * between. The parent's live table, still mapped here, tells: a slot now holding an opening ordered before
- * the parent's FORK event (reserved just before the real fork; an open is ordered after its real call)
- * that is not the snapshot's was made in that window, before the fork — it is the one the child has.
- * Later openings are the parent's own business after the fork. */
-static void settle_snapshot(const struct fdh_trace *parent, uint64_t fork_event) {
-    if (!fork_snapshot || fork_event == UINT64_MAX) return;
-    for (uint64_t fd = 0; fd < fork_snapshot_count && fd < parent->live_capacity; fd++) {
-        struct fdh_live_fd now;
-        if (!fdh_committed(&parent->live[fd], sizeof parent->live[fd]) || !read_live_slot(&parent->live[fd], &now)) {
-            continue;
-        }
-        if (now.state != FDH_LIVE_CLOSED && now.open_seq != fork_snapshot[fd].open_seq && now.open_seq < fork_event) {
-            fork_snapshot[fd] = now;
-        }
-    }
-}
-
-/* Kinds the kernel's own view (/proc/self/fd) can confirm: 0 says nothing, equal numbers are compatible. */
-static int kind_family(uint8_t kind) {
-    switch (kind) {
-    case FDH_KIND_UNKNOWN: return 0;
-    case FDH_KIND_PIPE: return 1;
-    case FDH_KIND_SOCKET_UNIX: case FDH_KIND_SOCKET_INET: case FDH_KIND_SOCKET_INET6: case FDH_KIND_SOCKET_OTHER:
-    case FDH_KIND_DBUS: return 2;
-    case FDH_KIND_FILE: case FDH_KIND_DIRECTORY: case FDH_KIND_FIFO: case FDH_KIND_MEMFD: case FDH_KIND_PTY:
-        return 3;
-    default: return 16 + kind; /* eventfd, timerfd, epoll…: each its own */
-    }
-}
-
-/* A forked child's inherited descriptor keeps what the parent knew: opening call, stack, endpoints — when
- * the parent's record is about this very descriptor. The child sees the truth (kind from /proc/self/fd,
- * close-on-exec from F_GETFD, in o): a record of another kind, or with another close-on-exec flag, is
- * about a descriptor another thread had at that number a moment before the fork (or the flag changed in
- * that moment) and is not used — the analyzer then finds the opening in the parent's ordered event log. */
-static void inherit_from_parent(const struct fdh_trace *parent, struct fdh_opened *o, uint32_t *stack) {
-    if (!fork_snapshot || o->fd < 0 || (uint64_t)o->fd >= fork_snapshot_count) return;
-    const struct fdh_live_fd *slot = &fork_snapshot[o->fd];
-    if (slot->state == FDH_LIVE_CLOSED) return;
-    int known = kind_family(o->kind), recorded = kind_family(slot->kind);
-    if ((known && recorded && known != recorded) || slot->cloexec != o->cloexec) return;
-    o->api = slot->api;
-    o->owner = slot->owner;
-    if (slot->kind != FDH_KIND_UNKNOWN) o->kind = slot->kind;
-    if (slot->str1) o->str1 = copy_string(parent, slot->str1);
-    o->str2 = copy_string(parent, slot->str2);
-    uint64_t ips[FDH_MAX_STACK_DEPTH];
-    uint16_t kinds[FDH_MAX_STACK_DEPTH];
-    int count = 0;
-    for (uint32_t id = slot->stack; id != 0 && id <= parent->nodes_mask && count < (int)FDH_MAX_STACK_DEPTH;) {
-        const struct fdh_stack_node *node = &parent->nodes[id];
-        ips[count] = node->ip;
-        kinds[count] = node->kind;
-        count++;
-        id = node->parent;
-    }
-    for (int i = 0; i < count / 2; i++) { /* innermost first → outermost first */
-        uint64_t ip = ips[i]; ips[i] = ips[count - 1 - i]; ips[count - 1 - i] = ip;
-        uint16_t k = kinds[i]; kinds[i] = kinds[count - 1 - i]; kinds[count - 1 - i] = k;
-    }
-    *stack = fdh_intern_frames(ips, kinds, count);
-}
-
 /* Records every descriptor open before tracing started (stdio, a listening socket passed by systemd, ...). */
 static void record_inherited(const struct fdh_trace *parent) {
     long dir = syscall(SYS_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -195,7 +83,7 @@ static void record_inherited(const struct fdh_trace *parent) {
             long fd_flags = syscall(SYS_fcntl, fd, F_GETFD);
             o.cloexec = fd_flags >= 0 && (fd_flags & FD_CLOEXEC);
             uint32_t stack = 0;
-            if (parent) inherit_from_parent(parent, &o, &stack);
+            if (parent) fdh_inherit_from_parent(parent, &o, &stack);
             if (fd <= 2) fdh_state.trace.header->flags |= FDH_HEADER_FLAG_STDIO_INHERITED;
             fdh_record_inherited(&o, stack);
         }
@@ -239,7 +127,7 @@ void fdh_start_forked_child(int parent_multithreaded, uint64_t fork_event) {
     if (!parent.header) return;
     fdh_state.pid = (pid_t)syscall(SYS_getpid);
     fdh_tid_reset();
-    settle_snapshot(&parent, fork_event);
+    fdh_inherit_prepare(&parent, fork_event);
     const char *failure = NULL;
     if (fdh_trace_create(&fdh_state.config, &failure) != 0) {
         fdh_diag("tracing disabled in forked child", failure);

@@ -327,9 +327,16 @@ static inline int fdh_commit(const void *address, size_t length) {
 int fdh_trace_create(const struct fdh_config *config, const char **failure);
 void fdh_trace_publish(void);
 
+/* fork_inheritance.c: what a forked child inherited, as the parent's trace knows it */
+void fdh_snapshot_before_fork(void);                  /* in the parent, just before fork */
+/* In the child, before its own trace exists (the commit bitmap still describes the parent's mapping). */
+void fdh_inherit_prepare(const struct fdh_trace *parent, uint64_t fork_event);
+/* In the child, for each descriptor it holds (o: what the kernel says): fills o (api, kind, owner,
+ * descriptions) and *stack from the parent's record of this very descriptor, when there is one. */
+void fdh_inherit_from_parent(const struct fdh_trace *parent, struct fdh_opened *o, uint32_t *stack);
+
 /* lifecycle.c */
 void fdh_start_recording(int attached);               /* after the trace file exists */
-void fdh_snapshot_before_fork(void);                  /* in the parent, just before fork */
 /* In the child, right after fork returned 0; fork_event: the parent's FORK event (reserved before the call). */
 void fdh_start_forked_child(int parent_multithreaded, uint64_t fork_event);
 int fdh_process_is_multithreaded(void);
