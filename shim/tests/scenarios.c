@@ -492,9 +492,9 @@ static int other_forks(void) {
  * the exec'd program when the fork catches them open). The child's trace must describe each descriptor it
  * inherited as what it was: a pipe as a pipe, with the pipe's opening call, never a half-copied slot that
  * mixes a pipe with the file or socket that had the number before. */
-static volatile int churning = 1;
+static atomic_int churning = 1;
 static void *churner(void *arg) {
-    while (churning) {
+    while (atomic_load(&churning)) {
         int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         int f = open("/etc/hostname", O_RDONLY | O_CLOEXEC);
         close(s);
@@ -521,7 +521,7 @@ static int fork_exec_threads(int rounds) {
         int status;
         CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0, "child %d", status);
     }
-    churning = 0;
+    atomic_store(&churning, 0);
     for (int i = 0; i < 3; i++) pthread_join(threads[i], NULL);
     return failures;
 }
