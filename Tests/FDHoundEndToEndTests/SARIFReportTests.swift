@@ -92,7 +92,7 @@ final class SARIFReportTests: XCTestCase {
         let reportSchema = try XCTUnwrap(ReportSchemaCheck.schemaFiles["json"])
         let empty = """
             {"schemaVersion": 1, "tool": {"name": "fdhound", "version": "0"}, "tracePath": "t", "processes": [],
-             "leaks": [], "inherited": [], "execLeaks": [], "misuse": [], "reclaimed": [], "growth": [],
+             "leaks": [], "inherited": [], "execLeaks": [], "execPassed": [], "misuse": [], "reclaimed": [], "growth": [],
              "timeLeft": [], "warnings": []}
             """
         XCTAssertNil(try ReportSchemaCheck.violations(of: empty, against: reportSchema))

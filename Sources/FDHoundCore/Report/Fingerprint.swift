@@ -33,6 +33,10 @@ public enum Fingerprint {
             report.execLeaks[index].fingerprint = of(section: "exec-leak", kind: report.execLeaks[index].kind,
                                                      culprit: report.execLeaks[index].culprit)
         }
+        for index in report.execPassed.indices {
+            report.execPassed[index].fingerprint = of(section: "exec-passed", kind: report.execPassed[index].kind,
+                                                      culprit: report.execPassed[index].culprit)
+        }
         for index in report.misuse.indices {
             report.misuse[index].fingerprint = of(section: "misuse", kind: report.misuse[index].kind,
                                                   culprit: report.misuse[index].close.culprit)

@@ -201,8 +201,8 @@ public struct ExecLeakGroup: Codable, Equatable, Sendable {
     public var culprit: Frame
     public var stack: [Frame]
     public var samples: [String]
-    /// In `execPassed` only: why the descriptor was passed on purpose (absent in `execLeaks`).
-    public var passedBecause: String? = nil
+    /// In `execPassed` only: why the descriptor was passed on purpose (null in `execLeaks`).
+    @NullEncoded public var passedBecause: String? = nil
 }
 
 /// One kind of descriptor misuse at one code path, with the stacks that explain it.
