@@ -10,7 +10,7 @@ final class EvidenceAndTimeLeftTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: work) }
         let program = try FixtureProgram.build("leak_steadily", in: work)
         let stop = work.appendingPathComponent("stop").path
-        FileManager.default.createFile(atPath: stop, contents: nil) // exhaust, then exit at once
+        XCTAssertTrue(FileManager.default.createFile(atPath: stop, contents: nil)) // exhaust, then exit at once
         let traces = work.appendingPathComponent("traces").path
         let run = try FDHoundCLI.run(["run", "-o", traces, "--", program.binaryPath, "300", "1000", "100", stop, "exhaust"])
         XCTAssertEqual(run.status, 0, run.stderr)
