@@ -7,11 +7,7 @@ import XCTest
 
 final class DiskFullWordingTests: XCTestCase {
     private func warnings(_ configure: (TraceBuilder) -> Void) throws -> String {
-        let b = TraceBuilder(pid: 77)
-        b.open(fd: 3, path: "/a")
-        configure(b)
-        let trace = try TraceFile(bytes: b.build(), path: "mem")
-        return ProcessSummarizer.warnings(for: trace).joined(separator: "\n")
+        try summarizerWarnings(pid: 77, configure)
     }
 
     func testAFullDiskIsBlamedInsteadOfTheTables() throws {

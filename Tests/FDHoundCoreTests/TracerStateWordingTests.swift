@@ -7,11 +7,7 @@ import XCTest
 
 final class TracerStateWordingTests: XCTestCase {
     private func warnings(_ configure: (TraceBuilder) -> Void) throws -> String {
-        let b = TraceBuilder(pid: 78)
-        b.open(fd: 3, path: "/a")
-        configure(b)
-        let trace = try TraceFile(bytes: b.build(), path: "mem")
-        return ProcessSummarizer.warnings(for: trace).joined(separator: "\n")
+        try summarizerWarnings(pid: 78, configure)
     }
 
     func testSignalHandlerCallsWithoutStacksAreCounted() throws {

@@ -13,8 +13,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #define OBSERVE_BELOW 512
@@ -45,6 +47,24 @@ static inline void print_open_fds(FILE *out, const char *label) {
 static inline void die(const char *what) {
     fprintf(stderr, "%s: %s\n", what, strerror(errno));
     exit(99);
+}
+
+
+/* SIGALRM every 50 µs runs `handler` while the main loop opens and closes /dev/null, until the handler has
+ * run `wanted` times (it counts in *runs): signals land inside the tracer's hooks again and again. */
+static inline void run_alarm_storm(void (*handler)(int), volatile sig_atomic_t *runs, long wanted) {
+    struct sigaction sa = {.sa_handler = handler, .sa_flags = SA_RESTART};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, NULL);
+    struct itimerval every = {.it_interval = {0, 50}, .it_value = {0, 50}};
+    setitimer(ITIMER_REAL, &every, NULL);
+    while (*runs < wanted) {
+        int fd = open("/dev/null", O_RDONLY);
+        if (fd < 0) die("open");
+        close(fd);
+    }
+    struct itimerval off = {{0, 0}, {0, 0}};
+    setitimer(ITIMER_REAL, &off, NULL);
 }
 
 #endif

@@ -28,18 +28,7 @@ static void on_alarm(int sig) {
 
 int main(int argc, char **argv) {
     long wanted = argc > 1 ? atol(argv[1]) : 5000;
-    struct sigaction sa = {.sa_handler = on_alarm, .sa_flags = SA_RESTART};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGALRM, &sa, NULL);
-    struct itimerval every = {.it_interval = {0, 50}, .it_value = {0, 50}};
-    setitimer(ITIMER_REAL, &every, NULL);
-    while (runs < wanted) {
-        int fd = open("/dev/null", O_RDONLY);
-        if (fd < 0) die("open");
-        close(fd);
-    }
-    struct itimerval off = {{0, 0}, {0, 0}};
-    setitimer(ITIMER_REAL, &off, NULL);
+    run_alarm_storm(on_alarm, &runs, wanted);
     /* The main loop holds at most one descriptor (3), so a handler's pipe is 3,4 or 4,5. */
     printf("handler pipes: failed %d, every end numbered 5 or lower: %s, ends with FD_CLOEXEC: %d\n",
            (int)failures, highest <= 5 ? "yes" : "no", (int)cloexec_seen);
