@@ -20,10 +20,13 @@ let package = Package(
     targets: [
         // The trace format, defined once in C and imported by Swift through a module map.
         .target(name: "CFDHoundTrace"),
+        // Read-only mappings of trace files whose truncation under the reader is a flag, not SIGBUS.
+        .target(name: "CFDHoundMapping"),
         .target(
             name: "FDHoundCore",
             dependencies: [
                 "CFDHoundTrace",
+                "CFDHoundMapping",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]

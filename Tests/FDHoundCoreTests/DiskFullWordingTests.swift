@@ -6,8 +6,13 @@ import XCTest
 @testable import FDHoundCore
 
 final class DiskFullWordingTests: XCTestCase {
-    private func warnings(_ configure: (TraceBuilder) -> Void) throws -> String {
-        try summarizerWarnings(pid: 77, configure)
+    /// Version 1 by default: its log refused events once full, which is what the event wording below pins;
+    /// a version-2 log is a ring (testARingLogBlamesTheDiskOrABusySlot).
+    private func warnings(version: UInt32 = 1, _ configure: (TraceBuilder) -> Void) throws -> String {
+        try summarizerWarnings(pid: 77) { b in
+            b.version = version
+            configure(b)
+        }
     }
 
     func testAFullDiskIsBlamedInsteadOfTheTables() throws {
@@ -48,5 +53,17 @@ final class DiskFullWordingTests: XCTestCase {
         XCTAssertFalse(all.contains("disk"), all)
         XCTAssertTrue(all.contains("5 events not stored (event log full"), all)
         XCTAssertTrue(all.contains("3 descriptors above the live table's capacity"), all)
+    }
+
+    func testARingLogBlamesTheDiskOrABusySlot() throws {
+        let full = try warnings(version: 2) { b in
+            b.flags |= FDH_HEADER_FLAG_DISK_FULL.rawValue
+            b.editHeader = { $0.events_dropped = 40 }
+        }
+        XCTAssertTrue(full.contains("40 events not stored: the disk was full, or their slot in the event log was still being written"), full)
+        XCTAssertFalse(full.contains("event log full"), full)
+        let busy = try warnings(version: 2) { b in b.editHeader = { $0.events_dropped = 5 } }
+        XCTAssertTrue(busy.contains("5 events not stored: their slot in the event log was still being written by another thread"), busy)
+        XCTAssertFalse(busy.contains("disk"), busy)
     }
 }

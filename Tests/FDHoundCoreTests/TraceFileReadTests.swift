@@ -32,7 +32,7 @@ final class TraceFileReadTests: XCTestCase {
         let (builder, stack) = makeRichTrace()
         let trace = try TraceFile(bytes: builder.build(), path: "mem")
         let h = trace.header
-        XCTAssertEqual(h.version, 1)
+        XCTAssertEqual(h.version, FDH_FORMAT_VERSION)
         XCTAssertEqual(h.headerSize, 744)
         XCTAssertEqual(h.pid, 777)
         XCTAssertEqual(h.ppid, 7)
@@ -198,10 +198,11 @@ final class TraceFileReadTests: XCTestCase {
         XCTAssertEqual(scan.unpublished, 1)
     }
 
-    func testEventsBeyondCapacityAreCountedAsDropped() throws {
+    func testVersion1EventsBeyondCapacityAreCountedAsDropped() throws {
         var capacities = TraceBuilder.Capacities()
         capacities.events = 4
         let b = TraceBuilder(capacities: capacities)
+        b.version = 1  // version 1 kept the first `capacity` events; version 2 is a ring (EventRingTests)
         for fd in 3..<13 { b.open(fd: Int32(fd), path: "/x") }
         let trace = try TraceFile(bytes: b.build(), path: "mem")
         XCTAssertEqual(trace.header.eventsNext, 10)

@@ -54,8 +54,9 @@ final class TraceFileValidationTests: XCTestCase {
 
     func testRejectsNewerVersionNamingBoth() {
         let b = TraceBuilder()
-        b.version = 2
-        XCTAssertEqual(problem(b.build()), "written by trace format version 2; this fdhound reads up to 1")
+        b.version = FDH_FORMAT_VERSION + 1
+        XCTAssertEqual(problem(b.build()),
+                       "written by trace format version \(FDH_FORMAT_VERSION + 1); this fdhound reads up to \(FDH_FORMAT_VERSION)")
     }
 
     func testRejectsVersionZero() {

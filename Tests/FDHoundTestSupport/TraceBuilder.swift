@@ -33,6 +33,8 @@ public final class TraceBuilder {
     public var flags: UInt32 = FDH_HEADER_FLAG_STDIO_INHERITED.rawValue
     public var shimModule: UInt32 = 0
     public var version: UInt32 = FDH_FORMAT_VERSION
+    /// Events a ring (version 2) writer dropped because their slot was busy: header.events_dropped.
+    public var eventsDropped: UInt64 = 0
     /// Added to every struct section's entry size, to test that readers use the writer's stride.
     public var entrySizeIncrease: UInt32 = 0
     /// Extra sections of unknown types (readers must skip them).
@@ -287,7 +289,15 @@ public final class TraceBuilder {
         }
         for (index, module) in modules.enumerated() { put(module, at: offset(FDH_SECTION_MODULES, index)) }
         for (index, node) in nodes.enumerated() where index > 0 { put(node, at: offset(FDH_SECTION_STACK_NODES, index)) }
-        for (index, event) in events.enumerated() { put(event, at: offset(FDH_SECTION_EVENTS, index)) }
+        // Version 2 logs are a ring (the newest `capacity` events, seq at slot seq % capacity, commit word =
+        // the lap); version 1 logs kept the first `capacity` events and dropped the rest.
+        let capacity = UInt64(capacities.events)
+        let ring = version >= 2
+        for event in ring ? Array(events.suffix(capacities.events)) : Array(events.prefix(capacities.events)) {
+            var stored = event
+            if ring { stored.commit = fdh_event_commit_word(event.seq, capacity) }
+            put(stored, at: offset(FDH_SECTION_EVENTS, Int(event.seq % capacity)))
+        }
         for (fd, slot) in live { put(slot, at: offset(FDH_SECTION_LIVE_FDS, fd)) }
         for (index, site) in sites.enumerated() { put(site, at: offset(FDH_SECTION_CALL_SITES, index)) }
 
@@ -315,7 +325,8 @@ public final class TraceBuilder {
         header.flags = flags
         header.shim_module = shimModule
         header.events_next = eventsNext
-        header.events_dropped = eventsNext > UInt64(capacities.events) ? eventsNext - UInt64(capacities.events) : 0
+        header.events_dropped = version < 2 && eventsNext > UInt64(capacities.events)
+            ? eventsNext - UInt64(capacities.events) : eventsDropped
         header.strings_used = UInt64(arena.count)
         header.strings_dropped = stringsDropped + extraStringsDropped
         header.modules_next = UInt64(modules.count)
@@ -359,7 +370,6 @@ public final class TraceBuilder {
                              str1: UInt32, str2: UInt32, timeNs: UInt64, tid: UInt32?, arg: UInt64 = 0) -> UInt64 {
         let seq = eventsNext
         eventsNext += 1
-        guard events.count < capacities.events else { return seq }
         var event = fdh_event()
         event.commit = FDH_EVENT_PUBLISHED.rawValue
         event.type = UInt8(type.rawValue)

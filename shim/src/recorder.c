@@ -6,7 +6,8 @@
  * thread may receive it, and its open must come later in the log and win the live slot.
  *
  * The live table and the call-site counters are what leak analysis reads, and they stay exact when the
- * event log is full: only the log is allowed to drop records (counted in header.events_dropped). */
+ * event log wraps: only the log is allowed to lose records (overwritten by newer ones once it is full, or
+ * dropped when their slot is busy, counted in header.events_dropped). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -45,22 +46,41 @@ void fdh_set_active(int on) {
 
 /* ---- events ----------------------------------------------------------------------------------------- */
 
+/* The event log is a ring: event seq lives at slot seq % capacity, so once it is full the newest events
+ * overwrite the oldest (a leak late in a long run is diagnosed from the recent events; the live table and
+ * the call-site counters keep the totals exact whatever the log lost). A writer claims its slot by CAS
+ * on the commit word, from a published older lap (or never written) to BUSY, fills it and publishes its
+ * own lap last (fdh_event_commit_word). A slot another writer owns (BUSY: a preempted writer one lap
+ * behind, or a close waiting for its result) or that already holds a newer event is not waited for — the
+ * hook stays lock-free — and the event is dropped and counted in events_dropped. A reader copies a slot
+ * between two loads of the word (fdh_event_read) and keeps it only if the word did not change and names
+ * the event's own lap. */
+static struct fdh_event *claim_slot(struct fdh_trace *t, uint64_t seq) {
+    struct fdh_event *e = &t->events[seq % t->events_capacity];
+    if (!fdh_commit(e, sizeof *e)) return NULL; /* the disk is full */
+    uint32_t word = __atomic_load_n(&e->commit, __ATOMIC_ACQUIRE);
+    if (word == FDH_EVENT_BUSY) return NULL;
+    /* A published slot: its seq is stable while the word stays (a writer changes the word first). */
+    if (word != FDH_EVENT_UNPUBLISHED && __atomic_load_n(&e->seq, __ATOMIC_RELAXED) >= seq) return NULL;
+    if (!__atomic_compare_exchange_n(&e->commit, &word, FDH_EVENT_BUSY, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+        return NULL;
+    }
+    return e;
+}
+
 static struct fdh_event *reserve_event(uint8_t type, uint8_t api, uint64_t *seq_out) {
     struct fdh_trace *t = &fdh_state.trace;
     uint64_t seq = __atomic_fetch_add(&t->header->events_next, 1, __ATOMIC_RELAXED);
     *seq_out = seq;
-    if (seq >= t->events_capacity) {
+    struct fdh_event *e = claim_slot(t, seq);
+    if (!e) {
         __atomic_fetch_add(&t->header->events_dropped, 1, __ATOMIC_RELAXED);
         return NULL;
     }
-    /* Every field the caller does not set reads 0 (fd and fd2: -1, "none"); commit stays 0 until
-     * publish_event. Slots are never reused, so nothing half-old can show through. */
-    struct fdh_event *e = &t->events[seq];
-    if (!fdh_commit(e, sizeof *e)) { /* the disk is full */
-        __atomic_fetch_add(&t->header->events_dropped, 1, __ATOMIC_RELAXED);
-        return NULL;
-    }
+    /* Every field the caller does not set reads 0 (fd and fd2: -1, "none"); the commit word stays BUSY
+     * until publish_event, so the older event this slot held can never show through half-overwritten. */
     *e = (struct fdh_event){
+        .commit = FDH_EVENT_BUSY,
         .type = type,
         .api = api,
         .fd = -1,
@@ -78,7 +98,24 @@ static uint64_t event_time(const struct fdh_event *e) {
 }
 
 static void publish_event(struct fdh_event *e) {
-    if (e) __atomic_store_n(&e->commit, FDH_EVENT_PUBLISHED, __ATOMIC_RELEASE);
+    if (e) __atomic_store_n(&e->commit, fdh_event_commit_word(e->seq, fdh_state.trace.events_capacity), __ATOMIC_RELEASE);
+}
+
+/* Takes back an event already published (an exec that failed and returned), if the ring has not
+ * overwritten it and no writer owns it: the caller amends it and publishes it again. */
+static struct fdh_event *reclaim_event(uint64_t seq) {
+    struct fdh_trace *t = &fdh_state.trace;
+    if (seq == UINT64_MAX) return NULL;
+    struct fdh_event *e = &t->events[seq % t->events_capacity];
+    uint32_t word = fdh_event_commit_word(seq, t->events_capacity);
+    if (!__atomic_compare_exchange_n(&e->commit, &word, FDH_EVENT_BUSY, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+        return NULL;
+    }
+    if (e->seq != seq) { /* the same lap word on another event: cannot happen, but never amend it */
+        __atomic_store_n(&e->commit, word, __ATOMIC_RELEASE);
+        return NULL;
+    }
+    return e;
 }
 
 /* ---- live descriptors (seqlock per slot) ------------------------------------------------------------ */
@@ -294,8 +331,8 @@ void fdh_record_close(uint8_t api, int fd, struct fdh_close_ticket *ticket) {
 
 void fdh_finish_close(const struct fdh_close_ticket *ticket, int fd, int result, int err) {
     struct fdh_trace *t = &fdh_state.trace;
-    if (ticket->event < t->events_capacity) {
-        struct fdh_event *e = &t->events[ticket->event];
+    if (ticket->event != UINT64_MAX) { /* its slot is still ours: BUSY since fdh_record_close */
+        struct fdh_event *e = &t->events[ticket->event % t->events_capacity];
         e->result = result;
         e->err = result < 0 ? err : 0;
         publish_event(e);
@@ -387,9 +424,11 @@ void fdh_exec_failed(uint64_t event, int err) {
     struct fdh_trace *t = &fdh_state.trace;
     __atomic_store_n(&t->header->state, FDH_STATE_RUNNING, __ATOMIC_RELEASE);
     t->header->end_monotonic_ns = 0;
-    if (event < t->events_capacity) {
-        t->events[event].result = -1;
-        t->events[event].err = err;
+    struct fdh_event *e = reclaim_event(event);
+    if (e) {
+        e->result = -1;
+        e->err = err;
+        publish_event(e);
     }
 }
 

@@ -149,7 +149,7 @@ void fdh_record_failure(uint8_t api, int err, uint64_t arg, uint32_t str1);
 /* A close is recorded in two steps: before the real close (live table, event reserved) and after it
  * (result published; EBADF on a descriptor we did not see open becomes a misuse event). */
 struct fdh_close_ticket {
-    uint64_t event;       /* index of the reserved event, UINT64_MAX if the log is full */
+    uint64_t event;       /* seq of the reserved event (its slot stays BUSY until finished); UINT64_MAX: none */
     uint32_t stack;
     uint32_t description; /* what the descriptor was, as last known */
     uint8_t was_open;

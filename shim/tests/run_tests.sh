@@ -230,13 +230,24 @@ expect_eq $t "unpublished events" "$(echo "$d" | grep -c unpublished)" 0 &&
 expect_eq $t "opens of /dev/null" "$(echo "$d" | grep -c '^event .*type=1 .*str1=/dev/null ')" 16000 &&
 pass $t
 
-t=full_event_log_keeps_exact_live_table
+# The log is a ring: once full it keeps the newest events (seq S at slot S % 16), and the live table and
+# the call-site counters stay exact whatever it overwrote.
+t=full_event_log_keeps_newest_events_and_exact_live_table
 mkdir -p "$work/$t"
 FDHOUND_EVENT_CAPACITY=16 FDHOUND_OUTPUT_DIR="$work/$t" LD_PRELOAD="$preload" "$scenarios" leak 100 2>"$work/$t/stderr"
 d="$(dump $t)"
+next="$(echo "$d" | head -1 | sed 's/.*events=\([0-9]*\).*/\1/')"
 dropped="$(echo "$d" | head -1 | sed 's/.*dropped=\([0-9]*\).*/\1/')"
 expect_eq $t "leaked descriptors" "$(echo "$d" | grep -c '^live .*state=1 ')" 100 &&
-expect_eq $t "events dropped" "$([ "$dropped" -gt 0 ] && echo yes)" yes &&
+expect_eq $t "more events than slots" "$([ "$next" -gt 100 ] && echo yes)" yes &&
+expect_eq $t "events dropped (single thread: no slot was busy)" "$dropped" 0 &&
+expect_eq $t "published events kept" "$(echo "$d" | grep '^event ' | grep -vc unpublished)" 16 &&
+expect_eq $t "oldest kept event" "$(echo "$d" | grep -m1 '^event ' | sed 's/event seq=\([0-9]*\).*/\1/')" $((next - 16)) &&
+expect_eq $t "newest kept event" "$(echo "$d" | grep '^event ' | tail -1 | sed 's/event seq=\([0-9]*\).*/\1/')" $((next - 1)) &&
+expect_eq $t "newest kept event is the exit" "$(echo "$d" | grep '^event ' | tail -1 | grep -c ' type=8 ')" 1 &&
+expect_eq $t "the open before it is the last leaked descriptor" \
+    "$(echo "$d" | grep '^event ' | tail -2 | head -1 | sed 's/.* type=1 .* fd=\([0-9]*\) .*/\1/')" \
+    "$(echo "$d" | grep '^live .*state=1 ' | sed 's/live fd=\([0-9]*\) .*/\1/' | sort -n | tail -1)" &&
 expect_eq $t "site opened count" "$(echo "$d" | grep '^site' | grep -c 'opened=100 closed=0 peak=100')" 1 &&
 pass $t
 

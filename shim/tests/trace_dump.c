@@ -1,5 +1,5 @@
 /* trace_dump.c — prints a trace in a line-oriented form for the shim's tests and for debugging:
- *   header key=value lines, then "event ..." lines, "live ..." lines for open descriptors, "site ..." lines.
+ *   header key=value lines, then "event ..." lines (the ring's kept window, oldest first), "live ..." lines for open descriptors, "site ..." lines.
  * Stacks are printed as ip lists; symbolization is the analyzer's job. Usage: trace_dump FILE */
 #include "test_support.h"
 
@@ -25,10 +25,18 @@ int main(int argc, char **argv) {
            (unsigned long)h->events_dropped, h->stack_depth, h->flags, (unsigned long)h->modules_next,
            (unsigned long)h->nested_events,
            h->tracer_fd_read, h->tracer_fd_write);
+    /* The log is a ring: the kept window is the last `capacity` sequence numbers, each at seq % capacity. */
     const struct fdh_section *ev = trace_section(&t, FDH_SECTION_EVENTS);
-    for (uint64_t i = 0; ev && i < h->events_next && i < ev->capacity; i++) {
-        const struct fdh_event *e = (const void *)(t.base + ev->offset + i * ev->entry_size);
-        if (e->commit != FDH_EVENT_PUBLISHED) { printf("event seq=%lu unpublished\n", (unsigned long)i); continue; }
+    uint64_t first = ev && h->events_next > ev->capacity ? h->events_next - ev->capacity : 0;
+    for (uint64_t seq = first; ev && seq < h->events_next; seq++) {
+        const struct fdh_event *slot = (const void *)(t.base + ev->offset + (seq % ev->capacity) * ev->entry_size);
+        struct fdh_event copy;
+        const struct fdh_event *e = &copy;
+        uint32_t word = fdh_event_read(slot, &copy);
+        if (word == FDH_EVENT_BUSY || copy.seq != seq || word != fdh_event_commit_word(seq, ev->capacity)) {
+            printf("event seq=%lu unpublished\n", (unsigned long)seq);
+            continue;
+        }
         printf("event seq=%lu type=%u api=%u kind=%u owner=%u fd=%d fd2=%d result=%d err=%d tid=%u str1=%s str2=%s arg=%#lx",
                (unsigned long)e->seq, e->type, e->api, e->kind, e->owner, e->fd, e->fd2, e->result, e->err, e->tid,
                trace_string(&t, e->str1), trace_string(&t, e->str2), (unsigned long)e->arg);

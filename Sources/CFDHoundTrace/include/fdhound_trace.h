@@ -14,7 +14,7 @@
  *   | section: string index    |  open-addressing hash table over the strings (writer-side interning)
  *   | section: modules         |  loaded objects: load bias, text range, build-id, path
  *   | section: stack nodes     |  trie of return addresses; an event names its innermost node
- *   | section: events          |  fixed-size event log, in sequence order
+ *   | section: events          |  fixed-size ring of events: seq S lives at slot S % capacity
  *   | section: live fds        |  one slot per descriptor number: what is open now, and from where
  *   | section: call sites      |  exact opened/closed counters per opening stack
  *   | section: py codes        |  CPython code objects seen on stacks (optional; only when Python ran)
@@ -42,7 +42,7 @@ extern "C" {
 #define FDH_MAGIC_LENGTH 8
 
 /* Bumped on any incompatible layout change. Readers reject newer versions, naming both. */
-#define FDH_FORMAT_VERSION 1u
+#define FDH_FORMAT_VERSION 2u
 
 /* Written as a uint32; reads back as 0x01020304 only on a reader of the same byte order. */
 #define FDH_ENDIAN_MARK 0x01020304u
@@ -363,12 +363,23 @@ enum fdh_api {
     FDH_API_COUNT
 };
 
+/* The commit word of an event slot. Version 1 logs kept the first `capacity` events (commit 0 or 1).
+ * Version 2 logs are a ring: event seq S lives at slot S % capacity, and its commit word is the lap it
+ * belongs to, fdh_event_commit_word(S, capacity) — 1 for the first lap, as in version 1 — so a slot
+ * rewritten between a reader's two loads of the word never reads as consistent. */
 enum fdh_event_commit {
-    FDH_EVENT_UNPUBLISHED = 0,
-    FDH_EVENT_PUBLISHED = 1,
+    FDH_EVENT_UNPUBLISHED = 0,          /* never written */
+    FDH_EVENT_PUBLISHED = 1,            /* version 1; version 2: published in the first lap */
+    FDH_EVENT_BUSY = 0xFFFFFFFFu,       /* version 2: a writer owns the slot (claimed by CAS) */
 };
 
-/* One event. 64 bytes. Stored at index seq in the events section while seq < capacity. */
+/* The commit word that publishes event `seq` in a ring of `capacity` slots: its lap + 1, never 0 or BUSY. */
+static inline uint32_t fdh_event_commit_word(uint64_t seq, uint64_t capacity) {
+    return (uint32_t)((seq / capacity) % 0xFFFFFFFEu) + 1u;
+}
+
+/* One event. 64 bytes. Version 2: stored at slot seq % capacity (a ring; the newest events are kept).
+ * Version 1: stored at index seq while seq < capacity, later events dropped. */
 struct fdh_event {
     uint32_t commit;    /* enum fdh_event_commit, stored last (release) */
     uint8_t type;       /* enum fdh_event_type */
@@ -385,8 +396,21 @@ struct fdh_event {
     uint32_t str1;      /* string id: path, local endpoint or description; 0 if none */
     uint32_t str2;      /* string id: peer endpoint; 0 if none */
     uint64_t arg;       /* call-specific: open flags, dup3/accept4/pipe2 flags, fcntl command */
-    uint64_t seq;       /* this event's sequence number (equals its index while it fits) */
+    uint64_t seq;       /* this event's sequence number (slot = seq % capacity) */
 };
+
+/* Reader side of the publication protocol (a seqlock): copies the slot into *out and returns its commit
+ * word, or FDH_EVENT_BUSY when the copy cannot be trusted (never written, a writer owned the slot, or it
+ * was rewritten meanwhile). The caller still checks the word against out->seq (fdh_event_commit_word) and
+ * the slot index. */
+static inline uint32_t fdh_event_read(const struct fdh_event *slot, struct fdh_event *out) {
+    uint32_t first = __atomic_load_n(&slot->commit, __ATOMIC_ACQUIRE);
+    if (first == FDH_EVENT_UNPUBLISHED || first == FDH_EVENT_BUSY) return FDH_EVENT_BUSY;
+    __builtin_memcpy(out, (const void *)slot, sizeof *out);
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    uint32_t second = __atomic_load_n(&slot->commit, __ATOMIC_RELAXED);
+    return second == first ? first : FDH_EVENT_BUSY;
+}
 
 /* ---- live descriptors ------------------------------------------------------------------------------- */
 

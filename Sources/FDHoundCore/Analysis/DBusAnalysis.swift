@@ -145,8 +145,7 @@ struct DBusAnalysis {
         var openSockets = [Int32: UInt64]()
         var socketConnections = 0
         var failed = 0
-        let scan = trace.events()
-        for event in scan.events {
+        trace.forEachEvent { event in
             switch event.type {
             case UInt8(FDH_EVENT_LABEL.rawValue) where event.kind == dbusKind && event.owner == 0:
                 if openSockets[event.fd] == nil { openSockets[event.fd] = event.seq }
@@ -185,7 +184,7 @@ struct DBusAnalysis {
             libdbusConnections: libdbusConnections,
             socketConnections: max(socketConnections, socketsLeftOpen),
             failedConnections: failed,
-            exact: trace.header.eventsDropped == 0 && trace.header.dbusDropped == 0)
+            exact: trace.header.eventsDropped == 0 && trace.eventsOverwritten == 0 && trace.header.dbusDropped == 0)
     }
 
     /// The most intervals [start, end) open at once (sequence numbers are unique, so no ties).

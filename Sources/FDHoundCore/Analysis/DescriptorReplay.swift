@@ -39,8 +39,21 @@ struct DescriptorReplay {
     /// Closes whose descriptor was not seen opening in the log (opened before the shim, or the log lost it).
     private(set) var unmatchedCloses = 0
 
+    /// Replays the kept window of `trace`'s log in one streaming pass.
+    init(trace: TraceFile) {
+        self.init { trace.forEachEvent($0) }
+    }
+
     init(events: [TraceEvent]) {
+        self.init { visit in events.forEach(visit) }
+    }
+
+    /// `source` hands every event to its argument, in sequence order.
+    private init(_ source: ((TraceEvent) -> Void) -> Void) {
         var open = [Int32: Opening]()
+        var releases = [Release]()
+        var steps = [Step]()
+        var unmatchedCloses = 0
         func opened(_ fd: Int32, _ event: TraceEvent) {
             guard fd >= 0 else { return }
             open[fd] = Opening(seq: event.seq, stack: event.stack, kind: event.kind, api: event.api,
@@ -61,13 +74,13 @@ struct DescriptorReplay {
                                   kind: opening.kind, api: opening.api, close: event))
             }
         }
-        for event in events {
+        source { event in
             switch event.type {
             case 1: // OPEN: fd, and fd2 for pipes and socket pairs
                 opened(event.fd, event)
                 if event.fd2 >= 0 { opened(event.fd2, event) }
             case 3: // DUP: fd2 becomes a copy of fd; an open fd2 was closed first
-                guard event.result >= 0, event.fd2 >= 0 else { continue }
+                guard event.result >= 0, event.fd2 >= 0 else { return }
                 if open[event.fd2] != nil { released(event.fd2, by: event) }
                 opened(event.fd2, event)
             case 6: // INHERITED: open at start, no opening stack
@@ -81,9 +94,12 @@ struct DescriptorReplay {
             case 2: // CLOSE (close, fclose, closedir…): only a successful one released the descriptor
                 if event.result == 0 { released(event.fd, by: event) }
             default:
-                continue
+                return
             }
         }
+        self.releases = releases
+        self.steps = steps
+        self.unmatchedCloses = unmatchedCloses
     }
 
     /// "local -> peer" for sockets, the path for files, else the kind's name (as DescriptorDescriber).

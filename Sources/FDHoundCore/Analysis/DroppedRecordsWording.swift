@@ -14,12 +14,21 @@ enum DroppedRecordsWording {
         var sentences = [String]()
         let add = { (count: UInt64, text: String) in if count > 0 { sentences.append("\(count) \(text)") } }
 
-        // Events: slots past the log's capacity were refused by the log, the rest by the disk.
+        // Events of a ring log (version 2) are never refused for want of room — the oldest are overwritten
+        // (EventWindowWording) — only when their slot was still being written by another thread, or the disk.
+        if trace.eventLogIsRing {
+            add(header.eventsDropped, diskFull
+                ? "events not stored: the disk was full, or their slot in the event log was still being written"
+                : "events not stored: their slot in the event log was still being written by another thread")
+        }
+        // Version 1 events: slots past the log's capacity were refused by the log, the rest by the disk.
         let pastLog = header.eventsNext > UInt64(trace.capacities.events)
             ? min(header.eventsDropped, header.eventsNext - UInt64(trace.capacities.events)) : 0
-        add(diskFull ? header.eventsDropped - pastLog : 0,
-            "events not stored because the disk was full")
-        add(diskFull ? pastLog : header.eventsDropped, "events not stored (event log full; leak counts stay exact)")
+        if !trace.eventLogIsRing {
+            add(diskFull ? header.eventsDropped - pastLog : 0,
+                "events not stored because the disk was full")
+            add(diskFull ? pastLog : header.eventsDropped, "events not stored (event log full; leak counts stay exact)")
+        }
 
         // Strings: strings_used grows even for refused records, so it passes the capacity only if the arena filled.
         let arenaFilled = header.stringsUsed > UInt64(trace.capacities.stringBytes)

@@ -112,7 +112,8 @@ struct ExecCrossingAnalysis {
         if let next = lineage.execSuccessor[index], let executable = traces[next].executable {
             return (executable, pid)
         }
-        let exec = traces[index].events().events.last { $0.type == 10 }
+        var exec: TraceEvent?
+        traces[index].forEachEvent { if $0.type == 10 { exec = $0 } }
         return (exec.flatMap { traces[index].string($0.str1) } ?? "an exec'd program", pid)
     }
 }

@@ -43,10 +43,12 @@ struct LeakAnalysis {
             if trace.header.processState == .execed { continue }
             struct Key: Hashable { let stack: UInt32; let phase: String? }
             var byStack = [Key: Int]()
-            let timeline = PhaseTimeline.of(trace, events: trace.events().events)
+            let timeline = PhaseTimeline.of(trace)
             if let timeline {
                 phaseOrder.add(timeline, trace: index)
-                if trace.header.eventsDropped > 0 {
+                if trace.eventsOverwritten > 0 {
+                    phaseWarnings.append("process \(trace.header.pid): the event log wrapped, so descriptors opened earlier than its kept window are not attributed to a phase")
+                } else if !trace.eventLogIsRing && trace.header.eventsDropped > 0 {
                     phaseWarnings.append("process \(trace.header.pid): the event log overflowed, so descriptors opened after it filled are not attributed to a phase")
                 }
             }

@@ -21,31 +21,71 @@ struct MisuseAnalysis {
         let open: Int?
     }
 
+    /// What the log said about one descriptor number so far (events on `fd` only, misuse records aside).
+    private struct History {
+        /// The last OPEN or OWNER event (who gave the descriptor its owner).
+        var lastOpenOrOwner: TraceEvent?
+        /// The last OPEN or INHERITED event.
+        var lastOpening: TraceEvent?
+        /// The last CLOSE, and the last OPEN/INHERITED before it.
+        var lastClose: TraceEvent?
+        var openingBeforeLastClose: TraceEvent?
+        /// The last successful CLOSE before `lastClose`, and the OPEN/INHERITED before that one.
+        var successfulCloseBeforeLast: TraceEvent?
+        var openingBeforeSuccessfulClose: TraceEvent?
+
+        mutating func add(_ event: TraceEvent) {
+            switch event.type {
+            case 1, 5:
+                lastOpenOrOwner = event
+                if event.type == 1 { lastOpening = event }
+            case 6:
+                lastOpening = event
+            case 2:
+                if let last = lastClose, last.result == 0 {
+                    successfulCloseBeforeLast = last
+                    openingBeforeSuccessfulClose = openingBeforeLastClose
+                }
+                lastClose = event
+                openingBeforeLastClose = lastOpening
+            default:
+                break
+            }
+        }
+    }
+
     func run() -> (groups: [MisuseGroup], warnings: [String]) {
         var batch = StackBatch(traces: traces)
         var findings = [Finding]()
+        // Per trace: closes of a descriptor not open whose history is partly earlier than the kept window.
+        var unsure = [Int: Int]()
         for (index, trace) in traces.enumerated() {
-            let events = trace.events().events
-            let misuses = events.filter { $0.type == 14 }
-            guard !misuses.isEmpty else { continue }
-            let byFD = Dictionary(grouping: events.filter { $0.type != 14 }, by: { $0.fd })
-            for misuse in misuses {
-                let history = (byFD[misuse.fd] ?? []).filter { $0.seq < misuse.seq }
+            // One streaming pass; per descriptor number only the events a finding can name are kept.
+            var history = [Int32: History]()
+            var misuses = [(misuse: TraceEvent, history: History)]()
+            trace.forEachEvent { event in
+                if event.type == 14 {
+                    misuses.append((event, history[event.fd] ?? History()))
+                } else {
+                    history[event.fd, default: History()].add(event)
+                }
+            }
+            for (misuse, past) in misuses {
                 let closeHandle = batch.add(misuse.stack, trace: index, seq: misuse.seq)
                 var earlier: TraceEvent?
                 var opening: TraceEvent?
                 var kind: String
                 if misuse.arg == 2 {
                     kind = "owner-violation"
-                    opening = history.last { $0.type == 1 || $0.type == 5 }
+                    opening = past.lastOpenOrOwner
                 } else {
                     // The offending close is the last close before the misuse record; an earlier successful
                     // close of the number makes it a double close.
-                    let closes = history.filter { $0.type == 2 }
-                    earlier = closes.dropLast().last { $0.result == 0 }
+                    earlier = past.successfulCloseBeforeLast
                     kind = earlier == nil ? "close-not-open" : "double-close"
-                    if let earlier { opening = history.last { ($0.type == 1 || $0.type == 6) && $0.seq < earlier.seq } }
+                    if earlier != nil { opening = past.openingBeforeSuccessfulClose }
                 }
+                if kind == "close-not-open" && trace.eventsOverwritten > 0 { unsure[index, default: 0] += 1 }
                 findings.append(Finding(
                     trace: index, kind: kind, fd: Int(misuse.fd), description: trace.string(misuse.str1),
                     owner: misuse.owner, close: closeHandle,
@@ -54,6 +94,9 @@ struct MisuseAnalysis {
             }
         }
         guard !findings.isEmpty else { return ([], []) }
+        let windowWarnings = unsure.keys.sorted().map { index in
+            "process \(traces[index].header.pid): \(unsure[index] ?? 0) close(s) of a descriptor that was not open may be double closes: an earlier close would be earlier than the kept window of the event log"
+        }
         let frames = batch.symbolize(using: symbolizer)
 
         struct Key: Hashable { let kind: String; let identity: StackIdentity }
@@ -81,6 +124,6 @@ struct MisuseAnalysis {
         }
         groups.sort { $0.count != $1.count ? $0.count > $1.count : $0.kind < $1.kind }
         for index in groups.indices { groups[index].id = "M\(index + 1)" }
-        return (groups, batch.warnings)
+        return (groups, windowWarnings + batch.warnings)
     }
 }

@@ -6,7 +6,7 @@
 struct PhaseTimeline {
     /// One phase of the trace, in begin order.
     struct Phase {
-        let name: String
+        var name: String
         let beginSeq: UInt64
         var endSeq: UInt64?
     }
@@ -19,26 +19,39 @@ struct PhaseTimeline {
     static let unnamed = "(unnamed phase)"
 
     init(events: [TraceEvent], name: (UInt32) -> String?) {
+        self.init(source: { visit in events.forEach(visit) }, name: name)
+    }
+
+    /// `source` hands every event to its argument, in sequence order (TraceFile.forEachEvent: streamed).
+    init(source: ((TraceEvent) -> Void) -> Void, name: (UInt32) -> String?) {
         var perThread = [UInt32: [Int]]() // tid → its open phases, innermost last
         var open = [Int]()                // every open phase, in begin order
-        for event in events {
+        var phases = [Phase]()
+        var nameIDs = [UInt32]()  // string ids, resolved after the pass
+        var phaseOfOpen = [UInt64: Int]()
+        source { event in
             switch event.type {
             case 16: // PHASE_BEGIN
                 let index = phases.count
-                phases.append(Phase(name: event.str1 == 0 ? Self.unnamed : (name(event.str1) ?? Self.unnamed),
-                                    beginSeq: event.seq))
+                phases.append(Phase(name: Self.unnamed, beginSeq: event.seq))
+                nameIDs.append(event.str1)
                 perThread[event.tid, default: []].append(index)
                 open.append(index)
             case 17: // PHASE_END: the innermost phase its thread began (an unmatched end is ignored)
-                guard let index = perThread[event.tid]?.popLast() else { continue }
+                guard let index = perThread[event.tid]?.popLast() else { return }
                 phases[index].endSeq = event.seq
                 open.removeAll { $0 == index }
             case 1, 3: // OPEN, DUP
                 if let index = perThread[event.tid]?.last ?? open.last { phaseOfOpen[event.seq] = index }
             default:
-                continue
+                return
             }
         }
+        for index in phases.indices where nameIDs[index] != 0 {
+            phases[index].name = name(nameIDs[index]) ?? Self.unnamed
+        }
+        self.phases = phases
+        self.phaseOfOpen = phaseOfOpen
     }
 
     /// Whether the program named any phase at all (else reports stay as they were).
@@ -49,10 +62,12 @@ struct PhaseTimeline {
         phaseOfOpen[openSeq].map { phases[$0] }
     }
 
-    /// Builds the timeline of a trace, or nil when it holds no phase events (the common case: no cost).
-    static func of(_ trace: TraceFile, events: [TraceEvent]) -> PhaseTimeline? {
-        guard events.contains(where: { $0.type == 16 }) else { return nil }
-        return PhaseTimeline(events: events, name: { trace.string($0) })
+    /// Builds the timeline of a trace in one streaming pass over its log, or nil when the log holds no
+    /// phase (the common case). Memory: the phases, and one entry per descriptor opened inside one (of the
+    /// kept window: a wrapped ring lost the phases of older opens, which then read as "no phase").
+    static func of(_ trace: TraceFile) -> PhaseTimeline? {
+        let timeline = PhaseTimeline(source: { trace.forEachEvent($0) }, name: { trace.string($0) })
+        return timeline.isEmpty ? nil : timeline
     }
 }
 

@@ -25,8 +25,12 @@ struct ProcessLineage {
     let execSuccessor: [Int?]
     /// For each trace: the parent trace and the seq of the parent's FORK event that made this process.
     let spawnedBy: [(trace: Int, seq: UInt64, api: UInt8)?]
-    /// Events per trace, read once (only for traces some link needs).
-    private let events: [Int: [TraceEvent]]
+    /// For each trace made by a FORK event: what its parent's log said was open at that event, by
+    /// descriptor (the last event that made it open, not undone by a close). Read in one streaming pass
+    /// per parent, so memory follows open descriptors, not the log.
+    private let openAtFork: [Int: [Int: TraceEvent]]
+    /// Per parent trace and FORK seq: close-on-exec of each descriptor the log knew then (same pass).
+    private let cloexecAtFork: [Int: [UInt64: [Int: Bool]]]
 
     init(traces: [TraceFile]) {
         self.traces = traces
@@ -42,22 +46,55 @@ struct ProcessLineage {
             }
             lastImage[pid] = index
         }
-        var events = [Int: [TraceEvent]]()
         var spawned = [(trace: Int, seq: UInt64, api: UInt8)?](repeating: nil, count: traces.count)
+        var openAtFork = [Int: [Int: TraceEvent]]()
         let byPid = Dictionary(grouping: traces.indices, by: { traces[$0].header.pid })
+        // Candidate children per parent trace: traces not made by exec whose ppid is its pid.
+        var children = [Int: [Int32: [Int]]]()
         for index in traces.indices where predecessor[index] == nil {
             let child = traces[index].header
             for parent in byPid[child.ppid] ?? [] where traces[parent].header.startRealtimeNs <= child.startRealtimeNs {
-                if events[parent] == nil { events[parent] = traces[parent].events().events }
-                if let fork = events[parent]?.last(where: { $0.type == 9 && $0.result == child.pid }) {
-                    spawned[index] = (parent, fork.seq, fork.api)
+                children[parent, default: [:]][child.pid, default: []].append(index)
+            }
+        }
+        var cloexecAtFork = [Int: [UInt64: [Int: Bool]]]()
+        for parent in children.keys.sorted() {
+            let wanted = children[parent] ?? [:]
+            var open = [Int: TraceEvent]()
+            var cloexec = [Int: Bool]()
+            traces[parent].forEachEvent { event in
+                switch event.type {
+                case 1:  // OPEN (pairs too)
+                    for fd in [event.fd, event.fd2] where fd >= 0 {
+                        open[Int(fd)] = event
+                        cloexec[Int(fd)] = event.arg & Self.cloexecBit != 0
+                    }
+                case 3 where event.fd2 >= 0:  // DUP target
+                    open[Int(event.fd2)] = event
+                    cloexec[Int(event.fd2)] = event.arg & Self.cloexecBit != 0
+                case 6 where event.fd >= 0:  // INHERITED
+                    open[Int(event.fd)] = event
+                    cloexec[Int(event.fd)] = event.arg & 1 != 0
+                case 15 where event.fd >= 0:  // CLOEXEC
+                    cloexec[Int(event.fd)] = event.arg != 0
+                case 2 where event.result == 0:  // CLOSE
+                    open[Int(event.fd)] = nil
+                    cloexec[Int(event.fd)] = nil
+                case 9:  // FORK: the last one naming a child's pid made it
+                    for child in wanted[event.result] ?? [] {
+                        spawned[child] = (parent, event.seq, event.api)
+                        openAtFork[child] = open
+                        cloexecAtFork[parent, default: [:]][event.seq] = cloexec
+                    }
+                default: break
                 }
             }
         }
         self.execPredecessor = predecessor
         self.execSuccessor = successor
         self.spawnedBy = spawned
-        self.events = events
+        self.openAtFork = openAtFork
+        self.cloexecAtFork = cloexecAtFork
     }
 
     /// Where descriptor `fd`, inherited by trace `index`, was opened; nil if no traced process says.
@@ -69,45 +106,26 @@ struct ProcessLineage {
             return origin(of: fd, in: previous, depth: depth + 1)
         }
         if let (parent, forkSeq, _) = spawnedBy[index] {
-            return opening(of: fd, in: parent, before: forkSeq, depth: depth)
+            return opening(of: fd, in: parent, before: forkSeq, found: openAtFork[index]?[fd], depth: depth)
         }
         return nil
     }
 
     /// Whether `fd` was close-on-exec in trace `index` just before `seq` (the FORK event that made a child),
     /// from the event log: the opening call's FDH_EVENT_ARG_CLOEXEC bit (INHERITED: arg 1), then each
-    /// CLOEXEC change. nil when the log does not say (not open, not in the log, or a trace older than the bit).
+    /// CLOEXEC change. nil when the log does not say (not open, not in the kept window, or a trace older
+    /// than the bit). Recorded during the streaming pass at every FORK that made a traced child.
     func closeOnExec(of fd: Int, in index: Int, before seq: UInt64) -> Bool? {
-        var state: Bool?
-        for event in events[index] ?? [] where event.seq < seq {
-            switch event.type {
-            case 1 where Int(event.fd) == fd || Int(event.fd2) == fd,                 // OPEN (pairs too)
-                 3 where Int(event.fd2) == fd:                                         // DUP target
-                state = event.arg & Self.cloexecBit != 0
-            case 6 where Int(event.fd) == fd: state = event.arg & 1 != 0              // INHERITED
-            case 15 where Int(event.fd) == fd: state = event.arg != 0                 // CLOEXEC
-            case 2 where Int(event.fd) == fd && event.result == 0: state = nil        // CLOSE
-            default: break
-            }
-        }
-        return state
+        cloexecAtFork[index]?[seq]?[fd]
     }
 
     /// FDH_EVENT_ARG_CLOEXEC: set in an OPEN or DUP event's arg when the new descriptor is close-on-exec.
     static let cloexecBit = UInt64(FDH_EVENT_ARG_CLOEXEC)
 
-    /// The last event that made `fd` open in trace `index` before `seq` (not undone by a close).
-    private func opening(of fd: Int, in index: Int, before seq: UInt64, depth: Int) -> Origin? {
-        var found: TraceEvent?
-        for event in events[index] ?? [] where event.seq < seq {
-            switch event.type {
-            case 1 where Int(event.fd) == fd || Int(event.fd2) == fd: found = event   // OPEN (pairs too)
-            case 3 where Int(event.fd2) == fd: found = event                          // DUP target
-            case 6 where Int(event.fd) == fd: found = event                           // INHERITED
-            case 2 where Int(event.fd) == fd && event.result == 0: found = nil        // CLOSE
-            default: break
-            }
-        }
+    /// Where `fd` was opened in trace `index` before its FORK event `seq`, given `found`, the last event
+    /// of the kept log that made it open then. The opening may be earlier than the log's kept window (a
+    /// wrapped ring): then the live table still names it if the descriptor is open at the end.
+    private func opening(of fd: Int, in index: Int, before seq: UInt64, found: TraceEvent?, depth: Int) -> Origin? {
         if let found, found.stack != 0 {
             return Origin(trace: index, stack: found.stack, seq: found.seq, api: found.api)
         }

@@ -21,7 +21,8 @@ enum ProcessSummarizer {
             dropped: DroppedCounters(
                 events: Int(clamping: header.eventsDropped), strings: Int(clamping: header.stringsDropped),
                 modules: Int(clamping: header.modulesDropped), stacks: Int(clamping: header.stacksDropped),
-                liveDescriptors: Int(clamping: header.liveDropped), callSites: Int(clamping: header.sitesDropped)))
+                liveDescriptors: Int(clamping: header.liveDropped), callSites: Int(clamping: header.sitesDropped),
+                eventsOverwritten: Int(clamping: trace.eventsOverwritten)))
         summary.python = PythonStatus(header: header)?.sentence
         if header.flags & UInt32(FDH_HEADER_FLAG_ATTACHED.rawValue) != 0 { summary.attached = true }
         return summary
@@ -57,15 +58,26 @@ enum ProcessSummarizer {
             warnings.append("\(name): \(header.pyCodesDropped) Python code objects not stored (code table full; FDHOUND_PY_CODES)")
         }
 
-        let scan = trace.events()
+        var exhausted = 0
+        let scan = trace.forEachEvent { event in
+            if event.type == 7 && (event.err == EMFILE || event.err == ENFILE) { exhausted += 1 }
+        }
         if scan.corrupt > 0 {
             warnings.append("\(name): \(scan.corrupt) events with a wrong sequence number were skipped")
         }
+        // After every pass (the report summarizes last): how much of the file could not be read at all.
+        if trace.unreadablePages > 0 {
+            warnings.append("\(name): \(trace.unreadablePages) pages of the trace could not be read and read as empty "
+                + "(the file shrank while it was read, or a hole on a full file system)")
+        }
+        if let window = EventWindowWording.sentence(for: trace, scan: scan) {
+            warnings.append("\(name): \(window)")
+        }
         // EMFILE/ENFILE failures are the symptom users notice; say so next to the cause.
-        let exhausted = scan.events.filter { $0.type == 7 && ($0.err == EMFILE || $0.err == ENFILE) }.count
         if exhausted > 0 {
             let limitText = limit(header.rlimitSoft).map { "soft limit \($0)" } ?? "no limit"
-            warnings.append("\(name): \(exhausted) calls failed with \"too many open files\" (RLIMIT_NOFILE \(limitText))")
+            let within = scan.overwritten > 0 ? " in the kept window of the event log" : ""
+            warnings.append("\(name): \(exhausted) calls failed with \"too many open files\"\(within) (RLIMIT_NOFILE \(limitText))")
         }
         return warnings
     }

@@ -41,19 +41,22 @@ struct ReclaimAnalysis {
         var closeStacks = [[AddressFrame]]()
         var closeStackIndex = [Int: [UInt32: Int]]()
         for (index, trace) in traces.enumerated() where DescriptorReplay.isPython(trace) {
-            let events = trace.events().events
-            if trace.header.eventsDropped > 0 {
+            if trace.eventsOverwritten > 0 {
+                warnings.append("process \(trace.header.pid): the event log wrapped (the oldest \(trace.eventsOverwritten) events were overwritten); descriptors opened earlier than the kept window are not classified as reclaimed by Python, and growth covers the kept window only")
+            } else if !trace.eventLogIsRing && trace.header.eventsDropped > 0 {
                 warnings.append("process \(trace.header.pid): the event log overflowed (\(trace.header.eventsDropped) events dropped); descriptors released after it filled are not classified as reclaimed by Python, and growth covers the logged part only")
             }
-            let replay = DescriptorReplay(events: events)
+            let replay = DescriptorReplay(trace: trace)
             replays[index] = replay
-            if let timeline = PhaseTimeline.of(trace, events: events) {
+            if let timeline = PhaseTimeline.of(trace) {
                 timelines[index] = timeline
                 phaseOrder.add(timeline, trace: index)
             }
-            var start = events.first(where: { $0.type == 8 /* EXIT */ })?.seq ?? .max
-            if let finalizing = events.first(where: { $0.type == 2 && $0.arg & CloseClassifier.finalizingBit != 0 }) {
-                start = min(start, finalizing.seq)
+            var start = UInt64.max
+            trace.forEachEvent { event in
+                if event.type == 8 /* EXIT */ || (event.type == 2 && event.arg & CloseClassifier.finalizingBit != 0) {
+                    start = min(start, event.seq)
+                }
             }
             shutdownStart[index] = start
             for release in replay.releases where release.fd > 2 && release.opening.stack != 0 && release.close.type == 2 {

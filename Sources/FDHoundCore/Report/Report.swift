@@ -113,6 +113,36 @@ public struct DroppedCounters: Codable, Equatable, Sendable {
     public var stacks: Int
     public var liveDescriptors: Int
     public var callSites: Int
+    /// Events the event log (a ring, format version 2) overwrote with newer ones: the oldest
+    /// `eventsOverwritten` events are gone; counts and leaks stay exact (live table, call sites).
+    public var eventsOverwritten: Int = 0
+
+    public init(events: Int, strings: Int, modules: Int, stacks: Int, liveDescriptors: Int, callSites: Int,
+                eventsOverwritten: Int = 0) {
+        self.events = events
+        self.strings = strings
+        self.modules = modules
+        self.stacks = stacks
+        self.liveDescriptors = liveDescriptors
+        self.callSites = callSites
+        self.eventsOverwritten = eventsOverwritten
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case events, strings, modules, stacks, liveDescriptors, callSites, eventsOverwritten
+    }
+
+    /// Older reports have no `eventsOverwritten`: 0.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        events = try c.decode(Int.self, forKey: .events)
+        strings = try c.decode(Int.self, forKey: .strings)
+        modules = try c.decode(Int.self, forKey: .modules)
+        stacks = try c.decode(Int.self, forKey: .stacks)
+        liveDescriptors = try c.decode(Int.self, forKey: .liveDescriptors)
+        callSites = try c.decode(Int.self, forKey: .callSites)
+        eventsOverwritten = try c.decodeIfPresent(Int.self, forKey: .eventsOverwritten) ?? 0
+    }
 }
 
 /// Descriptors left open by one code path (merged across processes with identical symbolized stacks).

@@ -1,5 +1,12 @@
-// Reads the event log (struct fdh_event). Only published events whose own seq equals their index are
-// returned; the others are counted, so a report can say how much of the log it could not trust.
+// Reads the event log (struct fdh_event) in one streaming pass, oldest kept event first: nothing is kept
+// but the event being handed out, and the pages passed are given back as the pass goes, so reading a
+// 10 M-event log costs the same memory as reading ten events.
+//
+// Version 2 logs are a ring (event seq S at slot S % capacity): once full, the kept window is the last
+// `capacity` sequence numbers and everything before it was overwritten. Version 1 logs kept the first
+// `capacity` events and dropped the rest. A slot is handed out only when its copy is consistent
+// (fdh_event_read: the commit word was the same before and after the copy) and its word and seq name the
+// event due at that slot; the others are counted, so a report can say how much of the log it could not use.
 import CFDHoundTrace
 
 /// One published event, decoded. Raw byte fields keep their `fdhound_trace.h` meaning.
@@ -22,13 +29,33 @@ public struct TraceEvent: Equatable, Sendable {
     public let arg: UInt64
 }
 
-/// The result of scanning the log.
+/// What one pass over the log found besides the events themselves.
+public struct EventLogSummary: Equatable, Sendable {
+    /// Events handed out.
+    public var count = 0
+    /// Slots in the kept window with no usable event: never published (a writer was interrupted or is
+    /// still writing), owned by a writer when read, or still holding an older event because the writer of
+    /// the one due there dropped it (its slot was busy).
+    public var unpublished = 0
+    /// Published slots whose seq cannot belong there: corrupt, skipped.
+    public var corrupt = 0
+    /// Events the ring overwrote before the trace was read: every seq below `windowStart`.
+    public var overwritten: UInt64 = 0
+    /// The first sequence number the log still holds (0 unless the ring wrapped).
+    public var windowStart: UInt64 = 0
+    /// The oldest event handed out (its seq and time tell where the kept window starts).
+    public var first: TraceEvent?
+    /// Pages of the file that could not be read during the pass (it shrank while it was read, or a hole on
+    /// a full tmpfs): their slots read as unpublished.
+    public var unreadablePages = 0
+}
+
+/// The result of collecting the whole log (TraceFile.events()): the events plus the pass's summary.
 public struct EventScan: Equatable, Sendable {
     public var events: [TraceEvent] = []
-    /// Slots below events_next whose commit word was not set (a writer was interrupted, or still writing).
-    public var unpublished = 0
-    /// Published slots whose seq disagrees with their index: corrupt, skipped.
-    public var corrupt = 0
+    public var summary = EventLogSummary()
+    public var unpublished: Int { summary.unpublished }
+    public var corrupt: Int { summary.corrupt }
 }
 
 /// The events section of one trace.
@@ -36,22 +63,92 @@ struct EventLog {
     let reader: ByteReader
     let bounds: SectionBounds
     let eventsNext: UInt64
+    /// Format version 2 and later: the log is a ring.
+    let ring: Bool
 
-    /// Events stored: min(events_next, capacity). Beyond that the writer dropped them (events_dropped).
-    var storedCount: Int { eventsNext < UInt64(bounds.capacity) ? Int(eventsNext) : bounds.capacity }
+    /// Sequence numbers [windowStart, windowEnd) are the ones the log can hold.
+    var windowStart: UInt64 {
+        ring && eventsNext > UInt64(bounds.capacity) ? eventsNext - UInt64(bounds.capacity) : 0
+    }
+    var windowEnd: UInt64 { ring ? eventsNext : min(eventsNext, UInt64(bounds.capacity)) }
 
-    func scan() -> EventScan {
-        var scan = EventScan()
-        scan.events.reserveCapacity(storedCount)
-        for index in 0..<storedCount {
-            guard let e = reader.load(fdh_event.self, at: bounds.entryOffset(index)) else { break }
-            guard e.commit == FDH_EVENT_PUBLISHED.rawValue else { scan.unpublished += 1; continue }
-            guard e.seq == UInt64(index) else { scan.corrupt += 1; continue }
-            scan.events.append(TraceEvent(seq: e.seq, type: e.type, api: e.api, kind: e.kind, owner: e.owner,
-                                          fd: e.fd, fd2: e.fd2, result: e.result, err: e.err,
-                                          timeNs: e.time_ns, tid: e.tid, stack: e.stack, str1: e.str1,
-                                          str2: e.str2, arg: e.arg))
+    /// Pages given back after every this many slots read.
+    private static let releaseEvery = 65_536
+
+    /// Hands every usable event of the kept window to `body`, in sequence order.
+    func forEach(_ body: (TraceEvent) throws -> Void) rethrows -> EventLogSummary {
+        var summary = EventLogSummary()
+        let faultsBefore = reader.storage.faults
+        summary.windowStart = windowStart
+        summary.overwritten = windowStart
+        guard bounds.capacity > 0 else { return summary }
+        let capacity = UInt64(bounds.capacity)
+        var sinceRelease = 0
+        var releaseFrom = Int(windowStart % capacity)
+        var seq = windowStart
+        while seq < windowEnd {
+            let slot = Int(seq % capacity)
+            if slot == 0 && seq != windowStart {  // wrapped to the start of the section
+                release(from: releaseFrom, to: bounds.capacity)
+                releaseFrom = 0
+                sinceRelease = 0
+            }
+            if let event = read(slot: slot, seq: seq, summary: &summary) {
+                if summary.first == nil { summary.first = event }
+                summary.count += 1
+                try body(event)
+            }
+            sinceRelease += 1
+            if sinceRelease == Self.releaseEvery {
+                release(from: releaseFrom, to: slot + 1)
+                releaseFrom = slot + 1
+                sinceRelease = 0
+            }
+            seq += 1
         }
-        return scan
+        if windowEnd > windowStart { release(from: releaseFrom, to: Int((windowEnd - 1) % capacity) + 1) }
+        summary.unreadablePages = reader.storage.faults - faultsBefore
+        return summary
+    }
+
+    /// The event due at `slot` for `seq`, or nil (counted in `summary`).
+    private func read(slot: Int, seq: UInt64, summary: inout EventLogSummary) -> TraceEvent? {
+        let offset = bounds.entryOffset(slot)
+        guard let address = reader.rawRange(at: offset, count: MemoryLayout<fdh_event>.size),
+              !reader.storage.isHole(offset, MemoryLayout<fdh_event>.size) else {
+            summary.unpublished += 1  // a hole: never written (or out of the file, which validation excludes)
+            return nil
+        }
+        var e = fdh_event()
+        let word: UInt32
+        if Int(bitPattern: address) % MemoryLayout<UInt64>.alignment == 0 {
+            word = fdh_event_read(address.assumingMemoryBound(to: fdh_event.self), &e)
+        } else {
+            // A corrupt entry size can misalign slots; a file read that way is not being written by a shim.
+            e = address.loadUnaligned(as: fdh_event.self)
+            word = e.commit == FDH_EVENT_UNPUBLISHED.rawValue ? FDH_EVENT_BUSY.rawValue : e.commit
+        }
+        guard word != FDH_EVENT_BUSY.rawValue else { summary.unpublished += 1; return nil }
+        let capacity = UInt64(bounds.capacity)
+        if ring {
+            guard e.seq % capacity == UInt64(slot), word == fdh_event_commit_word(e.seq, capacity) else {
+                summary.corrupt += 1
+                return nil
+            }
+            // A consistent event of another lap: the one due here was dropped, or overwritten while read.
+            guard e.seq == seq else { summary.unpublished += 1; return nil }
+        } else {
+            guard word == FDH_EVENT_PUBLISHED.rawValue else { summary.unpublished += 1; return nil }
+            guard e.seq == seq else { summary.corrupt += 1; return nil }
+        }
+        return TraceEvent(seq: e.seq, type: e.type, api: e.api, kind: e.kind, owner: e.owner, fd: e.fd, fd2: e.fd2,
+                          result: e.result, err: e.err, timeNs: e.time_ns, tid: e.tid, stack: e.stack,
+                          str1: e.str1, str2: e.str2, arg: e.arg)
+    }
+
+    /// Gives back the pages of slots [from, to).
+    private func release(from: Int, to: Int) {
+        guard to > from else { return }
+        reader.storage.release(offset: bounds.entryOffset(from), count: (to - from) * bounds.stride)
     }
 }

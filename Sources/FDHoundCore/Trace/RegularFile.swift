@@ -1,4 +1,4 @@
-// Reads a whole file only if it is a regular file. A FIFO, socket, device or directory that happens to be
+// Reads (or maps) a file only if it is a regular file. A FIFO, socket, device or directory that happens to be
 // named like a trace (or a baseline) is refused with a message, never waited on: a plain open(2) of a FIFO
 // with no writer blocks forever, and reading a device can have side effects or never end.
 import Foundation
@@ -46,6 +46,14 @@ public enum RegularFile {
         return bytes
     }
 
+    /// `path` mapped read-only, if it is a regular file (same checks as `read`). Traces are mapped, not
+    /// read: a sparse 1 GB trace that recorded little costs only the pages read (see TraceBytes).
+    static func map(_ path: String) throws(RegularFileError) -> TraceBytes {
+        let fd = try openRegular(path)
+        defer { close(fd) }
+        return try TraceBytes(mapping: fd)
+    }
+
     /// A read-only descriptor of `path`, checked to be a regular file before and after the open.
     private static func openRegular(_ path: String) throws(RegularFileError) -> Int32 {
         var status = stat()
@@ -80,7 +88,7 @@ public enum RegularFile {
         RegularFileError(message: "not a regular file (\(typeName(status)))", notRegular: true)
     }
 
-    private static func failure(_ code: Int32) -> RegularFileError {
+    static func failure(_ code: Int32) -> RegularFileError {
         RegularFileError(message: String(cString: strerror(code)).lowercased(), notRegular: false, missing: code == ENOENT)
     }
 }

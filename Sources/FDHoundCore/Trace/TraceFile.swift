@@ -1,13 +1,16 @@
-// One trace file, read into memory and validated as a whole before anything is handed out: header,
-// section directory, header strings, modules, live descriptors and call sites. Stacks and events are
-// decoded on demand, each access re-checking its bounds.
+// One trace file, mapped read-only and validated before anything is handed out: header, section
+// directory, header strings, modules, live descriptors and call sites are decoded at once (their size
+// follows what was recorded: published slots only) and their pages given back. Stacks and strings are read
+// from the mapping on demand, each access re-checking its bounds; the event log is streamed, never kept.
 import CFDHoundTrace
 import Foundation
 
 /// A validated `fdhound.<pid>.trace`.
 ///
-/// The whole file is read (not mapped): the writer may still be running, and a mapping of a file that
-/// shrinks would turn a truncation into SIGBUS instead of a TraceError.
+/// The file is mapped, not read: a trace is sparse (a 16 M-event log that recorded ten events is 1 GB on
+/// paper and a few pages in fact). A file that shrinks while mapped cannot crash the reader: see
+/// TraceBytes (the size is checked after mapping; a page that can no longer be read reads as zeros and is
+/// counted in a warning).
 public struct TraceFile {
     public let path: String
     public let header: TraceHeader
@@ -32,27 +35,31 @@ public struct TraceFile {
     /// Things the reader tolerated but a user should know (skipped slots and the like).
     public let warnings: [String]
 
+    private let storage: TraceBytes
     private let strings: StringArena
     private let moduleTable: ModuleTable
     private let stackNodes: StackNodeTable
     private let eventLog: EventLog
-    private let eventCache = EventCache()
 
-    /// Reads and validates the file at `path`.
+    /// Maps and validates the file at `path`.
     public init(path: String) throws {
-        let bytes: [UInt8]
+        let storage: TraceBytes
         do {
-            bytes = try RegularFile.read(path)
+            storage = try RegularFile.map(path)
         } catch {
             throw TraceError(path: path, problem: error.message)
         }
-        try self.init(bytes: bytes, path: path)
+        try self.init(storage: storage, path: path)
     }
 
-    /// Validates a trace held in memory; `path` is only used in messages.
+    /// Validates a trace held in memory (tests, the fuzzer); `path` is only used in messages.
     public init(bytes: [UInt8], path: String) throws {
+        try self.init(storage: TraceBytes(copying: bytes), path: path)
+    }
+
+    init(storage: TraceBytes, path: String) throws {
         self.path = path
-        let reader = ByteReader(bytes: bytes)
+        let reader = ByteReader(storage: storage)
         let raw: fdh_header
         let sections: SectionDirectory
         do throws(TraceProblem) {
@@ -82,7 +89,8 @@ public struct TraceFile {
         let pythonFrames = raw.flags & FDH_HEADER_FLAG_PYTHON_FRAMES.rawValue != 0
         stackNodes = StackNodeTable(reader: reader, bounds: sections.stackNodes,
                                     configuredDepth: pythonFrames ? 0 : raw.stack_depth)
-        eventLog = EventLog(reader: reader, bounds: sections.events, eventsNext: raw.events_next)
+        eventLog = EventLog(reader: reader, bounds: sections.events, eventsNext: raw.events_next,
+                            ring: raw.version >= 2)
         let live = LiveDescriptorTable(reader: reader, bounds: sections.liveFDs)
         liveDescriptors = live.descriptors
         let sites = CallSiteTable(reader: reader, bounds: sections.callSites)
@@ -106,8 +114,12 @@ public struct TraceFile {
             (codes.corrupt, "Python code slots with an unknown state were skipped"),
             (evidenceRead.corrupt, "evidence snapshots with an unknown trigger were skipped"),
         ]
-        let warnings = skipped.filter { $0.0 > 0 }.map { "\($0.0) \($0.1)" }
-        self.warnings = warnings
+        self.warnings = skipped.filter { $0.0 > 0 }.map { "\($0.0) \($0.1)" }
+        self.storage = storage
+        // The decoded tables are values now: their pages (mostly holes) are not needed any more.
+        for bounds in [sections.modules, sections.liveFDs, sections.callSites, sections.dbusConnections, sections.pyCodes] {
+            if let bounds { storage.release(offset: bounds.offset, count: bounds.capacity * bounds.stride) }
+        }
     }
 
     /// String `id` of this trace; nil for 0, out-of-range or unpublished ids.
@@ -121,22 +133,27 @@ public struct TraceFile {
         moduleTable.module(containing: address, atSeq: seq)
     }
 
-    /// Every published event in sequence order, with counts of the slots skipped. Decoded once per file:
-    /// several analysis passes read the log (misuse, lineage, reclaim, D-Bus, summaries).
-    public func events() -> EventScan { eventCache.value { eventLog.scan() } }
-}
-
-/// The decoded event log of one trace file, filled on first use (TraceFile is a value; this is shared).
-private final class EventCache: @unchecked Sendable {
-    private var scan: EventScan?
-    private let lock = NSLock()
-
-    func value(_ decode: () -> EventScan) -> EventScan {
-        lock.lock()
-        defer { lock.unlock() }
-        if let scan { return scan }
-        let decoded = decode()
-        scan = decoded
-        return decoded
+    /// Hands every usable event of the kept window to `body`, oldest first, in one pass over the mapping;
+    /// nothing is kept. Analysis passes use this: their memory follows what they keep, not the log.
+    @discardableResult
+    public func forEachEvent(_ body: (TraceEvent) throws -> Void) rethrows -> EventLogSummary {
+        try eventLog.forEach(body)
     }
+
+    /// Every usable event, collected (memory proportional to the log: for tests and small traces).
+    public func events() -> EventScan {
+        var scan = EventScan()
+        scan.summary = eventLog.forEach { scan.events.append($0) }
+        return scan
+    }
+
+    /// Pages of the file that could not be read so far and read as empty (see TraceBytes): the file shrank
+    /// while it was read, or a hole could not be backed. Grows as passes read more; summarized last.
+    public var unreadablePages: Int { storage.faults }
+
+    /// Events the ring overwrote (format version 2; 0 for version 1, whose full log dropped new events).
+    public var eventsOverwritten: UInt64 { eventLog.windowStart }
+
+    /// Whether the event log is a ring that keeps the newest events (format version 2 and later).
+    public var eventLogIsRing: Bool { eventLog.ring }
 }

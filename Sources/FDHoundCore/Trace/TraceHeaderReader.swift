@@ -10,7 +10,7 @@ enum TraceHeaderReader {
     /// Throws a problem sentence (TraceFile adds the path).
     static func read(_ reader: ByteReader) throws(TraceProblem) -> fdh_header {
         let magic = Array(FDH_MAGIC_STRING.utf8)
-        guard reader.count >= magic.count, Array(reader.bytes[0..<magic.count]) == magic else {
+        guard reader.count >= magic.count, reader.slice(at: 0, count: magic.count) == magic else {
             throw TraceProblem("does not look like an fdhound trace (no FDHTRACE magic)")
         }
         guard let version = reader.load(UInt32.self, at: magic.count) else {

@@ -42,9 +42,9 @@ public enum TraceSet {
         var skipped = [SkippedTrace]()
         for name in traceNames {
             let file = (path as NSString).appendingPathComponent(name)
-            let bytes: [UInt8]
+            let storage: TraceBytes
             do {
-                bytes = try RegularFile.read(file)
+                storage = try RegularFile.map(file)
             } catch where error.notRegular {
                 skipped.append(SkippedTrace(path: file, reason: "\(error.message), not read"))
                 continue
@@ -54,11 +54,12 @@ public enum TraceSet {
             } catch {
                 throw TraceError(path: file, problem: error.message)
             }
-            if let unfinished = setUpNeverFinished(bytes) {
+            let start = ByteReader(storage: storage).slice(at: 0, count: min(8, storage.count)) ?? []
+            if let unfinished = setUpNeverFinished(start, size: storage.count) {
                 skipped.append(SkippedTrace(path: file, reason: unfinished))
                 continue
             }
-            traces.append(try TraceFile(bytes: bytes, path: file))
+            traces.append(try TraceFile(storage: storage, path: file))
         }
         guard !traces.isEmpty else {
             if skipped.isEmpty { throw TraceError(path: path, problem: "no fdhound traces in \(path)") }
@@ -73,9 +74,11 @@ public enum TraceSet {
     }
 
     /// Why a file's writer evidently never finished set-up, or nil if it did.
-    static func setUpNeverFinished(_ bytes: [UInt8]) -> String? {
-        if bytes.count < 8 {
-            return "only \(bytes.count) bytes, too short to hold a trace header (its process was killed while starting)"
+    /// `bytes` are the file's first bytes (up to 8), `size` its length.
+    static func setUpNeverFinished(_ bytes: [UInt8], size: Int? = nil) -> String? {
+        let size = size ?? bytes.count
+        if size < 8 || bytes.count < 8 {
+            return "only \(size) bytes, too short to hold a trace header (its process was killed while starting)"
         }
         if bytes.prefix(8).allSatisfy({ $0 == 0 }) {
             return "its writer never finished set-up (no magic yet)"
