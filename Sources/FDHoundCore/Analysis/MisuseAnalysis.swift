@@ -21,32 +21,41 @@ struct MisuseAnalysis {
         let open: Int?
     }
 
+    /// An event a finding may name: where it is in the log and its stack.
+    private struct Mark {
+        let seq: UInt64
+        let stack: UInt32
+        init(_ event: TraceEvent) { seq = event.seq; stack = event.stack }
+    }
+
     /// What the log said about one descriptor number so far (events on `fd` only, misuse records aside).
     private struct History {
         /// The last OPEN or OWNER event (who gave the descriptor its owner).
-        var lastOpenOrOwner: TraceEvent?
+        var lastOpenOrOwner: Mark?
         /// The last OPEN or INHERITED event.
-        var lastOpening: TraceEvent?
-        /// The last CLOSE, and the last OPEN/INHERITED before it.
-        var lastClose: TraceEvent?
-        var openingBeforeLastClose: TraceEvent?
+        var lastOpening: Mark?
+        /// The last CLOSE (and whether it succeeded), and the last OPEN/INHERITED before it.
+        var lastClose: Mark?
+        var lastCloseSucceeded = false
+        var openingBeforeLastClose: Mark?
         /// The last successful CLOSE before `lastClose`, and the OPEN/INHERITED before that one.
-        var successfulCloseBeforeLast: TraceEvent?
-        var openingBeforeSuccessfulClose: TraceEvent?
+        var successfulCloseBeforeLast: Mark?
+        var openingBeforeSuccessfulClose: Mark?
 
         mutating func add(_ event: TraceEvent) {
             switch event.type {
             case 1, 5:
-                lastOpenOrOwner = event
-                if event.type == 1 { lastOpening = event }
+                lastOpenOrOwner = Mark(event)
+                if event.type == 1 { lastOpening = Mark(event) }
             case 6:
-                lastOpening = event
+                lastOpening = Mark(event)
             case 2:
-                if let last = lastClose, last.result == 0 {
+                if let last = lastClose, lastCloseSucceeded {
                     successfulCloseBeforeLast = last
                     openingBeforeSuccessfulClose = openingBeforeLastClose
                 }
-                lastClose = event
+                lastClose = Mark(event)
+                lastCloseSucceeded = event.result == 0
                 openingBeforeLastClose = lastOpening
             default:
                 break
@@ -64,16 +73,16 @@ struct MisuseAnalysis {
             var history = [Int32: History]()
             var misuses = [(misuse: TraceEvent, history: History)]()
             trace.forEachEvent { event in
-                if event.type == 14 {
-                    misuses.append((event, history[event.fd] ?? History()))
-                } else {
-                    history[event.fd, default: History()].add(event)
+                switch event.type {
+                case 14: misuses.append((event, history[event.fd] ?? History()))
+                case 1, 2, 5, 6: history[event.fd, default: History()].add(event)
+                default: break
                 }
             }
             for (misuse, past) in misuses {
                 let closeHandle = batch.add(misuse.stack, trace: index, seq: misuse.seq)
-                var earlier: TraceEvent?
-                var opening: TraceEvent?
+                var earlier: Mark?
+                var opening: Mark?
                 var kind: String
                 if misuse.arg == 2 {
                     kind = "owner-violation"

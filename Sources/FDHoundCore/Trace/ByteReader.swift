@@ -34,6 +34,26 @@ struct ByteReader {
         return Array(UnsafeRawBufferPointer(start: base, count: count))
     }
 
+    /// Hands `body` every entry of `bounds` below `count` (default: all) that is not wholly inside a hole
+    /// of the file, in index order; `body` returns false to stop. Entries in holes were never written (all
+    /// zeros: empty slots in every table) and are skipped without their pages being touched, so scanning a
+    /// 65,536-slot table that holds ten records costs ten records.
+    func forEachEntry<T>(_ type: T.Type, in bounds: SectionBounds, count: Int? = nil, _ body: (Int, T) -> Bool) {
+        let size = MemoryLayout<T>.size
+        let limit = min(count ?? bounds.capacity, bounds.capacity)
+        var index = 0
+        while index < limit {
+            let offset = bounds.entryOffset(index)
+            if storage.isHole(offset, size) {
+                guard let next = storage.nextData(from: offset + size) else { return }
+                index = max(index + 1, (next - bounds.offset) / bounds.stride)
+                continue
+            }
+            guard let entry = load(T.self, at: offset), body(index, entry) else { return }
+            index += 1
+        }
+    }
+
     /// The address of [offset, offset + count) if that range lies inside the bytes.
     func rawRange(at offset: Int, count: Int) -> UnsafeRawPointer? {
         guard offset >= 0, count >= 0 else { return nil }

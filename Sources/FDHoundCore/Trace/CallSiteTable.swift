@@ -18,12 +18,12 @@ struct CallSiteTable {
     init(reader: ByteReader, bounds: SectionBounds) {
         var sites = [UInt32: CallSite]()
         var duplicates = 0
-        for index in 0..<bounds.capacity {
-            guard let slot = reader.load(fdh_call_site.self, at: bounds.entryOffset(index)) else { break }
-            guard slot.stack != 0 else { continue }
-            guard sites[slot.stack] == nil else { duplicates += 1; continue }
+        reader.forEachEntry(fdh_call_site.self, in: bounds) { _, slot in
+            guard slot.stack != 0 else { return true }
+            guard sites[slot.stack] == nil else { duplicates += 1; return true }
             sites[slot.stack] = CallSite(stack: slot.stack, opened: slot.opened, closed: slot.closed,
                                          peakOpen: slot.peak_open)
+            return true
         }
         self.sites = sites
         self.duplicates = duplicates

@@ -49,13 +49,12 @@ struct DBusConnectionTable {
     init(reader: ByteReader, bounds: SectionBounds?, strings: StringArena, eventsNext: UInt64) {
         var connections = [DBusConnectionRecord]()
         var inFlight = 0, corrupt = 0
-        for index in 0..<(bounds?.capacity ?? 0) {
-            guard let bounds, let slot = reader.load(fdh_dbus_connection.self, at: bounds.entryOffset(index)) else { break }
-            guard slot.connection != 0 else { continue }
+        if let bounds { reader.forEachEntry(fdh_dbus_connection.self, in: bounds) { _, slot in
+            guard slot.connection != 0 else { return true }
             switch slot.state {
-            case 1: inFlight += 1; continue
+            case 1: inFlight += 1; return true
             case 2: break
-            default: corrupt += 1; continue
+            default: corrupt += 1; return true
             }
             let ended = slot.flags & FDH_DBUS_ENDED.rawValue != 0
             // Sequence numbers are reserved from header.events_next, so none may reach it; an end precedes
@@ -64,7 +63,7 @@ struct DBusConnectionTable {
                   !ended || slot.end_seq == 0 || (slot.end_seq > slot.open_seq && slot.end_seq < eventsNext),
                   strings.invalidity(of: slot.address) == nil else {
                 corrupt += 1
-                continue
+                return true
             }
             // ENDED with end_seq 0: the ending thread was between its two stores; it ended at an unknown
             // point after opening, which the peak sweep treats as right after the open.
@@ -75,7 +74,8 @@ struct DBusConnectionTable {
                 stack: slot.stack, endStack: slot.end_stack, address: slot.address,
                 openSeq: slot.open_seq, endSeq: endSeq, openTimeNs: slot.open_time_ns,
                 endTimeNs: ended ? slot.end_time_ns : nil))
-        }
+            return true
+        } }
         self.connections = connections.sorted { $0.openSeq < $1.openSeq }
         self.inFlight = inFlight
         self.corrupt = corrupt

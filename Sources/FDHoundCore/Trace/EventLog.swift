@@ -86,14 +86,16 @@ struct EventLog {
         var sinceRelease = 0
         var releaseFrom = Int(windowStart % capacity)
         var seq = windowStart
-        while seq < windowEnd {
+        let end = windowEnd
+        var page = (index: -1, hole: false)
+        while seq < end {
             let slot = Int(seq % capacity)
             if slot == 0 && seq != windowStart {  // wrapped to the start of the section
                 release(from: releaseFrom, to: bounds.capacity)
                 releaseFrom = 0
                 sinceRelease = 0
             }
-            if let event = read(slot: slot, seq: seq, summary: &summary) {
+            if let event = read(slot: slot, seq: seq, summary: &summary, page: &page) {
                 if summary.first == nil { summary.first = event }
                 summary.count += 1
                 try body(event)
@@ -106,19 +108,26 @@ struct EventLog {
             }
             seq += 1
         }
-        if windowEnd > windowStart { release(from: releaseFrom, to: Int((windowEnd - 1) % capacity) + 1) }
+        if end > windowStart { release(from: releaseFrom, to: Int((end - 1) % capacity) + 1) }
         summary.unreadablePages = reader.storage.faults - faultsBefore
         return summary
     }
 
-    /// The event due at `slot` for `seq`, or nil (counted in `summary`).
-    private func read(slot: Int, seq: UInt64, summary: inout EventLogSummary) -> TraceEvent? {
+    /// The event due at `slot` for `seq`, or nil (counted in `summary`). Whether the slot lies in a hole is
+    /// decided once per page (`page` caches the last verdict).
+    private func read(slot: Int, seq: UInt64, summary: inout EventLogSummary,
+                      page: inout (index: Int, hole: Bool)) -> TraceEvent? {
+        let size = MemoryLayout<fdh_event>.size
         let offset = bounds.entryOffset(slot)
-        guard let address = reader.rawRange(at: offset, count: MemoryLayout<fdh_event>.size),
-              !reader.storage.isHole(offset, MemoryLayout<fdh_event>.size) else {
-            summary.unpublished += 1  // a hole: never written (or out of the file, which validation excludes)
+        guard let address = reader.rawRange(at: offset, count: size) else {
+            summary.unpublished += 1  // cannot happen: validation keeps the section inside the file
             return nil
         }
+        let pageIndex = offset >> 12
+        if pageIndex != page.index || (offset + size - 1) >> 12 != pageIndex {
+            page = (pageIndex, reader.storage.isHole(offset, size))
+        }
+        guard !page.hole else { summary.unpublished += 1; return nil }  // a hole: never written
         var e = fdh_event()
         let word: UInt32
         if Int(bitPattern: address) % MemoryLayout<UInt64>.alignment == 0 {

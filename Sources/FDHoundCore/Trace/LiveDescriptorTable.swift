@@ -34,16 +34,16 @@ struct LiveDescriptorTable {
     init(reader: ByteReader, bounds: SectionBounds) {
         var descriptors = [LiveDescriptor]()
         var inFlight = 0, corrupt = 0
-        for fd in 0..<bounds.capacity {
-            guard let slot = reader.load(fdh_live_fd.self, at: bounds.entryOffset(fd)) else { break }
-            if slot.state == FDH_LIVE_CLOSED.rawValue { continue }
+        reader.forEachEntry(fdh_live_fd.self, in: bounds) { fd, slot in
+            if slot.state == FDH_LIVE_CLOSED.rawValue { return true }
             // An odd version means a writer was mid-update; the file is a snapshot, so retrying is pointless.
-            guard slot.version % 2 == 0 else { inFlight += 1; continue }
-            guard let state = LiveDescriptor.State(rawValue: slot.state) else { corrupt += 1; continue }
+            guard slot.version % 2 == 0 else { inFlight += 1; return true }
+            guard let state = LiveDescriptor.State(rawValue: slot.state) else { corrupt += 1; return true }
             descriptors.append(LiveDescriptor(fd: fd, state: state, kind: slot.kind, owner: slot.owner,
                                               api: slot.api, cloexec: slot.cloexec != 0, stack: slot.stack,
                                               str1: slot.str1, str2: slot.str2, tid: slot.tid,
                                               tcpState: slot.tcp_state, openSeq: slot.open_seq, timeNs: slot.time_ns))
+            return true
         }
         self.descriptors = descriptors
         self.inFlight = inFlight

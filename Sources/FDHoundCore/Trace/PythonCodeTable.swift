@@ -41,11 +41,13 @@ struct PythonCodeTable {
     init(reader: ByteReader, bounds: SectionBounds?, strings: StringArena) {
         guard let bounds else { return }
         // Code ids are u32 and slot 0 is never used.
-        for index in 1..<max(1, min(bounds.capacity, Int(UInt32.max))) {
-            guard let slot = reader.load(fdh_py_code.self, at: bounds.entryOffset(index)) else { break }
+        var codes = [UInt32: PythonCode]()
+        var corrupt = 0
+        reader.forEachEntry(fdh_py_code.self, in: bounds, count: min(bounds.capacity, Int(UInt32.max))) { index, slot in
+            guard index > 0 else { return true }
             switch slot.state {
             case UInt32(FDH_NODE_EMPTY.rawValue), UInt32(FDH_NODE_CLAIMED.rawValue):
-                continue
+                return true
             case UInt32(FDH_NODE_PUBLISHED.rawValue):
                 let id = UInt32(index)
                 codes[id] = PythonCode(
@@ -55,6 +57,9 @@ struct PythonCodeTable {
             default:
                 corrupt += 1
             }
+            return true
         }
+        self.codes = codes
+        self.corrupt = corrupt
     }
 }

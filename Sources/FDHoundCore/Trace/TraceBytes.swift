@@ -90,6 +90,17 @@ final class TraceBytes: @unchecked Sendable {
         return extents
     }
 
+    /// The first offset at or after `offset` that holds data, or nil when only a hole follows.
+    func nextData(from offset: Int) -> Int? {
+        guard let extents = dataExtents else { return offset }
+        var low = 0, high = extents.count
+        while low < high {
+            let middle = (low + high) / 2
+            if extents[middle].end <= offset { low = middle + 1 } else { high = middle }
+        }
+        return low < extents.count ? max(extents[low].start, offset) : nil
+    }
+
     /// True when [offset, offset + count) lies wholly in a hole: it reads as zeros without being touched.
     func isHole(_ offset: Int, _ count: Int) -> Bool {
         guard let extents = dataExtents else { return false }
