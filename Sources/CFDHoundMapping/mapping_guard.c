@@ -12,7 +12,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define SLOTS 16384 /* traces mapped at once: a report keeps every trace of a run mapped */
+/* Traces mapped at once: a report keeps every trace of a run mapped. The kernel allows 65,530 mappings per
+ * process by default (vm.max_map_count), so a larger table could not be filled anyway. */
+#define SLOTS 65536
 
 struct guarded {
     _Atomic(uintptr_t) start;   /* 0: free */
@@ -71,6 +73,10 @@ const void *fdh_map_guarded(int fd, size_t length, int *slot_out) {
     }
     void *base = mmap(NULL, length, PROT_READ, MAP_PRIVATE, fd, 0);
     if (base == MAP_FAILED) return NULL;
+    /* No fault-around or read-ahead: a fault would otherwise map up to 16 neighbouring pages that are in
+     * the page cache, and the reader's accesses to stack nodes and strings are scattered (a hash table):
+     * its memory would follow the file, not what it reads. */
+    madvise(base, length, MADV_RANDOM);
     for (int i = 0; i < SLOTS; i++) {
         uintptr_t expected = 0;
         /* Claim the slot with a placeholder so the handler never sees a half-filled entry. */

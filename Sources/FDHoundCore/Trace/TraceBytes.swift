@@ -65,7 +65,8 @@ final class TraceBytes: @unchecked Sendable {
 
     /// [start, end) byte ranges holding data, ascending; nil: all of it (bytes in memory, or unknown).
     private let dataExtents: [(start: Int, end: Int)]?
-    /// The extent the last lookup found (lookups walk forward through the file).
+    /// The extent the last lookup found (lookups walk forward through the file). A hint only: a trace is
+    /// read by one thread at a time, and any value in range gives the right answer.
     private var lastExtent = 0
 
     /// Linux's SEEK_DATA and SEEK_HOLE (the same on every architecture); Glibc hides them without _GNU_SOURCE.
