@@ -230,6 +230,24 @@ expect_eq $t "unpublished events" "$(echo "$d" | grep -c unpublished)" 0 &&
 expect_eq $t "opens of /dev/null" "$(echo "$d" | grep -c '^event .*type=1 .*str1=/dev/null ')" 16000 &&
 pass $t
 
+# Eight threads wrapping a 64-event ring 500 times over: writers claim slots by CAS and never wait, so a
+# slot may be skipped (counted as dropped) but the dump never shows a torn event, the kept window is the
+# newest 64 sequence numbers in order, and the live table and call-site counters stay exact.
+t=threads_wrapping_a_small_ring_keep_exact_counts
+mkdir -p "$work/$t"
+FDHOUND_EVENT_CAPACITY=64 FDHOUND_OUTPUT_DIR="$work/$t" LD_PRELOAD="$shim" "$scenarios" threads 2>"$work/$t/stderr"
+d="$(dump $t)"
+next="$(echo "$d" | head -1 | sed 's/.*events=\([0-9]*\).*/\1/')"
+seqs="$(echo "$d" | grep '^event ' | sed 's/event seq=\([0-9]*\).*/\1/' | tr '\n' ' ')"
+expect_eq $t "leaked /dev/zero descriptors" "$(echo "$d" | grep -c '^live .*state=1 .*str1=/dev/zero ')" 40 &&
+expect_eq $t "every call recorded" "$([ "$next" -ge 32040 ] && echo yes)" yes &&
+expect_eq $t "kept window" "$seqs" "$(seq $((next - 64)) $((next - 1)) | tr '\n' ' ')" &&
+expect_eq $t "published events are whole (open/close of the two files, or the exit)" \
+    "$(echo "$d" | grep '^event ' | grep -v unpublished | grep -cvE ' type=1 api=1 .*str1=/dev/(null|zero) | type=2 api=18 .*str1=/dev/(null|zero) | type=8 ')" 0 &&
+expect_eq $t "site: churned opens all closed" "$(echo "$d" | grep -c '^site .*opened=16000 closed=16000 ')" 1 &&
+expect_eq $t "site: leaked opens" "$(echo "$d" | grep -c '^site .*opened=40 closed=0 peak=40')" 1 &&
+pass $t
+
 # The log is a ring: once full it keeps the newest events (seq S at slot S % 16), and the live table and
 # the call-site counters stay exact whatever it overwrote.
 t=full_event_log_keeps_newest_events_and_exact_live_table
