@@ -1,6 +1,8 @@
 // Replays one trace's event log in sequence order and pairs every close with the event that opened that
 // descriptor (OPEN, DUP target, INHERITED), so later passes can ask "who opened what this close released",
 // and follow the live count of each opening stack over time. Used by ReclaimAnalysis and GrowthAnalysis.
+// The one pass whose memory follows the log: it keeps a small record per release and per step of the kept
+// window (about 100 bytes per close), which the ring bounds by its capacity.
 
 struct DescriptorReplay {
     /// The opening side of a descriptor, as the event log recorded it.
@@ -14,10 +16,30 @@ struct DescriptorReplay {
         var str2: UInt32
     }
 
+    /// The closing side: what ReclaimAnalysis reads of the event that released a descriptor (kept small:
+    /// a replay holds one per release of the kept window).
+    struct Closing {
+        let seq: UInt64
+        let timeNs: UInt64
+        /// CLOSE events carry the interpreter's state in `arg` (finalizing, collecting).
+        let arg: UInt64
+        let stack: UInt32
+        /// Raw event type: CLOSE, or DUP for a dup target closed implicitly.
+        let type: UInt8
+
+        init(_ event: TraceEvent) {
+            seq = event.seq
+            timeNs = event.timeNs
+            arg = event.arg
+            stack = event.stack
+            type = event.type
+        }
+    }
+
     /// A successful close (or the implicit close of a dup target) paired with its opening.
     struct Release {
         let fd: Int32
-        let close: TraceEvent
+        let close: Closing
         let opening: Opening
     }
 
@@ -30,8 +52,6 @@ struct DescriptorReplay {
         /// What the code path opened (raw kind and api bytes of the opening event).
         let kind: UInt8
         let api: UInt8
-        /// For a release: the close event (its `arg` and stack tell how it was released).
-        let close: TraceEvent?
     }
 
     private(set) var releases = [Release]()
@@ -60,7 +80,7 @@ struct DescriptorReplay {
                                timeNs: event.timeNs, str1: event.str1, str2: event.str2)
             if event.stack != 0 {
                 steps.append(Step(seq: event.seq, timeNs: event.timeNs, stack: event.stack, delta: 1,
-                                  kind: event.kind, api: event.api, close: nil))
+                                  kind: event.kind, api: event.api))
             }
         }
         func released(_ fd: Int32, by event: TraceEvent) {
@@ -68,10 +88,10 @@ struct DescriptorReplay {
                 unmatchedCloses += 1
                 return
             }
-            releases.append(Release(fd: fd, close: event, opening: opening))
+            releases.append(Release(fd: fd, close: Closing(event), opening: opening))
             if opening.stack != 0 {
                 steps.append(Step(seq: event.seq, timeNs: event.timeNs, stack: opening.stack, delta: -1,
-                                  kind: opening.kind, api: opening.api, close: event))
+                                  kind: opening.kind, api: opening.api))
             }
         }
         source { event in
