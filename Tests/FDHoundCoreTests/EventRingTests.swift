@@ -117,3 +117,37 @@ final class EventRingTests: XCTestCase {
         XCTAssertEqual(trace.liveDescriptors.filter { $0.state == .open && $0.fd > 2 }.count, 20)
     }
 }
+
+/// Passes that replay the log stay right when the ring lost its oldest events: counts come from the live
+/// table and the call-site counters, the trend from the kept window.
+final class WrappedRingPassesTests: XCTestCase {
+    func testTimeLeftCountsWhatIsOpenNowWhenTheLogWrapped() throws {
+        var capacities = TraceBuilder.Capacities()
+        capacities.events = 256
+        let b = TraceBuilder(pid: 31, capacities: capacities)
+        for fd in 0..<3 { b.inherited(fd: Int32(fd)) }
+        let churn = b.stack([0x5100, 0x5200])
+        let leak = b.stack([0x5300, 0x5200])
+        var time: UInt64 = 1_000_000
+        for i in 0..<1000 {
+            b.open(fd: 5, path: "/churn", stack: churn, timeNs: time)
+            b.close(fd: 5, timeNs: time + 1000)
+            if i % 10 == 0 { b.open(fd: Int32(10 + i / 10), path: "/leak", stack: leak, timeNs: time + 2000) }
+            time += 10_000_000
+        }
+        b.exit(timeNs: time)
+        let directory = try TemporaryDirectory.make("ring-forecast")
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        try b.write(into: directory)
+        var options = ReportOptions()
+        options.symbolizer = NullSymbolizer()
+        let report = try ReportBuilder.build(tracePath: directory.path, options: options)
+        XCTAssertGreaterThan(report.processes.first?.dropped.eventsOverwritten ?? 0, 1500)
+        let process = try XCTUnwrap(report.processes.first?.timeLeft)
+        XCTAssertEqual(process.current, 103, "100 leaked + 3 inherited, from the live table")
+        let path = try XCTUnwrap(report.timeLeft.first)
+        XCTAssertEqual(path.open, 100, "the code path's open count from its call-site counters")
+        XCTAssertEqual(path.timeLeft.verdict, "projected")
+        XCTAssertEqual(path.timeLeft.perSecond, 10, accuracy: 1, "one leak per 100 ms in the kept window")
+    }
+}

@@ -69,3 +69,47 @@ final class TraceMappingTests: XCTestCase {
         XCTAssertTrue(warnings.contains("pages of the trace could not be read and read as empty (the file shrank"), warnings)
     }
 }
+
+/// `report --pid`, `live` and `snapshot` copy a running trace (RunningTraceCopy): only its data, with event
+/// slots checked like the seqlock reader checks them.
+final class RunningTraceCopyTests: XCTestCase {
+    func testCopyOfAWrappedSparseTraceReadsLikeTheFileAndSnapshotsStaySparse() throws {
+        var capacities = TraceBuilder.Capacities()
+        capacities.events = 4096
+        let b = TraceBuilder(pid: 99, capacities: capacities)
+        for i in 0..<10_000 { b.open(fd: Int32(3 + i % 50), path: "/x"); b.close(fd: Int32(3 + i % 50)) }
+        b.open(fd: 7, path: "/kept")
+        var bytes = b.build()
+        // A writer owns one slot of the window: the copy must not hand it out.
+        let busy = (b.sectionOffsets[FDH_SECTION_EVENTS.rawValue] ?? 0) + (20_000 % 4096) * MemoryLayout<fdh_event>.size
+        withUnsafeBytes(of: FDH_EVENT_BUSY.rawValue.littleEndian) { for i in 0..<4 { bytes[busy + i] = $0[i] } }
+        let directory = try TemporaryDirectory.make("copy")
+        addTeardownBlock { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("fdhound.99.trace").path
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        defer { close(fd) }
+        XCTAssertEqual(ftruncate(fd, off_t(bytes.count)), 0)
+        for start in stride(from: 0, to: bytes.count, by: 4096) where bytes[start..<min(start + 4096, bytes.count)].contains(where: { $0 != 0 }) {
+            let end = min(start + 4096, bytes.count)
+            _ = bytes[start..<end].withUnsafeBytes { pwrite(fd, $0.baseAddress, end - start, off_t(start)) }
+        }
+
+        let mapped = try TraceFile(path: path)
+        let copied = try RunningTraceCopy.load(path: path)
+        let events = copied.events()
+        XCTAssertEqual(events.events, mapped.events().events)
+        XCTAssertEqual(events.events.count, 4095)
+        XCTAssertEqual(events.unpublished, 1, "the BUSY slot")
+        XCTAssertEqual(copied.liveDescriptors, mapped.liveDescriptors)
+        XCTAssertEqual(copied.callSites, mapped.callSites)
+
+        let snapshot = directory.appendingPathComponent("snapshot.trace").path
+        try RunningTraceCopy.write(copied, to: snapshot)
+        var original = stat(), written = stat()
+        XCTAssertEqual(stat(path, &original), 0)
+        XCTAssertEqual(stat(snapshot, &written), 0)
+        XCTAssertEqual(written.st_size, original.st_size)
+        XCTAssertLessThanOrEqual(written.st_blocks, original.st_blocks, "holes stay holes")
+        XCTAssertEqual(try TraceFile(path: snapshot).events().events, events.events)
+    }
+}

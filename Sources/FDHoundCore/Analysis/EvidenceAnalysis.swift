@@ -76,8 +76,10 @@ struct EvidenceAnalysis {
         for descriptor in trace.liveDescriptors where descriptor.stack != 0 {
             kinds[descriptor.stack] = kinds[descriptor.stack] ?? (descriptor.kind, descriptor.api)
         }
-        for event in trace.events().events where (event.type == 1 || event.type == 3) && event.stack != 0 {
-            kinds[event.stack] = kinds[event.stack] ?? (event.kind, event.api)
+        trace.forEachEvent { event in
+            if (event.type == 1 || event.type == 3) && event.stack != 0 && kinds[event.stack] == nil {
+                kinds[event.stack] = (event.kind, event.api)
+            }
         }
         return kinds
     }

@@ -166,30 +166,59 @@ private struct Timeline {
             process.append((time, -1)); processCount -= 1
             paths[stack]?.steps.append((time, -1)); paths[stack]?.count -= 1
         }
-        for event in trace.events().events {
-            if let endSeq, event.seq >= endSeq { break }
+        // A wrapped ring lost the oldest events: descriptors opened before the kept window (the inherited
+        // ones included) are not in `open`. Their closes still change the process's count, and what is open
+        // now comes from the live table and the call-site counters, which lost nothing.
+        let wrapped = trace.eventsOverwritten > 0
+        var afterEnd = 0  // net change of the process's count after `endSeq` (shutdown), when wrapped
+        trace.forEachEvent { event in
+            if let endSeq, event.seq >= endSeq {
+                if wrapped { afterEnd += Self.netChange(event) }
+                return
+            }
             let time = LeakAnalysis.seconds(event.timeNs)
             switch event.type {
             case 6: // INHERITED: counted from the start, not a change inside the window
                 if event.fd >= 0 { open[event.fd] = 0; processCount += 1 }
-                continue
+                return
             case 1:
                 opened(event.fd, event, time: time)
                 if event.fd2 >= 0 { opened(event.fd2, event, time: time) }
             case 3:
-                guard event.result >= 0, event.fd2 >= 0 else { continue }
+                guard event.result >= 0, event.fd2 >= 0 else { return }
                 opened(event.fd2, event, time: time)
             case 2:
-                guard event.result == 0 else { continue }
-                closed(event.fd, time: time)
+                guard event.result == 0 else { return }
+                if wrapped && open[event.fd] == nil {
+                    process.append((time, -1))  // opened before the kept window
+                } else {
+                    closed(event.fd, time: time)
+                }
             default:
-                continue
+                return
             }
             if first == nil { first = time }
             last = time
         }
+        if wrapped {
+            processCount = trace.liveDescriptors.count - afterEnd
+            for (stack, site) in trace.callSites where paths[stack] != nil {
+                paths[stack]?.count = Int(clamping: site.opened) - Int(clamping: site.closed)
+            }
+        }
         // The inherited ones are in processCount but not in the steps: the fit starts from 0 (a constant
         // offset changes neither the slope nor the verdict) and `current` is the real count.
         if let first, last > first { window = (first, last) }
+    }
+
+    /// +1/−1/0: what `event` does to the process's count of open descriptors (as far as the log says).
+    private static func netChange(_ event: TraceEvent) -> Int {
+        switch event.type {
+        case 1: return (event.fd >= 0 ? 1 : 0) + (event.fd2 >= 0 ? 1 : 0)
+        case 3: return event.result >= 0 && event.fd2 >= 0 ? 1 : 0  // an open target's implicit close: −1 too,
+                                                                      // but the log cannot tell; rare after shutdown
+        case 2: return event.result == 0 ? -1 : 0
+        default: return 0
+        }
     }
 }

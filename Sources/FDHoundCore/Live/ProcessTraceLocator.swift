@@ -76,6 +76,6 @@ public enum ProcessTraceLocator {
     /// The trace of `pid`, read consistently while it runs (RunningTraceCopy) and validated.
     public static func load(pid: Int) throws -> TraceFile {
         let path = try trace(of: pid)
-        return try TraceFile(bytes: RunningTraceCopy.read(path: path), path: path)
+        return try RunningTraceCopy.load(path: path)
     }
 }

@@ -38,6 +38,35 @@ final class TraceBytes: @unchecked Sendable {
         dataExtents = nil
     }
 
+    /// Zero-filled anonymous memory of `count` bytes for a copy to be written into (`mutableBase`), with
+    /// the data extents of the file it copies: pages never written cost nothing, and the holes stay holes
+    /// for the reader (RunningTraceCopy).
+    init(anonymous count: Int, dataExtents: [(start: Int, end: Int)]?) throws(RegularFileError) {
+        self.count = count
+        self.slot = -1
+        self.owned = nil
+        self.dataExtents = dataExtents
+        guard count > 0 else {
+            base = nil
+            anonymous = nil
+            return
+        }
+        let memory = mmap(nil, count, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+        guard let memory, memory != MAP_FAILED else { throw RegularFile.failure(errno) }
+        anonymous = memory
+        base = UnsafeRawPointer(memory)
+    }
+
+    /// The writable start of an anonymous copy; nil otherwise.
+    var mutableBase: UnsafeMutableRawPointer? { anonymous }
+    private var anonymous: UnsafeMutableRawPointer? = nil
+
+    /// Data extents of the open file `fd` of `size` bytes (see `isHole`); nil if the file system cannot say.
+    static func extents(of fd: Int32, size: Int) -> [(start: Int, end: Int)]? { dataExtents(of: fd, size: size) }
+
+    /// The data extents as recorded (nil: all of it is data).
+    var extents: [(start: Int, end: Int)]? { dataExtents }
+
     /// Maps the regular file open on `fd` (the caller closes `fd`; the mapping outlives it).
     init(mapping fd: Int32) throws(RegularFileError) {
         var status = stat()
@@ -129,6 +158,7 @@ final class TraceBytes: @unchecked Sendable {
     deinit {
         if slot >= 0 { fdh_unmap_guarded(slot) }
         owned?.deallocate()
+        if let anonymous { munmap(anonymous, count) }
     }
 
     /// Pages that could not be read and read as zeros (unpublished records): the file shrank while it was

@@ -35,7 +35,7 @@ public struct TraceFile {
     /// Things the reader tolerated but a user should know (skipped slots and the like).
     public let warnings: [String]
 
-    private let storage: TraceBytes
+    let storage: TraceBytes
     private let strings: StringArena
     private let moduleTable: ModuleTable
     private let stackNodes: StackNodeTable

@@ -35,17 +35,15 @@ struct SnapshotCommand: ParsableCommand {
             printError("\(error)")
             throw FDHoundExit.cannotTrace
         }
-        let bytes: [UInt8]
         let trace: TraceFile
         do {
-            bytes = try RunningTraceCopy.read(path: source)
-            trace = try TraceFile(bytes: bytes, path: source)
+            trace = try RunningTraceCopy.load(path: source)
         } catch {
             printError("\(error)")
             throw FDHoundExit.unreadableTrace
         }
         do {
-            try RunningTraceCopy.write(bytes, to: output)
+            try RunningTraceCopy.write(trace, to: output)
         } catch {
             printError("\(error)")
             throw ExitCode(73) // EX_CANTCREAT
