@@ -1,7 +1,8 @@
 /* trace_counts.c — the stress test's view of one trace, without printing millions of events: the header
  * state, events recorded/dropped, events recorded without a stack (nested in a signal handler), the sum
  * of the per-call-site counters, the largest site's counters, the
- * descriptors the live table holds open (numbers), and unpublished event slots below the log's end.
+ * descriptors the live table holds open (numbers), the events the ring overwrote, and unpublished event slots
+ * of its kept window.
  * Usage: trace_counts TRACE */
 #include "test_support.h"
 
@@ -25,13 +26,18 @@ int main(int argc, char **argv) {
         if (s->opened > top_opened) { top_opened = s->opened; top_closed = s->closed; }
     }
     printf("sites_opened %lu\nsites_closed %lu\ntop_site %lu %lu\n", opened, closed, top_opened, top_closed);
+    /* The log is a ring: the kept window is the last `capacity` sequence numbers, seq S at slot S % capacity;
+     * a slot is published for S when its consistent copy names S and S's commit word. */
     const struct fdh_section *ev = trace_section(&t, FDH_SECTION_EVENTS);
     unsigned long unpublished = 0;
-    for (uint64_t i = 0; ev && i < h->events_next && i < ev->capacity; i++) {
-        const struct fdh_event *e = (const void *)(t.base + ev->offset + i * ev->entry_size);
-        if (e->commit != FDH_EVENT_PUBLISHED) unpublished++;
+    uint64_t first = ev && h->events_next > ev->capacity ? h->events_next - ev->capacity : 0;
+    for (uint64_t seq = first; ev && seq < h->events_next; seq++) {
+        const struct fdh_event *slot = (const void *)(t.base + ev->offset + (seq % ev->capacity) * ev->entry_size);
+        struct fdh_event copy;
+        uint32_t word = fdh_event_read(slot, &copy);
+        if (word == FDH_EVENT_BUSY || copy.seq != seq || word != fdh_event_commit_word(seq, ev->capacity)) unpublished++;
     }
-    printf("unpublished %lu\nlive", unpublished);
+    printf("overwritten %lu\nunpublished %lu\nlive", (unsigned long)first, unpublished);
     const struct fdh_section *live = trace_section(&t, FDH_SECTION_LIVE_FDS);
     for (uint64_t fd = 0; live && fd < live->capacity; fd++) {
         const struct fdh_live_fd *l = (const void *)(t.base + live->offset + fd * live->entry_size);
