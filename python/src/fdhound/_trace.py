@@ -10,7 +10,8 @@ import os
 import re
 import struct
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2                                  # 2: the event log is a ring (TRACE-FORMAT.md, "Events")
+EVENT_BUSY = 0xFFFFFFFF                             # commit word while a writer owns a slot
 SECTION_STRINGS, SECTION_STACK_NODES, SECTION_EVENTS, SECTION_LIVE, SECTION_PY_CODES = 1, 4, 5, 6, 8
 HEADER_SIZE = 744
 EVENT = struct.Struct("<IBBBBiiiiQIIIIQQ")          # struct fdh_event, 64 bytes
@@ -96,6 +97,7 @@ class LiveTrace:
         if version > FORMAT_VERSION:
             raise TraceUnavailable("%s has trace format version %d; this plugin reads up to %d"
                                    % (path, version, FORMAT_VERSION))
+        self._version = version
         self.pid = struct.unpack_from("<i", self._map, 32)[0]
         count = struct.unpack_from("<H", self._map, 22)[0]
         self._sections = {}
@@ -139,13 +141,41 @@ class LiveTrace:
                     "str2": str2, "open_seq": open_seq}
         return None
 
+    @property
+    def format_version(self):
+        return self._version
+
+    def first_kept(self):
+        """The oldest sequence number the event log still holds: a version-2 log is a ring, and once it wrapped
+        everything before its last `capacity` events was overwritten."""
+        capacity = self.events_capacity()
+        if self._version < 2:
+            return 0
+        return max(0, self.events_next() - capacity)
+
     def events(self, first, last):
-        """Published events with first <= seq < last (those the log kept), as dicts, in order."""
+        """Published events with first <= seq < last (those the log kept), as dicts, in order.
+
+        Version 2: event seq lives at slot seq % capacity and its commit word is its lap + 1; a slot is read
+        between two reads of that word (the writer may be reusing it) and kept only if the word did not
+        change and names this seq. Version 1: seq lives at index seq while it fits, commit 1."""
         offset, entry_size, capacity = self._sections[SECTION_EVENTS]
-        for seq in range(first, min(last, capacity)):
-            fields = EVENT.unpack_from(self._map, offset + seq * entry_size)
+        if capacity == 0:
+            return
+        ring = self._version >= 2
+        start = max(first, self.first_kept()) if ring else first
+        end = last if ring else min(last, capacity)
+        for seq in range(start, end):
+            at = offset + (seq % capacity if ring else seq) * entry_size
+            word = struct.unpack_from("<I", self._map, at)[0]
+            fields = EVENT.unpack_from(self._map, at)
+            again = struct.unpack_from("<I", self._map, at)[0]
             commit, type_, api, kind, owner, fd, fd2, result, err, time_ns, tid, stack, str1, str2, arg, eseq = fields
-            if commit != 1 or eseq != seq:
+            if ring:
+                lap_word = (seq // capacity) % 0xFFFFFFFE + 1
+                if word != again or commit != word or word in (0, EVENT_BUSY) or word != lap_word or eseq != seq:
+                    continue
+            elif commit != 1 or eseq != seq:
                 continue
             yield {"seq": seq, "type": type_, "api": api, "kind": kind, "fd": fd, "fd2": fd2, "result": result,
                    "stack": stack, "str1": str1, "str2": str2, "arg": arg}
