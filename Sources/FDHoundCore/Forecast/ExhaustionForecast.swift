@@ -150,21 +150,25 @@ private struct Timeline {
     var window: (start: Double, end: Double)?
 
     init(trace: TraceFile, endSeq: UInt64?) {
+        // Locals, assigned to the properties at the end: mutating `self` from inside the streaming closure,
+        // or a copy of a dictionary value (`var path = paths[stack]`), would copy a step array per event.
+        var process = [(time: Double, delta: Int)]()
+        var processCount = 0
+        var paths = [UInt32: Path]()
         var open = [Int32: UInt32]() // fd → opening stack
         var first: Double?, last = 0.0
+        func closed(_ fd: Int32, time: Double) {
+            guard let stack = open.removeValue(forKey: fd) else { return }
+            process.append((time, -1)); processCount -= 1
+            paths[stack]?.steps.append((time, -1)); paths[stack]?.count -= 1
+        }
         func opened(_ fd: Int32, _ event: TraceEvent, time: Double) {
             guard fd >= 0 else { return }
             if open[fd] != nil { closed(fd, time: time) }
             open[fd] = event.stack
             process.append((time, 1)); processCount += 1
-            var path = paths[event.stack] ?? Path(kind: event.kind, api: event.api, firstSeq: event.seq)
-            path.steps.append((time, 1)); path.count += 1
-            paths[event.stack] = path
-        }
-        func closed(_ fd: Int32, time: Double) {
-            guard let stack = open.removeValue(forKey: fd) else { return }
-            process.append((time, -1)); processCount -= 1
-            paths[stack]?.steps.append((time, -1)); paths[stack]?.count -= 1
+            paths[event.stack, default: Path(kind: event.kind, api: event.api, firstSeq: event.seq)].steps.append((time, 1))
+            paths[event.stack]?.count += 1
         }
         // A wrapped ring lost the oldest events: descriptors opened before the kept window (the inherited
         // ones included) are not in `open`. Their closes still change the process's count, and what is open
@@ -206,6 +210,9 @@ private struct Timeline {
                 paths[stack]?.count = Int(clamping: site.opened) - Int(clamping: site.closed)
             }
         }
+        self.process = process
+        self.processCount = processCount
+        self.paths = paths
         // The inherited ones are in processCount but not in the steps: the fit starts from 0 (a constant
         // offset changes neither the slope nor the verdict) and `current` is the real count.
         if let first, last > first { window = (first, last) }
