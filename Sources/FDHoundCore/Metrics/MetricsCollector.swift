@@ -61,7 +61,7 @@ public final class MetricsCollector {
         case .traceDirectory(let directory):
             for (pid, path) in Self.runningTraces(in: directory) {
                 do {
-                    let trace = try TraceFile(bytes: RunningTraceCopy.read(path: path), path: path)
+                    let trace = try RunningTraceCopy.load(path: path)
                     processes.append(try metrics(pid: pid, trace: trace))
                 } catch {
                     problems.append("\(error)") // exited between the listing and the read, or unreadable
