@@ -94,8 +94,8 @@ static int opens(const struct fdh_event *e, int fd) {
 
 /* A published event of the parent's log, copied; 0 if the slot cannot be trusted (or read safely). */
 static int read_event(const struct fdh_trace *parent, uint64_t seq, int committed_known, struct fdh_event *out) {
-    if (seq >= parent->events_capacity) return 0;
-    const struct fdh_event *e = &parent->events[seq];
+    if (parent->events_capacity == 0) return 0;
+    const struct fdh_event *e = &parent->events[seq % parent->events_capacity]; /* the log is a ring */
     if (committed_known) {
         if (!fdh_committed(e, sizeof *e)) return 0;
     } else { /* written after the fork: the page may be a hole (reading one can SIGBUS on a full tmpfs) */
@@ -103,9 +103,9 @@ static int read_event(const struct fdh_trace *parent, uint64_t seq, int committe
         uintptr_t page = (uintptr_t)e & ~(uintptr_t)4095;
         if (syscall(SYS_mincore, page, 4096, &resident) != 0 || !(resident & 1)) return 0;
     }
-    if (__atomic_load_n(&e->commit, __ATOMIC_ACQUIRE) != FDH_EVENT_PUBLISHED) return 0;
-    memcpy(out, e, sizeof *out);
-    return out->seq == seq;
+    /* The parent may be overwriting the slot (a later lap): a seqlock copy naming this seq's lap, or nothing. */
+    uint32_t word = fdh_event_read(e, out);
+    return word != FDH_EVENT_BUSY && out->seq == seq && word == fdh_event_commit_word(seq, parent->events_capacity);
 }
 
 void fdh_inherit_prepare(const struct fdh_trace *parent, uint64_t fork_event) {
@@ -207,7 +207,7 @@ static int opening_after_fork(const struct fdh_trace *parent, const struct fdh_o
     int fd = truth->fd;
     for (uint64_t seq = fork_event_seq + 1;;) {
         uint64_t end = __atomic_load_n(&parent->header->events_next, __ATOMIC_ACQUIRE);
-        while (seq < end && seq < parent->events_capacity) {
+        while (seq < end) {
             struct fdh_event e;
             if (!read_event(parent, seq, 0, &e)) break; /* not published yet */
             seq++;
@@ -221,7 +221,7 @@ static int opening_after_fork(const struct fdh_trace *parent, const struct fdh_o
                 raced = 1;
             }
         }
-        if (!raced || seq >= parent->events_capacity || fdh_now_ns() > wait_deadline) return 0;
+        if (!raced || fdh_now_ns() > wait_deadline) return 0;
         syscall(SYS_sched_yield);
     }
 }

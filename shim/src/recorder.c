@@ -396,9 +396,15 @@ uint64_t fdh_record_fork_begin(uint8_t api, uint32_t program) {
 
 void fdh_record_fork_end(uint64_t event, int pid, int err) {
     struct fdh_trace *t = &fdh_state.trace;
-    if (event >= t->events_capacity || !fdh_committed(&t->events[event], sizeof t->events[event])) return;
-    struct fdh_event *e = &t->events[event];
-    if (e->seq != event || e->type != FDH_EVENT_FORK) return; /* dropped (disk full): never filled */
+    if (event == UINT64_MAX) return;
+    struct fdh_event *e = &t->events[event % t->events_capacity];
+    if (!fdh_committed(e, sizeof *e)) return;
+    /* Still ours (BUSY since fdh_record_fork_begin)? If the event was dropped (slot busy, disk full) the
+     * slot belongs to another event, whose seq is not ours. */
+    if (__atomic_load_n(&e->commit, __ATOMIC_ACQUIRE) != FDH_EVENT_BUSY || e->seq != event ||
+        e->type != FDH_EVENT_FORK) {
+        return;
+    }
     e->result = pid;
     e->err = pid < 0 ? err : 0;
     publish_event(e);

@@ -23,9 +23,14 @@ enum DeliberatePassing {
     /// `events`: the process's event log; `forked`: its trace began at a fork (so every event is in the
     /// child, between fork and exec); `arguments`: the new program's command line.
     static func reason(fd: Int, events: [TraceEvent], forked: Bool, arguments: [String]) -> Reason? {
+        reason(fd: fd, lastDeciding: events.last(where: { decides(fd: fd, $0) }), forked: forked, arguments: arguments)
+    }
+
+    /// The same, given the last event that decided whether `fd` survives an exec (`lastDecidingEvents`
+    /// collects them in one streaming pass over a log; nil when the kept log has none).
+    static func reason(fd: Int, lastDeciding: TraceEvent?, forked: Bool, arguments: [String]) -> Reason? {
         if namedOnCommandLine(fd: fd, arguments: arguments) { return .namedOnCommandLine }
-        // The last event that decided whether this descriptor survives an exec.
-        guard let last = events.last(where: { decides(fd: fd, $0) }) else { return nil }
+        guard let last = lastDeciding else { return nil }
         switch last.type {
         case 15 where last.arg == 0: return .closeOnExecCleared                      // CLOEXEC, cleared
         case 3 where forked && (last.api == 15 || last.api == 16): return .placedInChild // DUP: dup2, dup3
@@ -57,6 +62,22 @@ enum DeliberatePassing {
     }
 
     /// Events that open `fd`, or change whether it is close-on-exec.
+    /// Per descriptor number, the last event of `trace`'s log that decided whether it survives an exec.
+    static func lastDecidingEvents(in trace: TraceFile) -> [Int: TraceEvent] {
+        var last = [Int: TraceEvent]()
+        trace.forEachEvent { event in
+            switch event.type {
+            case 1:
+                if event.fd >= 0 { last[Int(event.fd)] = event }
+                if event.fd2 >= 0 { last[Int(event.fd2)] = event }
+            case 3 where event.fd2 >= 0: last[Int(event.fd2)] = event
+            case 6, 15: if event.fd >= 0 { last[Int(event.fd)] = event }
+            default: break
+            }
+        }
+        return last
+    }
+
     private static func decides(fd: Int, _ event: TraceEvent) -> Bool {
         switch event.type {
         case 1: return Int(event.fd) == fd || Int(event.fd2) == fd // OPEN (pairs too)

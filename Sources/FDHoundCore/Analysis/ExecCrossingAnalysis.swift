@@ -28,7 +28,7 @@ struct ExecCrossingAnalysis {
         for (index, trace) in traces.enumerated() {
             if trace.header.processState == .execed {
                 let into = program(after: index)
-                let events = trace.events().events
+                let deciding = DeliberatePassing.lastDecidingEvents(in: trace)  // one streamed pass
                 let newArguments = lineage.execSuccessor[index].map { traces[$0].arguments } ?? []
                 let forked = trace.header.flags & 2 != 0 // FDH_HEADER_FLAG_FORKED
                 for descriptor in trace.liveDescriptors where descriptor.fd > 2 && !descriptor.cloexec {
@@ -39,7 +39,7 @@ struct ExecCrossingAnalysis {
                     // Opened by no traced process: it came from whoever started the run (a shell's
                     // descriptors); not this program's doing.
                     if stack == 0 { continue }
-                    let reason = DeliberatePassing.reason(fd: descriptor.fd, events: events, forked: forked,
+                    let reason = DeliberatePassing.reason(fd: descriptor.fd, lastDeciding: deciding[descriptor.fd], forked: forked,
                                                           arguments: newArguments)
                     crossings.append(Crossing(trace: index, descriptor: descriptor, api: api,
                                               stackHandle: batch.add(stack, trace: stackTrace, seq: seq),
