@@ -78,17 +78,24 @@ static struct fdh_event *reserve_event(uint8_t type, uint8_t api, uint64_t *seq_
         return NULL;
     }
     /* Every field the caller does not set reads 0 (fd and fd2: -1, "none"); the commit word stays BUSY
-     * until publish_event, so the older event this slot held can never show through half-overwritten. */
-    *e = (struct fdh_event){
-        .commit = FDH_EVENT_BUSY,
-        .type = type,
-        .api = api,
-        .fd = -1,
-        .fd2 = -1,
-        .tid = fdh_tid(),
-        .time_ns = fdh_now_ns() - t->header->start_monotonic_ns,
-        .seq = seq,
-    };
+     * until publish_event, so the older event this slot held can never show through half-overwritten. The
+     * commit word is not written here (the CAS made it BUSY, and other writers load it concurrently), and
+     * seq is stored atomically: a writer that loaded the old word before our CAS may still read it. */
+    e->type = type;
+    e->api = api;
+    e->kind = 0;
+    e->owner = 0;
+    e->fd = -1;
+    e->fd2 = -1;
+    e->result = 0;
+    e->err = 0;
+    e->time_ns = fdh_now_ns() - t->header->start_monotonic_ns;
+    e->tid = fdh_tid();
+    e->stack = 0;
+    e->str1 = 0;
+    e->str2 = 0;
+    e->arg = 0;
+    __atomic_store_n(&e->seq, seq, __ATOMIC_RELAXED);
     return e;
 }
 

@@ -235,7 +235,7 @@ pass $t
 # newest 64 sequence numbers in order, and the live table and call-site counters stay exact.
 t=threads_wrapping_a_small_ring_keep_exact_counts
 mkdir -p "$work/$t"
-FDHOUND_EVENT_CAPACITY=64 FDHOUND_OUTPUT_DIR="$work/$t" LD_PRELOAD="$shim" "$scenarios" threads 2>"$work/$t/stderr"
+FDHOUND_EVENT_CAPACITY=64 FDHOUND_OUTPUT_DIR="$work/$t" LD_PRELOAD="$preload" "$scenarios" threads 2>"$work/$t/stderr"
 d="$(dump $t)"
 next="$(echo "$d" | head -1 | sed 's/.*events=\([0-9]*\).*/\1/')"
 seqs="$(echo "$d" | grep '^event ' | sed 's/event seq=\([0-9]*\).*/\1/' | tr '\n' ' ')"
