@@ -19,6 +19,8 @@ struct ExhaustionForecast {
     struct Result {
         var processes: [Int: TimeLeft] = [:]
         var codePaths: [CodePathTimeLeft] = []
+        /// Open descriptors over time, for the processes whose count peaked highest (OpenCountSeries).
+        var series: [OpenCountSeries] = []
         var warnings: [String] = []
     }
 
@@ -33,12 +35,21 @@ struct ExhaustionForecast {
         let dbus: TimeLeft?
     }
 
+    /// A process's chart lines before their code paths are symbolized.
+    private struct PendingSeries {
+        let trace: Int
+        let total: (points: [SeriesPoint], peak: Int)
+        let paths: [(stack: UInt32, kind: UInt8, api: UInt8, firstSeq: UInt64, points: [SeriesPoint], peak: Int)]
+    }
+
     func run() -> Result {
         var result = Result()
         var candidates = [Candidate]()
+        var pending = [PendingSeries]()
         for (index, trace) in traces.enumerated() where trace.header.processState != .execed {
             let timeline = Timeline(trace: trace, endSeq: shutdownStart[index])
             guard let window = timeline.window else { continue }
+            pending.append(Self.series(of: timeline, trace: index, window: window))
             let limit = Self.softLimit(trace)
             result.processes[index] = Self.project(initial: 0, steps: timeline.process, window: window,
                                                    current: timeline.processCount, limit: limit,
@@ -60,7 +71,20 @@ struct ExhaustionForecast {
         let chosen = Array(candidates.prefix(Self.codePathLimit))
         var batch = StackBatch(traces: traces)
         let handles = chosen.map { batch.add($0.stack, trace: $0.trace, seq: $0.firstSeq) }
+        pending.sort { ($0.total.peak, $1.trace) > ($1.total.peak, $0.trace) }
+        pending = Array(pending.prefix(OpenCountSeries.maxProcesses)).sorted { $0.trace < $1.trace }
+        let seriesHandles = pending.map { item in item.paths.map { batch.add($0.stack, trace: item.trace, seq: $0.firstSeq) } }
         let frames = batch.symbolize(using: symbolizer)
+        result.series = zip(pending, seriesHandles).map { item, handles in
+            let trace = traces[item.trace]
+            return OpenCountSeries(pid: Int(trace.header.pid), total: item.total.points,
+                                   codePaths: zip(item.paths, handles).map { path, handle in
+                let attribution = CulpritSelector.attribute(frames[handle], executable: trace.executable, maxFrames: maxFrames)
+                return CodePathSeries(kind: DescriptorKind(traceValue: path.kind).name, api: OpeningAPI.name(path.api),
+                                      culprit: attribution.culprit, calledFrom: attribution.calledFrom,
+                                      peak: path.peak, points: path.points)
+            })
+        }
         result.warnings = LeakAnalysis.deduplicated(batch.warnings)
         result.codePaths = zip(chosen, handles).map { candidate, handle in
             let trace = traces[candidate.trace]
@@ -71,6 +95,27 @@ struct ExhaustionForecast {
                                     open: candidate.open, timeLeft: candidate.forecast, dbusTimeLeft: candidate.dbus)
         }
         return result
+    }
+
+    /// The chart lines of one process: its total, and its code paths that peaked highest, at 2 or more
+    /// (ties: the stack id, so the choice is deterministic). The total starts from what was open when the window began.
+    private static func series(of timeline: Timeline, trace: Int, window: (start: Double, end: Double)) -> PendingSeries {
+        let initial = max(0, timeline.processCount - timeline.process.reduce(0) { $0 + $1.delta })
+        let total = SeriesSampler.points(initial: initial, steps: timeline.process, window: window)
+        var peaks = [(stack: UInt32, peak: Int)]()
+        for (stack, path) in timeline.paths where stack != 0 {
+            var value = 0, peak = 0
+            for step in path.steps { value += step.delta; peak = max(peak, value) }
+            if peak >= 2 { peaks.append((stack, peak)) } // one at a time is churn: nothing to see, nothing to symbolize
+        }
+        peaks.sort { ($0.peak, $1.stack) > ($1.peak, $0.stack) }
+        let paths = peaks.prefix(OpenCountSeries.maxCodePaths).compactMap { chosen -> (stack: UInt32, kind: UInt8, api: UInt8, firstSeq: UInt64, points: [SeriesPoint], peak: Int)? in
+            guard let path = timeline.paths[chosen.stack] else { return nil }
+            let initial = max(0, path.count - path.steps.reduce(0) { $0 + $1.delta })
+            let line = SeriesSampler.points(initial: initial, steps: path.steps, window: window)
+            return (chosen.stack, path.kind, path.api, path.firstSeq, line.points, line.peak)
+        }
+        return PendingSeries(trace: trace, total: total, paths: paths)
     }
 
     /// The soft limit the process has now. The header has the one at start; a program that changed it

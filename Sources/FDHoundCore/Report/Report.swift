@@ -36,6 +36,8 @@ public struct Report: Codable, Equatable {
     /// Code paths whose live count rises, with when the process reaches its limit at their rate
     /// (ExhaustionForecast), fastest first.
     public var timeLeft: [CodePathTimeLeft] = []
+    /// Open descriptors over time, per process (the HTML report's chart; OpenCountSeries), by pid.
+    public var openOverTime: [OpenCountSeries] = []
     /// Things that limit how complete the report is (dropped records, killed processes, no symbolizer).
     public var warnings: [String]
     /// Whether text and markdown list `inherited` (JSON always does). Not encoded.
@@ -46,7 +48,7 @@ public struct Report: Codable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case schemaVersion, tool, tracePath, processes, leaks, inherited, execLeaks, execPassed, misuse, reclaimed, growth
-        case timeLeft, warnings
+        case timeLeft, openOverTime, warnings
     }
 
     public init(tracePath: String, processes: [ProcessSummary], leaks: [LeakGroup],

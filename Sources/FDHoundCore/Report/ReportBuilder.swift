@@ -73,6 +73,7 @@ public enum ReportBuilder {
                       warnings: warnings,
                       showInherited: options.includeInherited)
         report.timeLeft = forecast.codePaths
+        report.openOverTime = forecast.series.sorted { $0.pid < $1.pid }
         report.foldInterpreterFrames = !options.nativeFrames
         report.execPassed = crossings.passed
         Fingerprint.assign(to: &report)

@@ -1,6 +1,6 @@
 // Renders a report in the format asked for; each format has its own formatter.
 
-/// Turns a `Report` into text, JSON, markdown or SARIF.
+/// Turns a `Report` into text, JSON, markdown, SARIF or HTML.
 public enum ReportRenderer {
     /// The rendered report, always ending with a newline (it is printed as is, and pasted).
     public static func render(_ report: Report, as format: ReportFormat) -> String {
@@ -10,6 +10,7 @@ public enum ReportRenderer {
         case .json: text = JSONFormatter.render(report)
         case .markdown: text = MarkdownFormatter.render(report)
         case .sarif: text = SARIFFormatter.render(report)
+        case .html: text = HTMLFormatter.render(report)
         }
         return text.hasSuffix("\n") ? text : text + "\n"
     }

@@ -13,7 +13,7 @@ struct ReportCommand: ParsableCommand {
             With --pid, the report is about a process running now (under `fdhound run`, or attached to): its
             trace is found from its memory map and read while it runs, without stopping it.
             Exit status: 0 when the report was produced (leaks or not), 65 when a trace is unreadable, 69 (with
-            --pid) when there is no such process or it is not being traced.
+            --pid) when there is no such process or it is not being traced, 73 when the -o file cannot be written.
             """
     )
 
@@ -25,6 +25,9 @@ struct ReportCommand: ParsableCommand {
 
     @Option(name: .shortAndLong, help: "Output format: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format: ReportFormat = .text
+
+    @Option(name: .shortAndLong, help: "Write the report to this file (replaced whole, never half-written) instead of standard output.")
+    var output: String?
 
     @Option(help: "Frames shown per stack.")
     var maxFrames: Int = 16
@@ -61,7 +64,7 @@ struct ReportCommand: ParsableCommand {
                 throw FDHoundExit.unreadableTrace
             }
             report = ReportBuilder.build(traces: [trace], tracePath: trace.path, options: options)
-            print(ReportRenderer.render(report, as: format), terminator: "")
+            try ReportOutput.emit(ReportRenderer.render(report, as: format), to: output)
             return
         }
         do {
@@ -70,6 +73,6 @@ struct ReportCommand: ParsableCommand {
             printError("\(error)")
             throw FDHoundExit.unreadableTrace
         }
-        print(ReportRenderer.render(report, as: format), terminator: "")
+        try ReportOutput.emit(ReportRenderer.render(report, as: format), to: output)
     }
 }

@@ -12,6 +12,8 @@ enum FDHoundExit {
     static let unreadableTrace = ExitCode(65)
     /// The program cannot be traced or started: static binary, not found, shim missing (EX_UNAVAILABLE).
     static let cannotTrace = ExitCode(69)
+    /// The report could not be written to the file named with -o (sysexits EX_CANTCREAT).
+    static let cannotWrite = ExitCode(73)
 }
 
 /// Prints one line to standard error, prefixed with the tool's name. Messages quote paths and names from
