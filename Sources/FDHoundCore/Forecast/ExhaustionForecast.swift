@@ -15,6 +15,8 @@ struct ExhaustionForecast {
     let maxFrames: Int
     /// Per trace index: where interpreter shutdown began (ReclaimAnalysis); the fitted window ends there.
     var shutdownStart: [Int: UInt64] = [:]
+    /// Whether to take the chart's series too (the report does; a metrics scrape does not draw them).
+    var withSeries = true
 
     struct Result {
         var processes: [Int: TimeLeft] = [:]
@@ -49,7 +51,7 @@ struct ExhaustionForecast {
         for (index, trace) in traces.enumerated() where trace.header.processState != .execed {
             let timeline = Timeline(trace: trace, endSeq: shutdownStart[index])
             guard let window = timeline.window else { continue }
-            pending.append(Self.series(of: timeline, trace: index, window: window))
+            if withSeries { pending.append(Self.series(of: timeline, trace: index, window: window)) }
             let limit = Self.softLimit(trace)
             result.processes[index] = Self.project(initial: 0, steps: timeline.process, window: window,
                                                    current: timeline.processCount, limit: limit,

@@ -79,7 +79,8 @@ public final class MetricsCollector {
                                      maxDescriptors: held.softLimit, traced: trace != nil)
         guard let trace else { return metrics }
         let leaks = LeakAnalysis(traces: [trace], symbolizer: symbolizer, maxFrames: maxFrames).run().leaks
-        let forecast = ExhaustionForecast(traces: [trace], symbolizer: symbolizer, maxFrames: maxFrames).run()
+        let forecast = ExhaustionForecast(traces: [trace], symbolizer: symbolizer, maxFrames: maxFrames,
+                                          withSeries: false).run()
         if let process = forecast.processes[0] {
             if process.verdict != "too-little-data" { metrics.descriptorsPerSecond = process.perSecond }
             if process.verdict == "projected" { metrics.secondsToExhaustion = process.secondsLeft }
