@@ -84,6 +84,6 @@ final class HTMLFormatterTests: XCTestCase {
             ($0.value < 0x20 && $0 != "\n") || (0x7F...0x9F).contains($0.value) || $0.properties.generalCategory == .format
         }
         XCTAssertEqual(controls.map(\.value), [])
-        XCTAssertEqual(HTMLText.escape("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&#39;")
+        XCTAssertEqual(MarkupEscapes.escape("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&#39;")
     }
 }

@@ -22,6 +22,8 @@ struct LeakAnalysis {
         var leaks: [LeakGroup]
         var inherited: [InheritedDescriptor]
         var warnings: [String]
+        /// Per trace index: the phases it named, in begin order, each once (the JUnit report's test cases).
+        var phases: [Int: [String]] = [:]
     }
 
     /// Descriptors of one process opened by one stack id.
@@ -37,6 +39,7 @@ struct LeakAnalysis {
         var inheritedRefs = [(trace: Int, descriptor: LiveDescriptor)]()
         var phaseOrder = PhaseOrder()
         var phaseWarnings = [String]()
+        var phaseNames = [Int: [String]]()
         for (index, trace) in traces.enumerated() {
             // An image replaced by exec left nothing open "at exit": what it held was closed by the exec
             // (close-on-exec) or crossed into the new program (ExecCrossingAnalysis reports those).
@@ -46,6 +49,8 @@ struct LeakAnalysis {
             let timeline = PhaseTimeline.of(trace)
             if let timeline {
                 phaseOrder.add(timeline, trace: index)
+                var seen = Set<String>()
+                phaseNames[index] = timeline.phases.map(\.name).filter { seen.insert($0).inserted }
                 if trace.eventsOverwritten > 0 {
                     phaseWarnings.append("process \(trace.header.pid): the event log wrapped, so descriptors opened earlier than its kept window are not attributed to a phase")
                 } else if !trace.eventLogIsRing && trace.header.eventsDropped > 0 {
@@ -132,7 +137,7 @@ struct LeakAnalysis {
                 openedByPid: origins[position].map { Int(traces[$0.trace].header.pid) }
                     ?? (descriptor.stack != 0 && trace.header.flags & 2 != 0 ? Int(trace.header.ppid) : nil))
         }
-        return Result(leaks: leaks, inherited: inherited, warnings: Self.deduplicated(warnings))
+        return Result(leaks: leaks, inherited: inherited, warnings: Self.deduplicated(warnings), phases: phaseNames)
     }
 
     private func makeGroup(stack: [Frame], parts: [ProcessGroup]) -> LeakGroup {

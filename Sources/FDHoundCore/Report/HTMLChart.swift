@@ -49,18 +49,18 @@ enum HTMLChart {
                 + "points=\"\(coordinates.joined(separator: " "))\"/>")
         }
         svg.append("</svg>")
-        svg.append("<figcaption>Open descriptors over time: pid \(series.pid) <code>\(HTMLText.escape(command))</code>")
+        svg.append("<figcaption>Open descriptors over time: pid \(series.pid) <code>\(MarkupEscapes.escape(command))</code>")
         svg.append("<ul class=\"legend\">")
         for (index, line) in lines.enumerated() {
             svg.append("<li><span class=\"swatch\" style=\"background:\(colours[index % colours.count])\"></span>"
-                + HTMLText.escape(line.label) + "</li>")
+                + MarkupEscapes.escape(line.label) + "</li>")
         }
         svg += ["</ul>", "</figcaption>", "</figure>"]
         return svg
     }
 
     private static func axisLabel(x: Double, y: Double, anchor: String, text: String) -> String {
-        "<text x=\"\(format(x))\" y=\"\(format(y))\" text-anchor=\"\(anchor)\" font-size=\"11\">\(HTMLText.escape(text))</text>"
+        "<text x=\"\(format(x))\" y=\"\(format(y))\" text-anchor=\"\(anchor)\" font-size=\"11\">\(MarkupEscapes.escape(text))</text>"
     }
 
     /// Coordinates with one decimal, locale-independent, so the same report gives the same bytes.

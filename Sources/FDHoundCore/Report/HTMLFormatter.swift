@@ -1,7 +1,7 @@
 // The HTML report (`--format html`): one self-contained page with what the Markdown report says — summary,
 // the table of findings, processes, every finding with its stack in <details> — plus a chart per process of
 // open descriptors over time (HTMLChart). No script, no external fetch: styles are inline and the
-// Content-Security-Policy forbids loading anything. Every string from the trace goes through HTMLText.
+// Content-Security-Policy forbids loading anything. Every string from the trace goes through MarkupEscapes.
 
 enum HTMLFormatter {
     /// What the page may load: nothing but its own inline styles (and data: images, none today).
@@ -162,8 +162,8 @@ enum HTMLFormatter {
         items.isEmpty ? [] : ["<h2>\(e(title))</h2>"] + bullets(items)
     }
 
-    private static func e(_ text: String) -> String { HTMLText.escape(text) }
-    private static func c(_ text: String) -> String { "<code>" + HTMLText.escape(text) + "</code>" }
+    private static func e(_ text: String) -> String { MarkupEscapes.escape(text) }
+    private static func c(_ text: String) -> String { "<code>" + MarkupEscapes.escape(text) + "</code>" }
 
     private static func capitalized(_ text: String) -> String {
         text.prefix(1).uppercased() + text.dropFirst()

@@ -105,6 +105,9 @@ public struct ProcessSummary: Codable, Equatable, Sendable {
     @NullEncoded public var evidence: ProcessEvidence? = nil
     /// When the process reaches its RLIMIT_NOFILE at its observed rate (or why that cannot be said).
     @NullEncoded public var timeLeft: TimeLeft? = nil
+    /// The phases it named (fdhound_phase_begin; each test under the pytest plugin), in begin order, each
+    /// once; empty when it named none. Those of a wrapped event log's kept window only.
+    public var phases: [String] = []
 }
 
 /// The writer's "could not store" counters for one process.

@@ -46,6 +46,7 @@ public enum ReportBuilder {
         for (index, summary) in dbus.summaries { processes[index].dbus = summary }
         for (index, item) in evidence.evidence { processes[index].evidence = item }
         for (index, item) in forecast.processes { processes[index].timeLeft = item }
+        for (index, names) in analysis.phases { processes[index].phases = names }
         warnings += evidence.warnings + forecast.warnings
         warnings += analysis.warnings + crossings.warnings + misuse.warnings
         warnings += LeakAnalysis.deduplicated(reclaim.warnings + growth.warnings)

@@ -2,5 +2,5 @@
 
 /// Output formats, each rendered by its own formatter.
 public enum ReportFormat: String, CaseIterable, Sendable {
-    case text, json, markdown, sarif, html
+    case text, json, markdown, sarif, html, junit
 }

@@ -1,6 +1,6 @@
 // Renders a report in the format asked for; each format has its own formatter.
 
-/// Turns a `Report` into text, JSON, markdown, SARIF or HTML.
+/// Turns a `Report` into text, JSON, markdown, SARIF, HTML or JUnit XML.
 public enum ReportRenderer {
     /// The rendered report, always ending with a newline (it is printed as is, and pasted).
     public static func render(_ report: Report, as format: ReportFormat) -> String {
@@ -11,6 +11,7 @@ public enum ReportRenderer {
         case .markdown: text = MarkdownFormatter.render(report)
         case .sarif: text = SARIFFormatter.render(report)
         case .html: text = HTMLFormatter.render(report)
+        case .junit: text = JUnitFormatter.render(report)
         }
         return text.hasSuffix("\n") ? text : text + "\n"
     }
