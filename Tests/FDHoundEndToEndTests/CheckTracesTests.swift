@@ -97,3 +97,38 @@ final class CheckTracesTests: XCTestCase {
         XCTAssertNotEqual(asCommand.status, 0, asCommand.stderr)
     }
 }
+
+extension CheckTracesTests {
+    /// Under GitHub Actions (GITHUB_ACTIONS=true) each new finding is an `::error` workflow command at the
+    /// culprit's line, the file relative to GITHUB_WORKSPACE, escaped as the runner wants; `--annotations
+    /// none` turns them off, `--annotations github` on anywhere. `--report-file` writes the report.
+    func testNewFindingsAreGitHubAnnotationsAtTheirLine() throws {
+        let run = try leakyRun()
+        let root = FixtureProgram.repositoryRoot.path
+        var environment = ProcessInfo.processInfo.environment
+        environment["GITHUB_ACTIONS"] = "true"
+        environment["GITHUB_WORKSPACE"] = root
+        let reportFile = workDirectory.appendingPathComponent("report.md").path
+        let result = try FDHoundCLI.run(["check", "--format", "markdown", "--report-file", reportFile, run.directory],
+                                        environment: environment)
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertEqual(result.stdout, "", "the report went to --report-file")
+        XCTAssertTrue(try String(contentsOfFile: reportFile, encoding: .utf8).hasPrefix("## fdhound report"))
+        let source = "Tests/Fixtures/programs/leak_thousand_files.c"
+        let line = try String(contentsOfFile: root + "/" + source, encoding: .utf8).components(separatedBy: "\n")
+            .firstIndex { $0.contains("MARK:leak_cache_files") }.map { $0 + 1 }
+        let annotations = result.stderr.split(separator: "\n").filter { $0.hasPrefix("::error ") }
+        XCTAssertEqual(annotations.count, 2, result.stderr)
+        let first = try XCTUnwrap(annotations.first)
+        XCTAssertTrue(first.hasPrefix("::error file=\(source),line=\(try XCTUnwrap(line)),title=fdhound%3A descriptor leak (L1)::"
+            + "1000 × file left open, opened by open in leak_cache_files at leak_thousand_files.c:"), String(first))
+        XCTAssertTrue(first.contains("%0A") && !first.contains("\r"), "the stack on later lines of one command")
+
+        let off = try FDHoundCLI.run(["check", "--annotations", "none", run.directory], environment: environment)
+        XCTAssertEqual(off.status, 1, off.stderr)
+        XCTAssertFalse(off.stderr.contains("::error"), off.stderr)
+        let on = try FDHoundCLI.run(["check", "--annotations", "github", run.directory])
+        XCTAssertEqual(on.stderr.split(separator: "\n").filter { $0.hasPrefix("::error file=/") }.count, 2,
+                       "outside a workspace the path stays absolute: \(on.stderr)")
+    }
+}

@@ -44,6 +44,12 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Format of the report printed when the check fails: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format: ReportFormat = .text
 
+    @Option(help: "Write the report (in --format) to this file, whether the check passes or fails (for a CI artifact).")
+    var reportFile: String?
+
+    @Option(help: "Annotations for new findings on standard error: github (workflow commands: the leak shows on its line), none. Default: github when GITHUB_ACTIONS=true, else none.")
+    var annotations: AnnotationStyle?
+
     @Argument(parsing: .captureForPassthrough, help: "The command to run, after --; or a trace directory or file.")
     var command: [String] = []
 
@@ -51,7 +57,11 @@ struct CheckCommand: ParsableCommand {
     private var explicitCommand = false
 
     private enum CodingKeys: String, CodingKey {
-        case output, baseline, failOnMisuse, failOnReclaimed, scope, format, command
+        case output, baseline, failOnMisuse, failOnReclaimed, scope, format, reportFile, annotations, command
+    }
+
+    enum AnnotationStyle: String, ExpressibleByArgument, CaseIterable {
+        case github, none
     }
 
     private var target: CheckTarget { CheckTarget.classify(command, explicitCommand: explicitCommand) }
@@ -129,13 +139,22 @@ struct CheckCommand: ParsableCommand {
             CheckFindings.findings(in: report, includeMisuse: failOnMisuse, includeReclaimed: failOnReclaimed),
             to: prefixes)
         let fresh = CheckFindings.new(findings, against: known)
+        let environment = ProcessInfo.processInfo.environment
+        if let reportFile { try ReportOutput.emit(ReportRenderer.render(report, as: format), to: reportFile) }
+        if (annotations ?? (environment["GITHUB_ACTIONS"] == "true" ? .github : .none)) == .github {
+            // On standard error, so standard output stays the report (`check --format json > r.json`); the
+            // runner reads workflow commands from both.
+            for line in GitHubAnnotations.lines(for: fresh, in: report, workspace: environment["GITHUB_WORKSPACE"]) {
+                FileHandle.standardError.write(Data((line + "\n").utf8))
+            }
+        }
         if fresh.isEmpty {
             let accepted = findings.count
             printError("check passed: no new descriptor leaks" + (accepted > 0 ? " (\(accepted) known from the baseline)" : ""))
             if commandStatus != 0 { throw ExitCode(commandStatus) }
             return
         }
-        print(ReportRenderer.render(report, as: format), terminator: "")
+        if reportFile == nil { print(ReportRenderer.render(report, as: format), terminator: "") }
         printError("check failed: \(fresh.count) new finding\(fresh.count == 1 ? "" : "s")"
             + (known == nil ? "" : " not in the baseline") + ":")
         for finding in fresh { printError("  \(finding.count) × \(finding.signature)") }
