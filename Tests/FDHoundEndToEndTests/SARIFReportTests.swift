@@ -93,6 +93,7 @@ final class SARIFReportTests: XCTestCase {
         let empty = """
             {"schemaVersion": 1, "tool": {"name": "fdhound", "version": "0"}, "tracePath": "t", "processes": [],
              "leaks": [], "inherited": [], "execLeaks": [], "execPassed": [], "misuse": [], "reclaimed": [], "growth": [],
+             "outlivedPhase": [],
              "timeLeft": [], "openOverTime": [], "warnings": []}
             """
         XCTAssertNil(try ReportSchemaCheck.violations(of: empty, against: reportSchema))

@@ -18,6 +18,9 @@ struct ReclaimAnalysis {
         /// Per trace index (CPython processes): the replayed event log, shared with GrowthAnalysis.
         var replays: [Int: DescriptorReplay] = [:]
         var warnings: [String]
+        /// Per trace index: the close events classified as reclaimed (PhaseOutlivedAnalysis leaves them
+        /// to this pass, so a descriptor is one finding, not two).
+        var reclaimedCloses: [Int: Set<UInt64>] = [:]
     }
 
     private struct Finding {
@@ -86,6 +89,7 @@ struct ReclaimAnalysis {
         // One verdict per (trace, close stack id, bits): the same close site repeats.
         struct Verdict { let how: ReclaimKind?; let addresses: [AddressFrame] }
         var verdicts = [Int: [UInt64: Verdict]]()
+        var reclaimedCloses = [Int: Set<UInt64>]()
         for (trace, release) in candidates {
             let flags = release.close.arg & (CloseClassifier.finalizingBit | CloseClassifier.collectingBit)
             let key = UInt64(release.close.stack) << 2 | flags
@@ -110,6 +114,7 @@ struct ReclaimAnalysis {
             if how == .interpreterShutdown {
                 shutdownStart[trace] = min(shutdownStart[trace] ?? .max, release.close.seq)
             }
+            reclaimedCloses[trace, default: []].insert(release.close.seq)
             findings.append(Finding(trace: trace, how: how, release: release,
                                     openHandle: openHandle(trace, release.opening),
                                     closeStack: verdict.addresses,
@@ -118,7 +123,7 @@ struct ReclaimAnalysis {
         for trace in unnamedInterpreter.sorted() {
             warnings.append("process \(traces[trace].header.pid): the interpreter's own functions have no symbols, so descriptors released by a refcount finalizer may be missed (the garbage collector and shutdown are still told apart); install the interpreter's debug symbols (e.g. python3.X-dbg) for a complete picture")
         }
-        guard !findings.isEmpty else { return Result(groups: [], shutdownStart: shutdownStart, replays: replays, warnings: warnings + batch.warnings) }
+        guard !findings.isEmpty else { return Result(groups: [], shutdownStart: shutdownStart, replays: replays, warnings: warnings + batch.warnings, reclaimedCloses: reclaimedCloses) }
         let frames = batch.symbolize(using: symbolizer)
 
         struct Key: Hashable { let how: ReclaimKind; let identity: StackIdentity; let phase: String? }
@@ -172,7 +177,8 @@ struct ReclaimAnalysis {
             return (a.culprit.function ?? a.culprit.address) < (b.culprit.function ?? b.culprit.address)
         }
         for index in groups.indices { groups[index].id = "R\(index + 1)" }
-        return Result(groups: groups, shutdownStart: shutdownStart, replays: replays, warnings: warnings + batch.warnings)
+        return Result(groups: groups, shutdownStart: shutdownStart, replays: replays, warnings: warnings + batch.warnings,
+                      reclaimedCloses: reclaimedCloses)
     }
 
     /// The program's Python frame that was running when the descriptor was released (where the last

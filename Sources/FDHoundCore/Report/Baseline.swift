@@ -85,7 +85,8 @@ public struct Baseline {
     }
 
     /// JSON keys of the report sections a check looks at, and the section names used in signatures.
-    static let sections = [("leaks", "leak"), ("execLeaks", "exec-leak"), ("reclaimed", "reclaimed"), ("misuse", "misuse")]
+    static let sections = [("leaks", "leak"), ("execLeaks", "exec-leak"), ("reclaimed", "reclaimed"), ("misuse", "misuse"),
+                           ("outlivedPhase", "outlived-phase")]
 }
 
 public struct BaselineError: Error, CustomStringConvertible {
@@ -115,6 +116,8 @@ public enum CheckFindings {
         findings += report.execLeaks.map { finding("exec-leak", $0.kind, $0.culprit, $0.count) }
         if includeReclaimed {
             findings += report.reclaimed.map { finding("reclaimed", $0.kind, $0.culprit, $0.count) }
+            // Outlived their phase: like reclaimed ones, held too long but closed in the end.
+            findings += report.outlivedPhase.map { finding("outlived-phase", $0.kind, $0.culprit, $0.count) }
         }
         if includeMisuse {
             findings += report.misuse.map { finding("misuse", $0.kind, $0.close.culprit, $0.count) }

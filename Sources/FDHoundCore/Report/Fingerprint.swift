@@ -7,7 +7,8 @@
 // fields, 16 hex digits; the "v1" input prefix leaves room for another recipe later.
 
 public enum Fingerprint {
-    /// The fingerprint of a finding of `section` ("leak", "exec-leak", "misuse", "reclaimed", "growth").
+    /// The fingerprint of a finding of `section` ("leak", "exec-leak", "misuse", "reclaimed", "growth",
+    /// "outlived-phase").
     public static func of(section: String, kind: String, function: String?, file: String?,
                           module: String?, address: String?) -> String {
         var fields = ["v1", section, kind]
@@ -44,6 +45,10 @@ public enum Fingerprint {
         for index in report.reclaimed.indices {
             report.reclaimed[index].fingerprint = of(section: "reclaimed", kind: report.reclaimed[index].kind,
                                                      culprit: report.reclaimed[index].culprit)
+        }
+        for index in report.outlivedPhase.indices {
+            report.outlivedPhase[index].fingerprint = of(section: "outlived-phase", kind: report.outlivedPhase[index].kind,
+                                                         culprit: report.outlivedPhase[index].culprit)
         }
         for index in report.growth.indices {
             report.growth[index].fingerprint = of(section: "growth", kind: report.growth[index].kind,

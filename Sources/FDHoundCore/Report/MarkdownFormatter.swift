@@ -61,6 +61,7 @@ enum MarkdownFormatter {
         }
         lines += processTreeSections(report)
         lines += reclaimSections(report)
+        lines += phaseOutlivedSection(report)
         if report.showInherited && !report.inherited.isEmpty {
             lines += ["### Not leaks: inherited or stdio", ""]
             lines += report.inherited.map { "- " + code(ReportWording.inheritedLine($0)) }

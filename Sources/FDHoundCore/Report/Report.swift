@@ -33,6 +33,9 @@ public struct Report: Codable, Equatable {
     public var reclaimed: [ReclaimedGroup] = []
     /// CPython: code paths whose live descriptor count kept rising during the run (GrowthAnalysis).
     public var growth: [GrowthGroup] = []
+    /// Descriptors opened during a phase, still open at its end and closed only later (PhaseOutlivedAnalysis):
+    /// findings of the phase that opened them; ids O1, O2, …
+    public var outlivedPhase: [PhaseOutlivedGroup] = []
     /// Code paths whose live count rises, with when the process reaches its limit at their rate
     /// (ExhaustionForecast), fastest first.
     public var timeLeft: [CodePathTimeLeft] = []
@@ -48,7 +51,7 @@ public struct Report: Codable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case schemaVersion, tool, tracePath, processes, leaks, inherited, execLeaks, execPassed, misuse, reclaimed, growth
-        case timeLeft, openOverTime, warnings
+        case outlivedPhase, timeLeft, openOverTime, warnings
     }
 
     public init(tracePath: String, processes: [ProcessSummary], leaks: [LeakGroup],

@@ -37,6 +37,8 @@ public enum ReportBuilder {
         let reclaim = ReclaimAnalysis(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames).run()
         let growth = GrowthAnalysis(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames,
                                     shutdownStart: reclaim.shutdownStart, replays: reclaim.replays).run()
+        let outlived = PhaseOutlivedAnalysis(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames,
+                                             replays: reclaim.replays, reclaimedCloses: reclaim.reclaimedCloses).run()
         for trace in traces { warnings += ProcessSummarizer.warnings(for: trace) }
         warnings += dbus.warnings
         let evidence = EvidenceAnalysis(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames).run()
@@ -49,13 +51,13 @@ public enum ReportBuilder {
         for (index, names) in analysis.phases { processes[index].phases = names }
         warnings += evidence.warnings + forecast.warnings
         warnings += analysis.warnings + crossings.warnings + misuse.warnings
-        warnings += LeakAnalysis.deduplicated(reclaim.warnings + growth.warnings)
+        warnings += LeakAnalysis.deduplicated(reclaim.warnings + growth.warnings + outlived.warnings)
         var reported = Set<String>()
         for frame in analysis.leaks.flatMap(\.stack) + crossings.groups.flatMap(\.stack)
             + misuse.groups.flatMap({ [$0.close] + [$0.earlierClose, $0.open].compactMap { $0 } }).flatMap(\.stack) {
             reported.insert(frame.module)
         }
-        for frame in reclaim.groups.flatMap(\.stack) + growth.groups.flatMap(\.stack) {
+        for frame in reclaim.groups.flatMap(\.stack) + growth.groups.flatMap(\.stack) + outlived.groups.flatMap(\.stack) {
             reported.insert(frame.module)
         }
         let evidenceStacks: [[Frame]] = evidence.evidence.values.flatMap { $0.moments.flatMap { $0.codePaths.map(\.stack) } }
@@ -75,6 +77,7 @@ public enum ReportBuilder {
                       showInherited: options.includeInherited)
         report.timeLeft = forecast.codePaths
         report.openOverTime = forecast.series.sorted { $0.pid < $1.pid }
+        report.outlivedPhase = outlived.groups
         report.foldInterpreterFrames = !options.nativeFrames
         report.execPassed = crossings.passed
         Fingerprint.assign(to: &report)

@@ -46,6 +46,12 @@ enum SARIFFormatter {
                 culprit: group.culprit, stack: group.stack, fingerprint: group.fingerprint,
                 properties: common(group.id, group.count, group.kind, group.api, group.phase))
         }
+        for group in report.outlivedPhase {
+            add(.outlivedPhase, message: "\(ReportWording.plural(group.count, "descriptor")) (\(group.kind)) opened by \(group.api) in "
+                + "\(name(group.culprit)) during phase \(group.phase) outlived it: closed only after it ended (\(group.id)).",
+                culprit: group.culprit, stack: group.stack, fingerprint: group.fingerprint,
+                properties: common(group.id, group.count, group.kind, group.api, group.phase))
+        }
         for group in report.growth {
             add(.growth, message: "Descriptors (\(group.kind)) opened by \(group.api) in \(name(group.culprit)) kept rising "
                 + "during the run: \(group.count) held, peak \(group.peak) (\(group.id)).",
@@ -100,7 +106,11 @@ enum SARIFFormatter {
                                  shortDescription: "Descriptor count rising during the run",
                                  fullDescription: "The number of descriptors held from this code path kept rising during the run.",
                                  level: "warning")
-        static let all = [leak, execLeak, doubleClose, closeNotOpen, ownerViolation, reclaimed, growth]
+        static let outlivedPhase = Rule(id: "fdhound/outlived-phase", name: "DescriptorOutlivedItsPhase",
+                                        shortDescription: "Descriptor opened during a phase outlived it",
+                                        fullDescription: "Descriptors opened here during a phase (a test, a request) were still open when it ended and were closed only later: close them before the phase ends.",
+                                        level: "warning")
+        static let all = [leak, execLeak, doubleClose, closeNotOpen, ownerViolation, reclaimed, outlivedPhase, growth]
 
         static func misuse(_ kind: String) -> Rule {
             switch kind {

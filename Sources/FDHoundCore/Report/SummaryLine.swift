@@ -8,6 +8,7 @@ public func summaryLine(_ report: Report) -> String {
     let misuse = report.misuse.reduce(0) { $0 + $1.count }
     if misuse > 0 { extras.append("\(ReportWording.plural(misuse, "misuse", "misuses"))") }
     extras += ReclaimWording.summaryExtras(report)
+    extras += PhaseOutlivedWording.summaryExtras(report)
     return "fdhound: \(ReportWording.leakTotals(report)) (\(ReportWording.processes(report)))"
         + extras.map { ", " + $0 }.joined() + "; fdhound report \(shellQuoted(report.tracePath))"
 }

@@ -39,6 +39,7 @@ enum TextFormatter {
         }
         lines += processTreeSections(report)
         lines += reclaimSections(report)
+        lines += phaseOutlivedSection(report)
         lines += timeLeftSection(report)
         if report.showInherited {
             lines.append("Not leaks (inherited or stdio): \(report.inherited.count)")
