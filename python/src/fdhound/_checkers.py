@@ -47,8 +47,11 @@ class TraceChecker:
         phase_begin(name)
 
     def end(self):
-        phase_end()
+        """Ends the test's window (what it opened); its phase stays open while the verdict settles."""
         self.last = self.trace.events_next()
+
+    def end_phase(self):
+        phase_end()
 
     def exempt_since(self, mark):
         self.exempt.append((mark, self.trace.events_next()))
@@ -172,6 +175,9 @@ class ProcChecker:
         self.before = self._snapshot()
 
     def end(self):
+        pass
+
+    def end_phase(self):
         pass
 
     def exempt_since(self, mark):

@@ -5,8 +5,13 @@ opened it and it is still open once teardown is over — after a bounded settle 
 closes land, as goleak does — or when the test never closed it and Python's finalizer or garbage
 collector released it. Descriptors opened while a wider-scoped fixture was set up are that fixture's.
 
-The plugin runs each test's protocol itself (log=False) so that the verdict, made after teardown, can
-fail the test's own call report; every report is then logged as pytest would have."""
+The phase is begun and the verdict made around the runtest_setup and runtest_teardown hooks (outermost
+hookwrappers), which every way of running a test goes through: pytest's own protocol, and plugins that
+run the protocol themselves (pytest-rerunfailures runs it once per attempt; pytest-xdist's workers call
+the protocol hook; pytest-timeout wraps it). Where the plugin runs the protocol itself — no other plugin
+implements pytest_runtest_protocol — it does so with log=False, so the verdict can fail the test's own
+call report before any report is logged. Where another plugin runs it, the verdict fails the teardown
+report instead (pytest shows "error at teardown"): that plugin logs the call report before teardown."""
 import gc
 import time
 
@@ -47,6 +52,10 @@ class LeakChecker:
         self.growth_runs = max(2, config.getoption("fdhound_growth_runs"))
         self.history = {}  # growth-only: test (without parameters) → [(checker's identities left open)]
         self.source = None
+        self.current = None      # node id of the test whose phase is open
+        self.owned = None        # node id of the test whose protocol this plugin runs (log=False)
+        self.verdicts = {}       # node id → failure message, made after its teardown
+        self.call_passed = {}    # node id → whether its call report passed (teardown-report mode)
         if shim_loaded():
             try:
                 self.checker = TraceChecker(_trace.LiveTrace(_trace.own_trace_path()))
@@ -72,25 +81,80 @@ class LeakChecker:
         finally:
             self.checker.exempt_since(mark)
 
+    def _protocol_run_by_another_plugin(self, item):
+        """Whether a plugin other than pytest's runner implements pytest_runtest_protocol (not as a
+        wrapper): it may run the protocol itself (pytest-rerunfailures), so this plugin must not."""
+        for impl in item.config.pluginmanager.hook.pytest_runtest_protocol.get_hookimpls():
+            if impl.hookwrapper or getattr(impl, "wrapper", False) or impl.plugin is self:
+                continue
+            if impl.plugin_name != "runner":
+                return True
+        return False
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item, nextitem):
+        if self._protocol_run_by_another_plugin(item):
+            return None  # the phase and verdict still happen, through the setup/teardown hooks below
         ihook = item.ihook
         ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
-        self.checker.begin(item.nodeid)
+        self.owned = item.nodeid
         try:
             reports = runtestprotocol(item, nextitem=nextitem, log=False)
         finally:
-            self.checker.end()
-        marker = item.get_closest_marker("fdhound")
-        options = dict(marker.kwargs) if marker else {}
-        if options.get("check", True):
-            failure = self._verdict(item, int(options.get("allow", 0)))
-            if failure:
-                self._fail(reports, failure)
+            self.owned = None
+        failure = self.verdicts.pop(item.nodeid, None)
+        if failure:
+            self._fail(reports, failure)
         for report in reports:
             ihook.pytest_runtest_logreport(report=report)
         ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
         return True
+
+    @pytest.hookimpl(hookwrapper=True, tryfirst=True)
+    def pytest_runtest_setup(self, item):
+        if self.current is not None:  # a protocol that skipped a teardown: close that phase first
+            self.checker.end()
+            self.checker.end_phase()
+        self.current = item.nodeid
+        self.verdicts.pop(item.nodeid, None)
+        self.checker.begin(item.nodeid)
+        yield
+
+    @pytest.hookimpl(hookwrapper=True, tryfirst=True)
+    def pytest_runtest_teardown(self, item, nextitem):
+        yield
+        if self.current != item.nodeid:
+            return
+        self.current = None
+        self.checker.end()
+        try:
+            marker = item.get_closest_marker("fdhound")
+            options = dict(marker.kwargs) if marker else {}
+            if options.get("check", True):
+                failure = self._verdict(item, int(options.get("allow", 0)))
+                if failure:
+                    self.verdicts[item.nodeid] = failure
+        finally:
+            # After the settle: a close that lands while settling is the test's own, inside its phase.
+            self.checker.end_phase()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        if call.when == "call":
+            self.call_passed[item.nodeid] = report.passed and not hasattr(report, "wasxfail")
+        if call.when != "teardown" or self.owned == item.nodeid:
+            return
+        failure = self.verdicts.pop(item.nodeid, None)
+        call_passed = self.call_passed.pop(item.nodeid, False)
+        if not failure:
+            return
+        if call_passed and report.passed:
+            report.outcome = "failed"
+            report.longrepr = failure
+        else:
+            report.sections.append(("fdhound", failure))
 
     def _verdict(self, item, allowed):
         """The failure message for this test, or None."""
