@@ -57,6 +57,11 @@ final class PhaseOutlivedTests: XCTestCase {
         XCTAssertTrue(markdown.stdout.contains("### Phase `test_kept_in_module_list`\n\n### O1: 2 × inet-socket outlived the phase"), markdown.stdout)
         let sarif = try FDHoundCLI.run(["report", traces, "--format", "sarif"])
         XCTAssertTrue(sarif.stdout.contains("\"ruleId\" : \"fdhound/outlived-phase\""), sarif.stdout)
+        for format in ["html", "junit"] {
+            let other = try FDHoundCLI.run(["report", traces, "--format", format])
+            XCTAssertEqual(other.status, 0, other.stderr)
+            XCTAssertTrue(other.stdout.contains("O1: 2 × inet-socket outlived the phase, opened by socket in keep_socket"), "\(format): \(other.stdout)")
+        }
         let summary = try FDHoundCLI.run(["run", "-o", workDirectory.appendingPathComponent("again").path, "--",
                                           "/usr/bin/python3", ReclaimedPythonTests.fixture("phase_outlived.py")])
         XCTAssertTrue(summary.stderr.contains("2 descriptors outlived their phase"), summary.stderr)

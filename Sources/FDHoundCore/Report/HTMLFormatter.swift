@@ -131,6 +131,19 @@ enum HTMLFormatter {
             html += stack(group.stack, keeping: [group.culprit], fold: report.foldInterpreterFrames)
             html.append("</section>")
         }
+        if !report.outlivedPhase.isEmpty { html.append("<h2>\(e(PhaseOutlivedWording.title))</h2>") }
+        phase = nil
+        for group in report.outlivedPhase {
+            if phase != .some(group.phase) { html.append("<h2 class=\"phase\">Phase \(c(group.phase))</h2>") }
+            phase = group.phase
+            html += ["<section class=\"finding\" id=\"\(e(group.id))\">", "<h3>\(e(group.id)): \(e(PhaseOutlivedWording.headline(group)))</h3>"]
+            var facts = ["Fix: " + e(PhaseOutlivedWording.advice), e(PhaseOutlivedWording.times(group))]
+            if let location = group.culprit.fullLocation { facts.append("Opened at: " + c(location)) }
+            facts.append("Process\(group.pids.count == 1 ? "" : "es"): " + group.pids.map(String.init).joined(separator: ", "))
+            html += bullets(facts + group.samples.map { "Sample: " + c($0) })
+            html += stack(group.stack, keeping: [group.culprit], fold: report.foldInterpreterFrames)
+            html.append("</section>")
+        }
         for group in report.growth {
             html += ["<section class=\"finding\" id=\"\(e(group.id))\">", "<h3>\(e(group.id)): \(e(ReclaimWording.headline(group)))</h3>"]
             var facts = [e(ReclaimWording.evidence(group))]

@@ -4,7 +4,7 @@
 // own), or one case for the whole process when it named none. A case fails on what `check` fails on by
 // default — descriptors left open, descriptors leaked across exec — with one <failure> whose message
 // sums the findings and whose body gives each one with its stack; misuse, reclaimed and growing code
-// paths go to the case's <system-out>. Every string from the trace goes through MarkupEscapes.
+// paths, and descriptors that outlived their phase, go to the case's <system-out>. Every string from the trace goes through MarkupEscapes.
 
 enum JUnitFormatter {
     /// One test case's findings: what fails it, and what is only worth reading.
@@ -76,6 +76,9 @@ enum JUnitFormatter {
         }
         for group in report.reclaimed where group.pids.contains(pid) {
             cases[index(of: group.phase)].notes.append("\(group.id): " + ReclaimWording.headline(group))
+        }
+        for group in report.outlivedPhase where group.pids.contains(pid) {
+            cases[index(of: group.phase)].notes.append("\(group.id): " + PhaseOutlivedWording.headline(group))
         }
         for group in report.growth where group.pids.contains(pid) {
             cases[index(of: nil)].notes.append("\(group.id): " + ReclaimWording.headline(group))
