@@ -23,6 +23,11 @@ final class DiffCommandTests: XCTestCase {
         XCTAssertTrue(diff.stdout.contains("Gone in the second run (2):"), diff.stdout)
         XCTAssertTrue(diff.stdout.contains("- 1000 × leak file in leak_cache_files at leak_thousand_files.c:"), diff.stdout)
         XCTAssertEqual(try FDHoundCLI.run(["diff", "--fail-on-new", saved.path, newTraces]).status, 1)
+        let file = workDirectory.appendingPathComponent("diff.txt").path
+        let written = try FDHoundCLI.run(["diff", "-o", file, saved.path, newTraces])
+        XCTAssertEqual(written.status, 0, written.stderr)
+        XCTAssertEqual(written.stdout, "")
+        XCTAssertEqual(try String(contentsOfFile: file, encoding: .utf8), diff.stdout, "-o writes what would be printed")
 
         let same = try FDHoundCLI.run(["diff", saved.path, oldTraces])
         XCTAssertEqual(same.status, 0, same.stderr)
@@ -33,5 +38,18 @@ final class DiffCommandTests: XCTestCase {
         let result = try FDHoundCLI.run(["diff", "/nonexistent/a.json", "/nonexistent/b"])
         XCTAssertEqual(result.status, 65)
         XCTAssertTrue(result.stderr.contains("/nonexistent/a.json"), result.stderr)
+    }
+
+    func testAReportThatCannotBeWrittenIsExit73() throws {
+        let result = try FDHoundCLI.run(["report", "/nonexistent/traces", "-o", "/nonexistent/dir/r.txt"])
+        XCTAssertEqual(result.status, 65, "the traces are read first: \(result.stderr)")
+        let workDirectory = try FDHoundCLI.temporaryDirectory("unwritable")
+        defer { try? FileManager.default.removeItem(at: workDirectory) }
+        let program = try FixtureProgram.build("leak_each_kind", in: workDirectory)
+        let traces = workDirectory.appendingPathComponent("t").path
+        XCTAssertEqual(try FDHoundCLI.run(["run", "-q", "-o", traces, "--", program.binaryPath]).status, 0)
+        let unwritable = try FDHoundCLI.run(["report", traces, "-o", workDirectory.appendingPathComponent("no/such/dir/r.txt").path])
+        XCTAssertEqual(unwritable.status, 73, unwritable.stderr)
+        XCTAssertTrue(unwritable.stderr.contains("cannot write the report to "), unwritable.stderr)
     }
 }

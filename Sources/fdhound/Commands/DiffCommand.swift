@@ -20,10 +20,13 @@ struct DiffCommand: ParsableCommand {
     @Flag(help: "Exit 1 when the later run has findings the earlier one has not.")
     var failOnNew = false
 
+    @Option(name: .shortAndLong, help: "Write the comparison to this file instead of standard output.")
+    var output: String?
+
     func run() throws {
         let before = try load(old), after = try load(new)
         let diff = ReportDiff(before: before, after: after)
-        print(diff.render(), terminator: "")
+        try ReportOutput.emit(diff.render(), to: output)
         if failOnNew && !diff.added.isEmpty { throw FDHoundExit.leaksFound }
     }
 

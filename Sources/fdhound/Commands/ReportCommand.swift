@@ -29,6 +29,12 @@ struct ReportCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write the report to this file (replaced whole, never half-written) instead of standard output.")
     var output: String?
 
+    @Flag(help: "For a public ticket: replace paths outside the program's tree, host names, IP addresses and absolute memory addresses with stable placeholders (<path-…>, <host-…>, <ip-…>, <addr-…>).")
+    var redact = false
+
+    @Option(help: ArgumentHelp("With --redact: the program's own tree, whose paths are kept, made relative (repeatable; default: the current directory).", valueName: "directory"))
+    var keepPath: [String] = []
+
     @Option(help: "Frames shown per stack.")
     var maxFrames: Int = 16
 
@@ -64,7 +70,7 @@ struct ReportCommand: ParsableCommand {
                 throw FDHoundExit.unreadableTrace
             }
             report = ReportBuilder.build(traces: [trace], tracePath: trace.path, options: options)
-            try ReportOutput.emit(ReportRenderer.render(report, as: format), to: output)
+            try ReportOutput.emit(ReportRenderer.render(redacted(report), as: format), to: output)
             return
         }
         do {
@@ -73,6 +79,14 @@ struct ReportCommand: ParsableCommand {
             printError("\(error)")
             throw FDHoundExit.unreadableTrace
         }
-        try ReportOutput.emit(ReportRenderer.render(report, as: format), to: output)
+        try ReportOutput.emit(ReportRenderer.render(redacted(report), as: format), to: output)
+    }
+
+    /// The report as --redact wants it (ReportRedactor), or unchanged.
+    private func redacted(_ report: Report) -> Report {
+        guard redact else { return report }
+        let roots = (keepPath.isEmpty ? [FileManager.default.currentDirectoryPath] : keepPath)
+            .map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        return ReportRedactor(keptRoots: roots, hostName: ProcessInfo.processInfo.hostName).redact(report)
     }
 }
