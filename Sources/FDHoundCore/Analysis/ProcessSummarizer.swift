@@ -24,6 +24,7 @@ enum ProcessSummarizer {
                 liveDescriptors: Int(clamping: header.liveDropped), callSites: Int(clamping: header.sitesDropped),
                 eventsOverwritten: Int(clamping: trace.eventsOverwritten)))
         summary.python = PythonStatus(header: header)?.sentence
+        summary.traceFormatVersion = Int(header.version)
         if header.flags & UInt32(FDH_HEADER_FLAG_ATTACHED.rawValue) != 0 { summary.attached = true }
         return summary
     }

@@ -34,7 +34,10 @@ enum HTMLFormatter {
         html += otherSections(report)
         if report.showInherited {
             html += list("Not leaks: inherited or stdio", report.inherited.map { c(ReportWording.inheritedLine($0)) })
+            html += list("Not leaks: passed on purpose across exec",
+                         report.execPassed.map { e("\($0.id): " + ProcessTreeWording.passedLine($0)) })
         }
+        html += list("Environment", EnvironmentWording.facts(report).map { e($0.label) + ": " + c($0.value) })
         html += list("Warnings", report.warnings.map(e))
         html += ["</body>", "</html>"]
         return html.joined(separator: "\n") + "\n"
@@ -103,7 +106,7 @@ enum HTMLFormatter {
 
     private static func otherSections(_ report: Report) -> [String] {
         var html = [String]()
-        for group in report.execLeaks + report.execPassed {
+        for group in report.execLeaks {
             html += ["<section class=\"finding\" id=\"\(e(group.id))\">", "<h3>\(e(group.id)): \(e(ProcessTreeWording.headline(group)))</h3>"]
             html += bullets([group.passedBecause.map { "Passed on purpose: " + e($0) } ?? "Fix: " + e(ProcessTreeWording.execAdvice)]
                 + group.samples.map { "Sample: " + c($0) })

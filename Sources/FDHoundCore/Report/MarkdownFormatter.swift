@@ -56,8 +56,7 @@ enum MarkdownFormatter {
             lines.append("")
             let stack = StackFolding.lines(leak.stack, marked: nil, fold: report.foldInterpreterFrames,
                                            keeping: [leak.culprit] + [leak.calledFrom].compactMap { $0 }, indent: "")
-            let fence = fence(for: stack)
-            lines += [fence] + stack + [fence, ""]
+            lines += stackBlock(stack, frames: leak.stack.count)
         }
         lines += processTreeSections(report)
         lines += reclaimSections(report)
@@ -67,6 +66,12 @@ enum MarkdownFormatter {
             lines += report.inherited.map { "- " + code(ReportWording.inheritedLine($0)) }
             lines.append("")
         }
+        if report.showInherited && !report.execPassed.isEmpty {
+            lines += ["### Not leaks: passed on purpose across exec", ""]
+            lines += report.execPassed.map { "- \($0.id): " + escape(ProcessTreeWording.passedLine($0)) }
+            lines.append("")
+        }
+        lines += ["### Environment", ""] + EnvironmentWording.facts(report).map { "- \($0.label): \(code($0.value))" } + [""]
         if !report.warnings.isEmpty {
             lines += ["### Warnings", ""]
             lines += report.warnings.map { "- " + escape($0) }
@@ -92,6 +97,14 @@ enum MarkdownFormatter {
             result.append(character)
         }
         return result
+    }
+
+    /// A stack as GitHub shows it folded: a <details> block (blank lines around the fenced code, so the
+    /// Markdown inside the HTML block is rendered), summary "stack (N frames)" or the label given.
+    static func stackBlock(_ lines: [String], frames: Int, summary: String = "stack") -> [String] {
+        let fence = fence(for: lines)
+        return ["<details><summary>\(escape(summary)) (\(ReportWording.plural(frames, "frame")))</summary>", "", fence]
+            + lines + [fence, "", "</details>", ""]
     }
 
     /// A code fence longer than any backtick run inside the block.

@@ -60,7 +60,7 @@ extension MarkdownFormatter {
             lines.append("")
             let stack = StackFolding.lines(group.stack, marked: nil, fold: report.foldInterpreterFrames,
                                            keeping: [group.culprit], indent: "")
-            lines += [fence(for: stack)] + stack + [fence(for: stack), ""]
+            lines += stackBlock(stack, frames: group.stack.count)
         }
         return lines
     }

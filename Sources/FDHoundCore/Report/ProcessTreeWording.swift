@@ -2,12 +2,17 @@
 
 enum ProcessTreeWording {
     /// "2 × pipe leaked into /bin/sleep (pid 41), opened by pipe in start_worker at worker.c:12".
-    static func headline(_ group: ExecLeakGroup) -> String {
-        var text = "\(group.count) × \(group.kind) leaked into \(group.intoProgram) "
+    static func headline(_ group: ExecLeakGroup, verb: String = "leaked into") -> String {
+        var text = "\(group.count) × \(group.kind) \(verb) \(group.intoProgram) "
             + "(\(ReportWording.pidList(group.intoPids))), "
             + "opened by \(group.api) in \(ReportWording.name(of: group.culprit))"
         if let location = group.culprit.shortLocation { text += " at \(location)" }
         return text
+    }
+
+    /// "1 × pipe passed into /bin/cat (pid 9), opened by pipe in main at spawn.c:8 — on purpose: dup2 in the child".
+    static func passedLine(_ group: ExecLeakGroup) -> String {
+        headline(group, verb: "passed into") + (group.passedBecause.map { " — on purpose: \($0)" } ?? "")
     }
 
     static let execAdvice = "they had no close-on-exec flag: open them with O_CLOEXEC / SOCK_CLOEXEC, or close them before exec"
@@ -89,7 +94,7 @@ extension MarkdownFormatter {
             lines.append("")
             let stack = StackFolding.lines(group.stack, marked: nil, fold: report.foldInterpreterFrames,
                                            keeping: [group.culprit], indent: "")
-            lines += [fence(for: stack)] + stack + [fence(for: stack), ""]
+            lines += stackBlock(stack, frames: group.stack.count)
         }
         for group in report.misuse {
             lines += ["### \(group.id): \(escape(ProcessTreeWording.headline(group)))", "",
@@ -97,8 +102,7 @@ extension MarkdownFormatter {
             for (label, site) in ProcessTreeWording.sites(group) {
                 let stack = StackFolding.lines(site.stack, marked: nil, fold: report.foldInterpreterFrames,
                                                keeping: [site.culprit], indent: "")
-                lines += ["\(label.prefix(1).uppercased() + label.dropFirst()):", "", fence(for: stack)] + stack
-                    + [fence(for: stack), ""]
+                lines += stackBlock(stack, frames: site.stack.count, summary: label)
             }
         }
         return lines

@@ -91,7 +91,7 @@ extension MarkdownFormatter {
         func block(_ frames: [Frame], keeping culprit: Frame) {
             let stack = StackFolding.lines(frames, marked: nil, fold: report.foldInterpreterFrames, keeping: [culprit],
                                            indent: "")
-            lines += [fence(for: stack)] + stack + [fence(for: stack), ""]
+            lines += stackBlock(stack, frames: frames.count)
         }
         var phase: String?? = nil
         for group in report.reclaimed {

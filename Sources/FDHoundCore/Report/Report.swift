@@ -111,6 +111,8 @@ public struct ProcessSummary: Codable, Equatable, Sendable {
     /// The phases it named (fdhound_phase_begin; each test under the pytest plugin), in begin order, each
     /// once; empty when it named none. Those of a wrapped event log's kept window only.
     public var phases: [String] = []
+    /// The trace format version its shim wrote (FDH_FORMAT_VERSION; docs/TRACE-FORMAT.md).
+    public var traceFormatVersion: Int = 0
 }
 
 /// The writer's "could not store" counters for one process.

@@ -45,6 +45,11 @@ enum TextFormatter {
             lines.append("Not leaks (inherited or stdio): \(report.inherited.count)")
             for item in report.inherited { lines.append("    " + ReportWording.inheritedLine(item)) }
             lines.append("")
+            if !report.execPassed.isEmpty {
+                lines.append("Not leaks (passed on purpose across exec): \(report.execPassed.count)")
+                for group in report.execPassed { lines.append("    \(group.id)  " + ProcessTreeWording.passedLine(group)) }
+                lines.append("")
+            }
         }
         if !report.warnings.isEmpty {
             lines.append("Warnings:")
