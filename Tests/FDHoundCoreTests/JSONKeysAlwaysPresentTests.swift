@@ -12,8 +12,9 @@ final class JSONKeysAlwaysPresentTests: XCTestCase {
 
     func testUnknownFrameFieldsAreNullNotMissing() throws {
         let frame = try jsonObject(Frame(module: "/usr/lib/x86_64-linux-gnu/libc.so.6", address: "0x2a1c9"))
-        XCTAssertEqual(Set(frame.keys), ["function", "file", "line", "column", "module", "address", "inlined"])
-        for key in ["function", "file", "line", "column"] {
+        XCTAssertEqual(Set(frame.keys), ["function", "file", "line", "column", "module", "address", "inlined",
+                                         "debugInfo", "nearSymbol"])
+        for key in ["function", "file", "line", "column", "debugInfo", "nearSymbol"] {
             XCTAssertTrue(frame[key] is NSNull, "\(key) should be null, is \(String(describing: frame[key]))")
         }
         let known = try jsonObject(Frame(function: "main", file: "/src/a.c", line: 3, column: 1, module: "/bin/a", address: "0x10"))

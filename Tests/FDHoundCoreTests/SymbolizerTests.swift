@@ -155,6 +155,66 @@ final class SymbolizerTests: XCTestCase {
         XCTAssertEqual(LLVMSymbolizerResponse.decode(Substring(swift))?.frames.first?.function, "main.foo() -> ()")
     }
 
+    func testANameWithoutFileOrLineComesFromTheSymbolTable() throws {
+        // What llvm-symbolizer says for an exported function of a stripped library (checked with LLVM 14).
+        let stripped = #"{"Address":"0x1139","ModuleName":"/l.so","Symbol":[{"Column":0,"FileName":"","FunctionName":"lib_exported_open","Line":0,"StartAddress":"0x1131"}]}"#
+        XCTAssertEqual(LLVMSymbolizerResponse.decode(Substring(stripped))?.frames,
+                       [SymbolizedFrame(function: "lib_exported_open", fromSymbolTable: true)])
+        let withDebugInfo = #"{"Symbol":[{"FileName":"/s/l.c","FunctionName":"lib_exported_open","Line":3}]}"#
+        XCTAssertEqual(LLVMSymbolizerResponse.decode(Substring(withDebugInfo))?.frames.first?.fromSymbolTable, false)
+    }
+
+    func testDebugFileDirectoriesComeBeforeTheSystemOne() {
+        let symbolizer = LLVMSymbolizer(executablePath: "/bin/false")
+        XCTAssertFalse(symbolizer.arguments.contains { $0.hasPrefix("--debug-file-directory") }, "default: llvm-symbolizer's own")
+        symbolizer.debugFileDirectories = ["/tmp/d1", "/tmp/d2"]
+        XCTAssertEqual(symbolizer.arguments.filter { $0.hasPrefix("--debug-file-directory") },
+                       ["--debug-file-directory=/tmp/d1", "--debug-file-directory=/tmp/d2", "--debug-file-directory=/usr/lib/debug"])
+        let fromEnvironment = LLVMSymbolizer(environment: ["FDHOUND_SYMBOLIZER": "/bin/false", "FDHOUND_DEBUG_FILE_DIRECTORY": "/x::/y"])
+        XCTAssertEqual(fromEnvironment?.debugFileDirectories, ["/x", "/y"])
+    }
+
+    func testExportedFunctionsOfAStrippedLibraryGiveHintsNotNames() throws {
+        let sourcePath = directory.appendingPathComponent("lib.c").path
+        try """
+            __attribute__((noinline)) int exported_first(int x) { return x * 3; }
+            __attribute__((noinline)) static int hidden_helper(int x) { return x * 5 + 1; }
+            int exported_second(int x) { return hidden_helper(x) + 2; }
+
+            """.write(toFile: sourcePath, atomically: true, encoding: .utf8)
+        let library = directory.appendingPathComponent("lib.so").path
+        guard try run(["cc", "-g", "-O1", "-fno-toplevel-reorder", "-fPIC", "-shared", "-o", library, sourcePath]).status == 0 else {
+            throw XCTSkip("no working C compiler")
+        }
+        let nm = try run(["nm", library]).output.split(separator: "\n")
+        func address(_ name: String) throws -> UInt64 {
+            try XCTUnwrap(UInt64(XCTUnwrap(nm.first { $0.hasSuffix(" " + name) }).split(separator: " ")[0], radix: 16))
+        }
+        let (first, hidden, second) = (try address("exported_first"), try address("hidden_helper"), try address("exported_second"))
+        XCTAssertEqual(ELFExportedFunctions.of(path: library)?.hasDebugInfo, true)
+        let strippedPath = directory.appendingPathComponent("stripped.so").path
+        XCTAssertEqual(try run(["strip", "--strip-all", "-o", strippedPath, library]).status, 0)
+        let exports = try XCTUnwrap(ELFExportedFunctions.of(path: strippedPath))
+        XCTAssertFalse(exports.hasDebugInfo)
+        XCTAssertEqual(exports.hint(for: first + 2), "exported_first")
+        XCTAssertEqual(exports.hint(for: second), "exported_second")
+        XCTAssertEqual(exports.hint(for: hidden + 4), "exported_first+0x\(String(hidden + 4 - first, radix: 16))")
+        XCTAssertNil(exports.hint(for: 0x10), "nothing exported before it")
+        XCTAssertNil(ELFExportedFunctions.of(path: sourcePath), "not ELF")
+
+        // Through the pipeline: llvm-symbolizer names the export from the table, the report keeps it a hint.
+        let symbolizer = try llvmSymbolizer()
+        let frames = StackSymbolization.frames(
+            for: [[AddressFrame(modulePath: strippedPath, buildID: nil, address: second + 1, isInterpreter: false),
+                   AddressFrame(modulePath: strippedPath, buildID: nil, address: hidden + 4, isInterpreter: false)]],
+            symbolize: [0], using: symbolizer)[0]
+        XCTAssertEqual(frames.map(\.function), [nil, nil])
+        XCTAssertEqual(frames.map(\.debugInfo), [false, false])
+        XCTAssertEqual(frames.map(\.nearSymbol), ["exported_second", "exported_first+0x\(String(hidden + 4 - first, radix: 16))"])
+        XCTAssertEqual(ReportWording.frameLine(frames[0], index: 0),
+                       "#0 ??  (stripped.so+\(frames[0].address))  no debug info, near exported_second")
+    }
+
     func testSwiftDemanglerLeavesOtherNamesAlone() {
         XCTAssertEqual(SwiftDemangler.demangle("$s4main3fooyyF"), "main.foo() -> ()")
         XCTAssertEqual(SwiftDemangler.demangle("leak_cache_files"), "leak_cache_files")

@@ -61,7 +61,7 @@ enum CloseClassifier {
                 sawPython = true
                 continue
             }
-            guard let function = frame.function else { continue }
+            guard let function = frame.functionOrNearSymbol else { continue }  // exported names of a stripped build count
             if collectorFunctions.contains(function) {
                 found = .garbageCollector
             } else if shutdownFunctions.contains(function) {

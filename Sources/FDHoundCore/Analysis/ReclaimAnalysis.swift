@@ -100,7 +100,7 @@ struct ReclaimAnalysis {
                 if let position = closeStackIndex[trace]?[release.close.stack] {
                     stack = closeFrames[position]
                     addresses = closeStacks[position]
-                    if stack.contains(where: { $0.function == nil && !PythonFrames.isPython($0) && Self.isInterpreterModule($0.module) }) {
+                    if stack.contains(where: { $0.functionOrNearSymbol == nil && !PythonFrames.isPython($0) && Self.isInterpreterModule($0.module) }) {
                         unnamedInterpreter.insert(trace)
                     }
                 } else if flags == CloseClassifier.collectingBit, release.close.stack != 0 {

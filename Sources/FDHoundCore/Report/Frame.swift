@@ -15,9 +15,19 @@ public struct Frame: Codable, Equatable, Hashable, Sendable {
     public var address: String
     /// True for a frame inlined into the next one.
     public var inlined: Bool
+    /// Native frames: whether the module's debug info (its own, or a separate file found by build-id or
+    /// debuglink) covered this address. False for a stripped library: only its symbol table was read, so
+    /// `function` stays nil and the symbol name is a hint (`nearSymbol`). Nil when not asked (Python
+    /// frames, frames left unsymbolized, no answer at all).
+    @NullEncoded public var debugInfo: Bool? = nil
+    /// Without debug info: the symbol-table name whose extent holds the address (an exported function of a
+    /// stripped library). A hint, not the function: static functions are absent from such a table and may
+    /// be inlined into it, so the code may be another function's. Shown as "near NAME".
+    @NullEncoded public var nearSymbol: String? = nil
 
     public init(function: String? = nil, file: String? = nil, line: Int? = nil, column: Int? = nil,
-                module: String, address: String, inlined: Bool = false) {
+                module: String, address: String, inlined: Bool = false, debugInfo: Bool? = nil,
+                nearSymbol: String? = nil) {
         self.function = function
         self.file = file
         self.line = line
@@ -25,7 +35,13 @@ public struct Frame: Codable, Equatable, Hashable, Sendable {
         self.module = module
         self.address = address
         self.inlined = inlined
+        self.debugInfo = debugInfo
+        self.nearSymbol = nearSymbol
     }
+
+    /// The function, else the symbol-table hint: for analyses that match names (finalizer detection), which
+    /// may rely on an exported name where the report must not present it as the function.
+    public var functionOrNearSymbol: String? { function ?? nearSymbol }
 
     /// The last path component of `module` ("libc.so.6").
     public var moduleName: String {

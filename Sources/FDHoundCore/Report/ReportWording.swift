@@ -26,9 +26,16 @@ enum ReportWording {
         plural(report.processes.count, "process", "processes")
     }
 
-    /// "leak_cache_files" or, without symbols, "a.out+0x1139".
+    /// "leak_cache_files" or, without symbols, "a.out+0x1139" — "libws.so+0x1139 (near lws_open)" when
+    /// only a stripped module's symbol table named it.
     static func name(of frame: Frame) -> String {
-        frame.function ?? "\(frame.moduleName)+\(frame.address)"
+        frame.function ?? "\(frame.moduleName)+\(frame.address)" + (frame.nearSymbol.map { " (near \($0))" } ?? "")
+    }
+
+    /// "no debug info, near lws_open" for a native frame its module's debug info did not cover, else nil.
+    static func debugInfoNote(_ frame: Frame) -> String? {
+        guard frame.debugInfo == false else { return nil }
+        return "no debug info" + (frame.nearSymbol.map { ", near \($0)" } ?? "")
     }
 
     /// "opened by open in leak_cache_files at leak_thousand_files.c:24".
@@ -53,6 +60,7 @@ enum ReportWording {
         if let location = frame.fullLocation { text += "  \(location)" }
         text += frame.function == nil ? "  (\(frame.moduleName)+\(frame.address))" : "  (\(frame.moduleName))"
         if frame.inlined { text += " [inlined]" }
+        if let note = debugInfoNote(frame) { text += "  " + note }
         return text
     }
 

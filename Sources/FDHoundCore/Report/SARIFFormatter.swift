@@ -131,7 +131,7 @@ enum SARIFFormatter {
     // MARK: Locations
 
     private static func name(_ frame: Frame) -> String {
-        frame.function ?? "\(frame.moduleName)+\(frame.address)"
+        ReportWording.name(of: frame)
     }
 
     private static func common(_ id: String, _ count: Int, _ kind: String, _ api: String, _ phase: String?)
@@ -167,7 +167,8 @@ enum SARIFFormatter {
     private static func codeFlow(_ stack: [Frame]) -> CodeFlow {
         let steps = stack.reversed().map { frame in
             ThreadFlowLocation(location: location(of: frame, message: "\(name(frame))  (\(frame.moduleName))"
-                                                    + (frame.inlined ? " [inlined]" : "")))
+                                                    + (frame.inlined ? " [inlined]" : "")
+                                                    + (ReportWording.debugInfoNote(frame).map { "  " + $0 } ?? "")))
         }
         return CodeFlow(threadFlows: [ThreadFlow(locations: steps)])
     }

@@ -10,6 +10,12 @@ public final class LLVMSymbolizer: Symbolizer {
     public let executablePath: String
     /// Seconds a batch may take before the process is ended (its unanswered addresses stay unresolved).
     public var timeout: TimeInterval = 300
+    /// Extra roots of separate debug files (each holding `.build-id/xx/yyyy.debug`, or debuglink targets),
+    /// looked in before the system's /usr/lib/debug; from FDHOUND_DEBUG_FILE_DIRECTORY (colon-separated).
+    public var debugFileDirectories: [String] = []
+
+    /// The system's root of separate debug files (Debian's *-dbg / *-dbgsym packages install there).
+    static let systemDebugFileDirectory = "/usr/lib/debug"
 
     private var cache: [SymbolRequest: [SymbolizedFrame]] = [:]
 
@@ -21,6 +27,15 @@ public final class LLVMSymbolizer: Symbolizer {
     public convenience init?(environment: [String: String] = ProcessInfo.processInfo.environment) {
         guard let path = SymbolizerLocator.llvmSymbolizer(environment: environment) else { return nil }
         self.init(executablePath: path)
+        debugFileDirectories = (environment["FDHOUND_DEBUG_FILE_DIRECTORY"] ?? "")
+            .split(separator: ":").map(String.init).filter { !$0.isEmpty }
+    }
+
+    /// llvm-symbolizer's arguments: naming any debug-file directory replaces its default, so the system's
+    /// is named last whenever others are given.
+    var arguments: [String] {
+        let directories = debugFileDirectories.isEmpty ? [] : debugFileDirectories + [Self.systemDebugFileDirectory]
+        return ["--output-style=JSON", "--inlining", "--demangle"] + directories.map { "--debug-file-directory=" + $0 }
     }
 
     public func symbolize(_ requests: [SymbolRequest]) -> [[SymbolizedFrame]] {
@@ -36,7 +51,7 @@ public final class LLVMSymbolizer: Symbolizer {
             }
         }
         if !pending.isEmpty {
-            let output = LLVMSymbolizerProcess.run(executable: executablePath,
+            let output = LLVMSymbolizerProcess.run(executable: executablePath, arguments: arguments,
                                                    input: lines.joined(separator: "\n") + "\n",
                                                    timeout: timeout) ?? []
             // llvm-symbolizer answers every input line with exactly one JSON line, in order.

@@ -4,12 +4,12 @@
 import Foundation
 
 enum LLVMSymbolizerProcess {
-    /// Feeds `input` (one query per line) to `executable` and returns its stdout split into lines, or nil
-    /// if it could not be started.
-    static func run(executable: String, input: String, timeout: TimeInterval) -> [Substring]? {
+    /// Feeds `input` (one query per line) to `executable` run with `arguments` (LLVMSymbolizer.arguments)
+    /// and returns its stdout split into lines, or nil if it could not be started.
+    static func run(executable: String, arguments: [String], input: String, timeout: TimeInterval) -> [Substring]? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["--output-style=JSON", "--inlining", "--demangle"]
+        process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         // Never go to the network for debug info while printing a report.
         environment.removeValue(forKey: "DEBUGINFOD_URLS")

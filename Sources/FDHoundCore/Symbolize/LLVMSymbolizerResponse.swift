@@ -16,10 +16,14 @@ struct LLVMSymbolizerResponse: Decodable {
     /// Frames innermost first; empty when llvm-symbolizer knew nothing (error, or "??"/"" everywhere).
     var frames: [SymbolizedFrame] {
         let frames = (Symbol ?? []).map { entry in
-            SymbolizedFrame(function: Self.meaningful(entry.FunctionName).map(SwiftDemangler.demangle),
-                            file: Self.meaningful(entry.FileName),
-                            line: entry.Line.flatMap { $0 > 0 ? $0 : nil },
-                            column: entry.Column.flatMap { $0 > 0 ? $0 : nil })
+            let file = Self.meaningful(entry.FileName)
+            let line = entry.Line.flatMap { $0 > 0 ? $0 : nil }
+            let function = Self.meaningful(entry.FunctionName).map(SwiftDemangler.demangle)
+            // A name with neither file nor line: llvm-symbolizer found no debug info for the address and
+            // named the symbol-table entry whose extent holds it (size-checked).
+            return SymbolizedFrame(function: function, file: file, line: line,
+                                   column: entry.Column.flatMap { $0 > 0 ? $0 : nil },
+                                   fromSymbolTable: function != nil && file == nil && line == nil)
         }
         return frames.contains { $0.function != nil || $0.file != nil } ? frames : []
     }

@@ -23,12 +23,17 @@ public struct SymbolizedFrame: Equatable, Hashable, Sendable {
     public var file: String?
     public var line: Int?
     public var column: Int?
+    /// True when the name came from the module's symbol table, not its debug info (a stripped module
+    /// without separate debug info): no file or line, and the name is only the symbol holding the address.
+    public var fromSymbolTable: Bool
 
-    public init(function: String?, file: String? = nil, line: Int? = nil, column: Int? = nil) {
+    public init(function: String?, file: String? = nil, line: Int? = nil, column: Int? = nil,
+                fromSymbolTable: Bool = false) {
         self.function = function
         self.file = file
         self.line = line
         self.column = column
+        self.fromSymbolTable = fromSymbolTable
     }
 }
 
