@@ -1,7 +1,8 @@
-"""pytest --fdhound next to a real PyPI plugin that runs the test protocol itself (pytest-rerunfailures,
-installed by tools/python-env under .venv/plugins): the plugin must neither bypass it (the flaky test is
-rerun and passes) nor be bypassed by it (every attempt is a phase, leaking tests fail with the opening
-line, and the report attributes findings to the tests)."""
+"""pytest --fdhound next to real PyPI plugins that run tests their own way (installed by tools/python-env
+under .venv/plugins). pytest-rerunfailures runs the test protocol itself: the plugin must neither bypass
+it (the flaky test is rerun and passes) nor be bypassed by it (every attempt is a phase, leaking tests
+fail with the opening line, and the report attributes findings to the tests). pytest-xdist's workers
+call the protocol hook in other processes: each worker checks its own tests against its own trace."""
 import os
 import re
 
@@ -11,6 +12,7 @@ from harness import REPOSITORY, mark_line, run_suite
 
 SUITE = "suite_rerun.py"
 RERUNFAILURES = os.path.join(REPOSITORY, ".venv", "plugins", "pytest-rerunfailures-15.0")
+XDIST = os.path.join(REPOSITORY, ".venv", "plugins", "pytest-xdist-3.6.1")
 
 
 @pytest.fixture(scope="module")
@@ -54,3 +56,20 @@ def test_report_attributes_findings_to_each_test(traced):
     clean = ("test_clean", "test_flaky_once_then_passes", "test_zz_session_end_closes_the_kept_file")
     every = report["leaks"] + report["reclaimed"] + report["outlivedPhase"]
     assert not any((g.get("phase") or "").endswith(node + t) for g in every for t in clean), every
+
+
+def test_xdist_workers_check_their_own_tests(tmp_path):
+    assert os.path.isdir(XDIST), "run tools/python-env (it installs pytest-xdist)"
+    run = run_suite(tmp_path, SUITE, "-n", "2", "--fdhound-settle=0.2", env={"PYTHONPATH": XDIST})
+    assert "xdist-3.6.1" in run.stdout and "2 workers" in run.stdout, run.stdout[-3000:]
+    # No reruns here: the flaky test fails as written; the leaking tests fail with their opening lines.
+    assert run.failed() == ["test_flaky_once_then_passes", "test_leaks_a_socket", "test_leaks_until_the_session_ends"], \
+        run.stdout[-3000:]
+    text = run.messages["test_leaks_a_socket"]
+    assert "this test leaked 1 descriptor" in text and "%s:%d in test_leaks_a_socket" % (
+        SUITE, mark_line(SUITE, "leaks_a_socket")) in text, text
+    report = run.report()
+    controller = [p["pid"] for p in report["processes"] if "--junitxml" in p["argv"]]
+    groups = [g for g in report["leaks"] + report["reclaimed"] + report["outlivedPhase"]
+              if (g.get("phase") or "").endswith(SUITE + "::test_leaks_a_socket")]
+    assert groups and all(pid not in controller for g in groups for pid in g["pids"]), (controller, groups)
