@@ -202,6 +202,19 @@ public final class TraceBuilder {
         storeLive(Int(fd), slot)
     }
 
+    /// fdhound_phase_begin(name) on thread `tid` (the process's main thread by default).
+    public func phaseBegin(_ name: String?, tid: UInt32? = nil, timeNs: UInt64 = 0) {
+        appendEvent(type: FDH_EVENT_PHASE_BEGIN, api: FDH_API_PHASE, kind: FDH_KIND_UNKNOWN, owner: FDH_OWNER_RAW,
+                    fd: -1, fd2: -1, result: 0, stack: 0, str1: name.map { intern($0) } ?? 0, str2: 0,
+                    timeNs: timeNs, tid: tid)
+    }
+
+    /// fdhound_phase_end() on thread `tid`.
+    public func phaseEnd(tid: UInt32? = nil, timeNs: UInt64 = 0) {
+        appendEvent(type: FDH_EVENT_PHASE_END, api: FDH_API_PHASE, kind: FDH_KIND_UNKNOWN, owner: FDH_OWNER_RAW,
+                    fd: -1, fd2: -1, result: 0, stack: 0, str1: 0, str2: 0, timeNs: timeNs, tid: tid)
+    }
+
     /// A descriptor open when the shim started (never a leak).
     public func inherited(fd: Int32, kind: fdh_fd_kind = FDH_KIND_PTY, description: String? = nil) {
         let str1 = description.map { intern($0) } ?? 0
