@@ -84,6 +84,28 @@ final class SARIFReportTests: XCTestCase {
         XCTAssertTrue(results.contains { $0["ruleId"] as? String == "fdhound/exec-leak" })
     }
 
+    func testSarifRootMakesTheCheckoutsFilesRelative() throws {
+        let program = try FixtureProgram.build("leak_thousand_files", in: workDirectory)
+        let traces = try run(program)
+        let root = FixtureProgram.repositoryRoot.path
+        let result = try FDHoundCLI.run(["report", traces, "--format", "sarif", "--sarif-root", root])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let log = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let run = try XCTUnwrap((log["runs"] as? [[String: Any]])?.first)
+        let bases = try XCTUnwrap(run["originalUriBaseIds"] as? [String: [String: Any]])
+        XCTAssertEqual(bases["SRCROOT"]?["uri"] as? String, "file://" + root + "/")
+        let first = try XCTUnwrap((run["results"] as? [[String: Any]])?.first)
+        let physical = try XCTUnwrap(((first["locations"] as? [[String: Any]])?.first)?["physicalLocation"] as? [String: Any])
+        let artifact = try XCTUnwrap(physical["artifactLocation"] as? [String: Any])
+        XCTAssertEqual(artifact["uri"] as? String, "Tests/Fixtures/programs/leak_thousand_files.c")
+        XCTAssertEqual(artifact["uriBaseId"] as? String, "SRCROOT")
+        // Files outside the checkout (libc's) keep their absolute URI, without a base.
+        let steps = ((first["codeFlows"] as? [[String: Any]])?.first?["threadFlows"] as? [[String: Any]])?.first?["locations"] as? [[String: Any]] ?? []
+        let absolute = steps.compactMap { ((($0["location"] as? [String: Any])?["physicalLocation"] as? [String: Any])?["artifactLocation"] as? [String: Any]) }
+            .filter { $0["uriBaseId"] == nil }
+        XCTAssertFalse(absolute.isEmpty, "a frame outside the checkout")
+    }
+
     func testTheValidatorRejectsWhatTheSchemasForbid() throws {
         // The schema checks that guard every report must be able to fail.
         let sarifSchema = try XCTUnwrap(ReportSchemaCheck.schemaFiles["sarif"])

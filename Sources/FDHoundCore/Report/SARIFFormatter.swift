@@ -9,15 +9,17 @@
 import Foundation
 
 enum SARIFFormatter {
-    static func render(_ report: Report) -> String {
+    /// `root`: the checkout; files under it get URIs relative to it (`uriBaseId` SRCROOT).
+    static func render(_ report: Report, root: String? = nil) -> String {
+        let base = root.map { $0.hasSuffix("/") ? $0 : $0 + "/" }
         let rules = Rule.all
         var results = [Result]()
         func add(_ rule: Rule, message: String, culprit: Frame, stack: [Frame], fingerprint: String,
                  properties: [String: PropertyValue]) {
             let index = rules.firstIndex { $0.id == rule.id } ?? 0
             results.append(Result(ruleId: rule.id, ruleIndex: index, level: rule.level, message: Message(text: message),
-                                  locations: [location(of: culprit, message: nil)],
-                                  codeFlows: stack.isEmpty ? nil : [codeFlow(stack)],
+                                  locations: [location(of: culprit, base: base, message: nil)],
+                                  codeFlows: stack.isEmpty ? nil : [codeFlow(stack, base: base)],
                                   partialFingerprints: ["fdhoundFingerprint/v1": fingerprint],
                                   properties: properties))
         }
@@ -60,6 +62,7 @@ enum SARIFFormatter {
         }
         let log = Log(runs: [Run(tool: Tool(driver: Driver(name: report.tool.name, version: report.tool.version,
                                                             rules: rules.map(\.descriptor))),
+                                 originalUriBaseIds: base.map { [rootId: ArtifactLocation(uri: uri($0))] },
                                  results: results)])
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -149,24 +152,35 @@ enum SARIFFormatter {
         return path.hasPrefix("/") ? "file://" + encoded : encoded
     }
 
+    /// A file under the checkout relative to SRCROOT; any other as an absolute (or as recorded) URI.
+    private static func artifact(of path: String, base: String?) -> ArtifactLocation {
+        if let base, path.hasPrefix(base), path.count > base.count {
+            return ArtifactLocation(uri: uri(String(path.dropFirst(base.count))), uriBaseId: rootId)
+        }
+        return ArtifactLocation(uri: uri(path))
+    }
+
+    /// The name SARIF viewers resolve relative artifact URIs against (declared in `originalUriBaseIds`).
+    static let rootId = "SRCROOT"
+
     /// The frame's source line when it has one, else its module (a binary location, no region).
-    private static func location(of frame: Frame, message: String?) -> Location {
+    private static func location(of frame: Frame, base: String?, message: String?) -> Location {
         var region: Region?
         if frame.file != nil, let line = frame.line, line >= 1 {
             region = Region(startLine: line, startColumn: frame.column.flatMap { $0 >= 1 ? $0 : nil })
         }
-        let artifact = frame.file ?? (frame.module.hasPrefix("[") ? nil : frame.module)
-        return Location(physicalLocation: artifact.map {
-                            PhysicalLocation(artifactLocation: ArtifactLocation(uri: uri($0)), region: region)
+        let path = frame.file ?? (frame.module.hasPrefix("[") ? nil : frame.module)
+        return Location(physicalLocation: path.map {
+                            PhysicalLocation(artifactLocation: artifact(of: $0, base: base), region: region)
                         },
                         logicalLocations: [LogicalLocation(name: name(frame), kind: frame.function == nil ? "module" : "function")],
                         message: message.map(Message.init(text:)))
     }
 
     /// The stack as one thread flow, outermost frame first (execution order), each step naming its module.
-    private static func codeFlow(_ stack: [Frame]) -> CodeFlow {
+    private static func codeFlow(_ stack: [Frame], base: String?) -> CodeFlow {
         let steps = stack.reversed().map { frame in
-            ThreadFlowLocation(location: location(of: frame, message: "\(name(frame))  (\(frame.moduleName))"
+            ThreadFlowLocation(location: location(of: frame, base: base, message: "\(name(frame))  (\(frame.moduleName))"
                                                     + (frame.inlined ? " [inlined]" : "")
                                                     + (ReportWording.debugInfoNote(frame).map { "  " + $0 } ?? "")))
         }
@@ -181,7 +195,11 @@ enum SARIFFormatter {
         var runs: [Run]
         enum CodingKeys: String, CodingKey { case schema = "$schema", version, runs }
     }
-    struct Run: Encodable { var tool: Tool; var results: [Result] }
+    struct Run: Encodable {
+        var tool: Tool
+        var originalUriBaseIds: [String: ArtifactLocation]?
+        var results: [Result]
+    }
     struct Tool: Encodable { var driver: Driver }
     struct Driver: Encodable {
         var name: String
@@ -215,7 +233,7 @@ enum SARIFFormatter {
         var message: Message?
     }
     struct PhysicalLocation: Encodable { var artifactLocation: ArtifactLocation; var region: Region? }
-    struct ArtifactLocation: Encodable { var uri: String }
+    struct ArtifactLocation: Encodable { var uri: String; var uriBaseId: String? = nil }
     struct Region: Encodable { var startLine: Int; var startColumn: Int? }
     struct LogicalLocation: Encodable { var name: String; var kind: String }
     struct CodeFlow: Encodable { var threadFlows: [ThreadFlow] }

@@ -154,7 +154,10 @@ struct CheckCommand: ParsableCommand {
             if commandStatus != 0 { throw ExitCode(commandStatus) }
             return
         }
-        if reportFile == nil { print(ReportRenderer.render(report, as: format), terminator: "") }
+        if reportFile == nil {
+            print(ReportRenderer.render(report, as: format, options: RenderOptions(terminal: StandardOutputStyle.current())),
+                  terminator: "")
+        }
         printError("check failed: \(fresh.count) new finding\(fresh.count == 1 ? "" : "s")"
             + (known == nil ? "" : " not in the baseline") + ":")
         for finding in fresh { printError("  \(finding.count) × \(finding.signature)") }

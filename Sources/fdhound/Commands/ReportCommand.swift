@@ -35,6 +35,9 @@ struct ReportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --redact: the program's own tree, whose paths are kept, made relative (repeatable; default: the current directory).", valueName: "directory"))
     var keepPath: [String] = []
 
+    @Option(help: ArgumentHelp("SARIF: paths under this directory (the checkout) become relative to it (uriBaseId SRCROOT), as GitHub code scanning wants.", valueName: "directory"))
+    var sarifRoot: String?
+
     @Option(help: "Frames shown per stack.")
     var maxFrames: Int = 16
 
@@ -70,7 +73,7 @@ struct ReportCommand: ParsableCommand {
                 throw FDHoundExit.unreadableTrace
             }
             report = ReportBuilder.build(traces: [trace], tracePath: trace.path, options: options)
-            try ReportOutput.emit(ReportRenderer.render(redacted(report), as: format), to: output)
+            try ReportOutput.emit(ReportRenderer.render(redacted(report), as: format, options: renderOptions), to: output)
             return
         }
         do {
@@ -79,7 +82,12 @@ struct ReportCommand: ParsableCommand {
             printError("\(error)")
             throw FDHoundExit.unreadableTrace
         }
-        try ReportOutput.emit(ReportRenderer.render(redacted(report), as: format), to: output)
+        try ReportOutput.emit(ReportRenderer.render(redacted(report), as: format, options: renderOptions), to: output)
+    }
+
+    private var renderOptions: RenderOptions {
+        RenderOptions(terminal: output == nil ? StandardOutputStyle.current() : .plain,
+                      sarifRoot: sarifRoot.map { URL(fileURLWithPath: $0).standardizedFileURL.path })
     }
 
     /// The report as --redact wants it (ReportRedactor), or unchanged.
