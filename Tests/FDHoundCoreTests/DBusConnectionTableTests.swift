@@ -61,7 +61,8 @@ final class DBusConnectionTableTests: XCTestCase {
         let bytes = trace([
             connection(0x1000, openSeq: 1, fd: 3),
             connection(0x2000, openSeq: 2, endSeq: 4, flags: FDH_DBUS_PRIVATE, FDH_DBUS_CLOSED, FDH_DBUS_ENDED),
-            connection(0x3000, openSeq: 3, state: 1),                                // being written
+            connection(0x3000, openSeq: 3, state: 0),  // claimed (CAS on the pointer), being filled: the shim's 0 → 2
+            connection(0x3800, openSeq: 3, state: 7),                                // unknown state
             connection(0x4000, openSeq: 5, endSeq: 2, flags: FDH_DBUS_ENDED),        // ends before it opens
             connection(0x5000, openSeq: 99),                                         // beyond events_next
         ])
@@ -70,7 +71,7 @@ final class DBusConnectionTableTests: XCTestCase {
         XCTAssertEqual(file.dbusConnections.map(\.isOpen), [true, false])
         XCTAssertEqual(file.dbusConnections.first?.fd, 3)
         XCTAssertTrue(file.warnings.contains { $0.hasPrefix("1 D-Bus connection slots were being written") }, "\(file.warnings)")
-        XCTAssertTrue(file.warnings.contains { $0.hasPrefix("2 D-Bus connection slots with an unknown state") }, "\(file.warnings)")
+        XCTAssertTrue(file.warnings.contains { $0.hasPrefix("3 D-Bus connection slots with an unknown state") }, "\(file.warnings)")
 
         let summary = try XCTUnwrap(DBusAnalysis.summary(of: file))
         XCTAssertEqual(summary.connectionsOpened, 2)

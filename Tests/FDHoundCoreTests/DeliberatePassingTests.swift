@@ -7,7 +7,7 @@ import XCTest
 final class DeliberatePassingTests: XCTestCase {
     private func event(_ seq: UInt64, type: UInt8, api: UInt8 = 0, fd: Int32 = -1, fd2: Int32 = -1,
                        arg: UInt64 = 0) -> TraceEvent {
-        TraceEvent(seq: seq, type: type, api: api, kind: 0, owner: 0, fd: fd, fd2: fd2, result: 0, err: 0,
+        TraceEvent(seq: seq, type: EventType(traceValue: type), api: api, kind: 0, owner: 0, fd: fd, fd2: fd2, result: 0, err: 0,
                    timeNs: 0, tid: 1, stack: 0, str1: 0, str2: 0, arg: arg)
     }
 

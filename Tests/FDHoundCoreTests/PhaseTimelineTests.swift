@@ -8,7 +8,7 @@ final class PhaseTimelineTests: XCTestCase {
 
     private func event(_ type: UInt8, tid: UInt32, str1: UInt32 = 0) -> TraceEvent {
         defer { seq += 1 }
-        return TraceEvent(seq: seq, type: type, api: 0, kind: 0, owner: 0, fd: 3, fd2: -1, result: 3, err: 0,
+        return TraceEvent(seq: seq, type: EventType(traceValue: type), api: 0, kind: 0, owner: 0, fd: 3, fd2: -1, result: 3, err: 0,
                           timeNs: seq, tid: tid, stack: 0, str1: str1, str2: 0, arg: 0)
     }
 
@@ -34,7 +34,7 @@ final class PhaseTimelineTests: XCTestCase {
             event(1, tid: 10),              // 16 (never ended: still that phase)
         ]
         let timeline = PhaseTimeline(events: events, name: { names[$0] })
-        let attributed = events.filter { $0.type == 1 || $0.type == 3 }.map { timeline.phase(openedAt: $0.seq)?.name ?? "-" }
+        let attributed = events.filter { $0.type == .open || $0.type == .dup }.map { timeline.phase(openedAt: $0.seq)?.name ?? "-" }
         XCTAssertEqual(attributed, ["-", "test_a", "inner", "inner", "inner", "request", "test_a",
                                     PhaseTimeline.unnamed, PhaseTimeline.unnamed])
         XCTAssertEqual(timeline.phases.map(\.endSeq), [13, 9, 11, nil])

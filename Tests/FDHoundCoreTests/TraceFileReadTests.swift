@@ -60,7 +60,7 @@ final class TraceFileReadTests: XCTestCase {
         let walk = trace.stack(stack)
         XCTAssertNil(walk.problem)
         XCTAssertEqual(walk.frames.map(\.ip), [0x5100, 0x5200, 0x5300])
-        XCTAssertEqual(walk.frames.map(\.kind), [0, 0, 0])
+        XCTAssertEqual(walk.frames.map(\.kind), [.returnAddress, .returnAddress, .returnAddress])
         XCTAssertEqual(trace.stack(0).frames, [])
 
         let live = trace.liveDescriptors
@@ -86,7 +86,7 @@ final class TraceFileReadTests: XCTestCase {
         let scan = trace.events()
         XCTAssertEqual(scan.corrupt, 0)
         XCTAssertEqual(scan.events.map(\.seq), [0, 1, 2, 3, 4, 5])
-        XCTAssertEqual(scan.events.map(\.type), [6, 1, 1, 2, 7, 8])
+        XCTAssertEqual(scan.events.map(\.type), [.inherited, .open, .open, .close, .failed, .exit])
         let failed = scan.events[4]
         XCTAssertEqual(failed.api, UInt8(FDH_API_OPEN.rawValue))
         XCTAssertEqual(failed.err, EMFILE)

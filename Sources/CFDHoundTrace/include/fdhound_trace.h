@@ -19,6 +19,7 @@
  *   | section: call sites      |  exact opened/closed counters per opening stack
  *   | section: py codes        |  CPython code objects seen on stacks (optional; only when Python ran)
  *   | section: D-Bus conns     |  libdbus connections: pointer, bus address, opening stack, refs (optional)
+ *   | section: evidence        |  live count and snapshots near the limit and at EMFILE/ENFILE (optional)
  *   +--------------------------+  file_size
  *
  * Publication rule (why a reader never sees half a record): a writer fills every field of a record first
@@ -465,7 +466,8 @@ enum fdh_dbus_bus {
  * published slots; open at the end = slots without FDH_DBUS_ENDED; peak = sweep over [open_seq, end_seq). */
 struct fdh_dbus_connection {
     uint64_t connection;  /* DBusConnection pointer in the traced process; 0 = empty slot */
-    uint32_t state;       /* 0 empty, 1 claimed (being filled), 2 published (release) */
+    uint32_t state;       /* 0 not published (connection != 0: claimed, being filled), 2 published (release);
+                             1 is never written */
     uint32_t flags;       /* enum fdh_dbus_flags, updated with atomic or */
     uint8_t api;          /* enum fdh_api that opened it */
     uint8_t bus;          /* enum fdh_dbus_bus */

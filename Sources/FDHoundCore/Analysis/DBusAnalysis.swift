@@ -17,10 +17,10 @@ struct DBusAnalysis {
         var warnings: [String]
     }
 
-    private struct ProcessGroup {
+    /// One connection still open, in the trace that holds it.
+    private struct Member {
         let trace: Int
-        let stack: UInt32
-        var members: [DBusConnectionRecord]
+        let connection: DBusConnectionRecord
     }
 
     /// A descriptor that is the socket of a libdbus connection this trace knows: the connection is reported
@@ -31,7 +31,7 @@ struct DBusAnalysis {
     }
 
     func run() -> Result {
-        var groups = [ProcessGroup]()
+        var grouping = CodePathGrouping<Member, NoKey>(traces: traces)
         var summaries = [Int: DBusSummary]()
         var warnings = [String]()
         for (index, trace) in traces.enumerated() {
@@ -41,50 +41,25 @@ struct DBusAnalysis {
             }
             // An exec'd image's connections died with it (ExecCrossingAnalysis covers what crossed).
             if trace.header.processState == .execed { continue }
-            var byStack = [UInt32: Int]()
             for connection in trace.dbusConnections where connection.isOpen {
-                if let position = byStack[connection.stack] {
-                    groups[position].members.append(connection)
-                } else {
-                    byStack[connection.stack] = groups.count
-                    groups.append(ProcessGroup(trace: index, stack: connection.stack, members: [connection]))
-                }
+                grouping.add(Member(trace: index, connection: connection), stack: connection.stack, trace: index,
+                             seq: connection.openSeq)
             }
         }
-
-        var stacks = [[AddressFrame]]()
-        for group in groups {
-            let (frames, problem) = StackResolver.resolve(group.stack, in: traces[group.trace], atSeq: group.members[0].openSeq)
-            if let problem { warnings.append("process \(traces[group.trace].header.pid): \(problem)") }
-            stacks.append(frames)
-        }
-        let chosen = Set(groups.indices.sorted { groups[$0].members.count > groups[$1].members.count }
-            .prefix(LeakAnalysis.symbolizedStackLimit))
-        let frames = StackSymbolization.frames(for: stacks, symbolize: chosen, using: symbolizer)
-
-        var order = [StackIdentity]()
-        var merged = [StackIdentity: (stack: [Frame], parts: [ProcessGroup])]()
-        for (index, group) in groups.enumerated() {
-            let identity = StackIdentity(frames[index])
-            if merged[identity] == nil {
-                order.append(identity)
-                merged[identity] = (frames[index], [])
-            }
-            merged[identity]?.parts.append(group)
-        }
-        let leaks = order.compactMap { merged[$0] }.map { makeGroup(stack: $0.stack, parts: $0.parts) }
-        return Result(leaks: leaks, summaries: summaries, warnings: LeakAnalysis.deduplicated(warnings))
+        let (groups, _) = grouping.grouped(using: symbolizer, symbolizeAtMost: LeakAnalysis.symbolizedStackLimit)
+        let leaks = groups.map { makeGroup(stack: $0.stack, members: $0.members) }
+        return Result(leaks: leaks, summaries: summaries, warnings: LeakAnalysis.deduplicated(warnings + grouping.warnings))
     }
 
-    private func makeGroup(stack: [Frame], parts: [ProcessGroup]) -> LeakGroup {
-        let members = parts.flatMap { part in part.members.map { (trace: part.trace, connection: $0) } }
-            .sorted { ($0.connection.openTimeNs, $0.trace, $0.connection.openSeq) < ($1.connection.openTimeNs, $1.trace, $1.connection.openSeq) }
-        let pids = Set(parts.map { Int(traces[$0.trace].header.pid) }).sorted()
+    private func makeGroup(stack: [Frame], members unsorted: [Member]) -> LeakGroup {
+        let members = unsorted.sorted { ($0.connection.openTimeNs, $0.trace, $0.connection.openSeq) < ($1.connection.openTimeNs, $1.trace, $1.connection.openSeq) }
+        let pids = Set(members.map { Int(traces[$0.trace].header.pid) }).sorted()
         let times = members.map { LeakAnalysis.seconds($0.connection.openTimeNs) }
         // Exact totals at this code path: every connection the table holds for the stack, and the ended ones.
+        struct Site: Hashable { let trace: Int; let stack: UInt32 }
         var opened = 0, closed = 0
-        for part in parts {
-            for connection in traces[part.trace].dbusConnections where connection.stack == part.stack {
+        for site in Set(members.map { Site(trace: $0.trace, stack: $0.connection.stack) }) {
+            for connection in traces[site.trace].dbusConnections where connection.stack == site.stack {
                 opened += 1
                 if !connection.isOpen { closed += 1 }
             }
@@ -147,21 +122,21 @@ struct DBusAnalysis {
         var failed = 0
         trace.forEachEvent { event in
             switch event.type {
-            case UInt8(FDH_EVENT_LABEL.rawValue) where event.kind == dbusKind && event.owner == 0:
+            case .label where event.kind == dbusKind && event.owner == 0:
                 if openSockets[event.fd] == nil { openSockets[event.fd] = event.seq }
-            case UInt8(FDH_EVENT_DBUS_OPEN.rawValue):
+            case .dbusOpen:
                 openSockets[event.fd] = nil
-            case UInt8(FDH_EVENT_CLOSE.rawValue):
+            case .close:
                 if let start = openSockets.removeValue(forKey: event.fd) {
                     intervals.append((start, event.seq))
                     socketConnections += 1
                 }
-            case UInt8(FDH_EVENT_DUP.rawValue):
+            case .dup:
                 if let start = openSockets.removeValue(forKey: event.fd2) {
                     intervals.append((start, event.seq))
                     socketConnections += 1
                 }
-            case UInt8(FDH_EVENT_FAILED.rawValue) where libdbusAPIs.contains(event.api):
+            case .failed where libdbusAPIs.contains(event.api):
                 failed += 1
             default:
                 break
@@ -203,16 +178,9 @@ struct DBusAnalysis {
         return highest
     }
 
-    /// All leak groups ranked together (most descriptors first, then earliest, then culprit), ids L1, L2, ….
+    /// All leak groups ranked together (LeakGroup.precedes), ids L1, L2, ….
     static func merged(_ leaks: [LeakGroup], with dbusLeaks: [LeakGroup]) -> [LeakGroup] {
         guard !dbusLeaks.isEmpty else { return leaks }
-        var all = leaks + dbusLeaks
-        all.sort { a, b in
-            if a.count != b.count { return a.count > b.count }
-            if a.firstSeenSeconds != b.firstSeenSeconds { return a.firstSeenSeconds < b.firstSeenSeconds }
-            return (a.culprit.function ?? a.culprit.address) < (b.culprit.function ?? b.culprit.address)
-        }
-        for index in all.indices { all[index].id = "L\(index + 1)" }
-        return all
+        return FindingRanking.rank(leaks + dbusLeaks, prefix: "L", by: LeakGroup.precedes)
     }
 }

@@ -32,8 +32,8 @@ enum DeliberatePassing {
         if namedOnCommandLine(fd: fd, arguments: arguments) { return .namedOnCommandLine }
         guard let last = lastDeciding else { return nil }
         switch last.type {
-        case 15 where last.arg == 0: return .closeOnExecCleared                      // CLOEXEC, cleared
-        case 3 where forked && (last.api == 15 || last.api == 16): return .placedInChild // DUP: dup2, dup3
+        case .cloexec where last.arg == 0: return .closeOnExecCleared
+        case .dup where forked && OpeningAPI.placesAtNumber(last.api): return .placedInChild // dup2, dup3
         default: return nil
         }
     }
@@ -67,11 +67,11 @@ enum DeliberatePassing {
         var last = [Int: TraceEvent]()
         trace.forEachEvent { event in
             switch event.type {
-            case 1:
+            case .open:
                 if event.fd >= 0 { last[Int(event.fd)] = event }
                 if event.fd2 >= 0 { last[Int(event.fd2)] = event }
-            case 3 where event.fd2 >= 0: last[Int(event.fd2)] = event
-            case 6, 15: if event.fd >= 0 { last[Int(event.fd)] = event }
+            case .dup where event.fd2 >= 0: last[Int(event.fd2)] = event
+            case .inherited, .cloexec: if event.fd >= 0 { last[Int(event.fd)] = event }
             default: break
             }
         }
@@ -80,9 +80,9 @@ enum DeliberatePassing {
 
     private static func decides(fd: Int, _ event: TraceEvent) -> Bool {
         switch event.type {
-        case 1: return Int(event.fd) == fd || Int(event.fd2) == fd // OPEN (pairs too)
-        case 3: return Int(event.fd2) == fd                           // DUP target
-        case 6, 15: return Int(event.fd) == fd                        // INHERITED, CLOEXEC
+        case .open: return Int(event.fd) == fd || Int(event.fd2) == fd // pairs too
+        case .dup: return Int(event.fd2) == fd // the target
+        case .inherited, .cloexec: return Int(event.fd) == fd
         default: return false
         }
     }

@@ -24,8 +24,8 @@ struct DescriptorReplay {
         /// CLOSE events carry the interpreter's state in `arg` (finalizing, collecting).
         let arg: UInt64
         let stack: UInt32
-        /// Raw event type: CLOSE, or DUP for a dup target closed implicitly.
-        let type: UInt8
+        /// CLOSE, or DUP for a dup target closed implicitly.
+        let type: EventType
 
         init(_ event: TraceEvent) {
             seq = event.seq
@@ -96,22 +96,22 @@ struct DescriptorReplay {
         }
         source { event in
             switch event.type {
-            case 1: // OPEN: fd, and fd2 for pipes and socket pairs
+            case .open: // fd, and fd2 for pipes and socket pairs
                 opened(event.fd, event)
                 if event.fd2 >= 0 { opened(event.fd2, event) }
-            case 3: // DUP: fd2 becomes a copy of fd; an open fd2 was closed first
+            case .dup: // fd2 becomes a copy of fd; an open fd2 was closed first
                 guard event.result >= 0, event.fd2 >= 0 else { return }
                 if open[event.fd2] != nil { released(event.fd2, by: event) }
                 opened(event.fd2, event)
-            case 6: // INHERITED: open at start, no opening stack
+            case .inherited: // open at start, no opening stack
                 opened(event.fd, event)
-            case 4: // LABEL: endpoints learned after the open (connect, bind)
+            case .label: // endpoints learned after the open (connect, bind)
                 if var opening = open[event.fd] {
                     if event.str1 != 0 { opening.str1 = event.str1 }
                     if event.str2 != 0 { opening.str2 = event.str2 }
                     open[event.fd] = opening
                 }
-            case 2: // CLOSE (close, fclose, closedir…): only a successful one released the descriptor
+            case .close: // (close, fclose, closedir…): only a successful one released the descriptor
                 if event.result == 0 { released(event.fd, by: event) }
             default:
                 return
@@ -140,6 +140,6 @@ struct DescriptorReplay {
 
     /// Whether the trace comes from a CPython process (Python frames recorded at some point).
     static func isPython(_ trace: TraceFile) -> Bool {
-        trace.header.flags & 8 /* FDH_HEADER_FLAG_PYTHON_FRAMES */ != 0
+        trace.header.flags.contains(.pythonFrames)
     }
 }

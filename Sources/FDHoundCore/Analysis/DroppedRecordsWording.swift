@@ -10,7 +10,7 @@ enum DroppedRecordsWording {
     /// One sentence per non-zero counter, without the process name.
     static func sentences(for trace: TraceFile) -> [String] {
         let header = trace.header
-        let diskFull = header.flags & UInt32(FDH_HEADER_FLAG_DISK_FULL.rawValue) != 0
+        let diskFull = header.flags.contains(.diskFull)
         var sentences = [String]()
         let add = { (count: UInt64, text: String) in if count > 0 { sentences.append("\(count) \(text)") } }
 

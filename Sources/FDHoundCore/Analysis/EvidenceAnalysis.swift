@@ -77,7 +77,7 @@ struct EvidenceAnalysis {
             kinds[descriptor.stack] = kinds[descriptor.stack] ?? (descriptor.kind, descriptor.api)
         }
         trace.forEachEvent { event in
-            if (event.type == 1 || event.type == 3) && event.stack != 0 && kinds[event.stack] == nil {
+            if event.type.opensDescriptor && event.stack != 0 && kinds[event.stack] == nil {
                 kinds[event.stack] = (event.kind, event.api)
             }
         }

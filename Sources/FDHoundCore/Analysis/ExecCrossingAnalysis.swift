@@ -15,7 +15,6 @@ struct ExecCrossingAnalysis {
         let trace: Int          // the process that held it at the exec (or spawned the program)
         let descriptor: LiveDescriptor
         let api: UInt8          // the call that opened it, wherever that was
-        let stackHandle: Int
         let intoProgram: String
         let intoPid: Int
         /// Why it was passed on purpose; nil: a leak.
@@ -23,14 +22,17 @@ struct ExecCrossingAnalysis {
     }
 
     func run() -> (groups: [ExecLeakGroup], passed: [ExecLeakGroup], warnings: [String]) {
-        var batch = StackBatch(traces: traces)
-        var crossings = [Crossing]()
+        var grouping = CodePathGrouping<Crossing, Key>(traces: traces)
+        func add(_ crossing: Crossing, stack: UInt32, trace: Int, seq: UInt64) {
+            grouping.add(crossing, stack: stack, trace: trace, seq: seq,
+                         key: Key(program: crossing.intoProgram, reason: crossing.deliberate?.rawValue))
+        }
         for (index, trace) in traces.enumerated() {
             if trace.header.processState == .execed {
                 let into = program(after: index)
                 let deciding = DeliberatePassing.lastDecidingEvents(in: trace)  // one streamed pass
                 let newArguments = lineage.execSuccessor[index].map { traces[$0].arguments } ?? []
-                let forked = trace.header.flags & 2 != 0 // FDH_HEADER_FLAG_FORKED
+                let forked = trace.header.flags.contains(.forked)
                 for descriptor in trace.liveDescriptors where descriptor.fd > 2 && !descriptor.cloexec {
                     var stackTrace = index, stack = descriptor.stack, seq = descriptor.openSeq, api = descriptor.api
                     if stack == 0, let origin = lineage.origin(of: descriptor.fd, in: index) {
@@ -41,68 +43,59 @@ struct ExecCrossingAnalysis {
                     if stack == 0 { continue }
                     let reason = DeliberatePassing.reason(fd: descriptor.fd, lastDeciding: deciding[descriptor.fd], forked: forked,
                                                           arguments: newArguments)
-                    crossings.append(Crossing(trace: index, descriptor: descriptor, api: api,
-                                              stackHandle: batch.add(stack, trace: stackTrace, seq: seq),
-                                              intoProgram: into.program, intoPid: into.pid, deliberate: reason))
+                    add(Crossing(trace: index, descriptor: descriptor, api: api, intoProgram: into.program,
+                                 intoPid: into.pid, deliberate: reason), stack: stack, trace: stackTrace, seq: seq)
                 }
             }
             // A program spawned (posix_spawn, vfork, clone) by a traced parent: what it inherited came from the
             // parent.
             if lineage.execPredecessor[index] == nil, let spawn = lineage.spawnedBy[index],
-               trace.header.flags & 2 == 0 /* FDH_HEADER_FLAG_FORKED: same image, not a new program */ {
+               !trace.header.flags.contains(.forked) /* forked: same image, not a new program */ {
                 for descriptor in trace.liveDescriptors where descriptor.fd > 2 && descriptor.state == .inherited {
                     guard let origin = lineage.origin(of: descriptor.fd, in: index) else { continue }
                     if origin.stack == 0 { continue }
                     let reason = DeliberatePassing.reason(
                         closeOnExecInParent: lineage.closeOnExec(of: descriptor.fd, in: spawn.trace, before: spawn.seq),
                         fd: descriptor.fd, arguments: trace.arguments)
-                    crossings.append(Crossing(trace: spawn.trace, descriptor: descriptor, api: origin.api,
-                                              stackHandle: batch.add(origin.stack, trace: origin.trace, seq: origin.seq),
-                                              intoProgram: trace.executable ?? "pid \(trace.header.pid)",
-                                              intoPid: Int(trace.header.pid), deliberate: reason))
+                    add(Crossing(trace: spawn.trace, descriptor: descriptor, api: origin.api,
+                                 intoProgram: trace.executable ?? "pid \(trace.header.pid)",
+                                 intoPid: Int(trace.header.pid), deliberate: reason),
+                        stack: origin.stack, trace: origin.trace, seq: origin.seq)
                 }
             }
         }
-        guard !crossings.isEmpty else { return ([], [], []) }
-        let frames = batch.symbolize(using: symbolizer)
-        let leaks = grouped(crossings.filter { $0.deliberate == nil }, frames: frames, idPrefix: "X")
-        let passed = grouped(crossings.filter { $0.deliberate != nil }, frames: frames, idPrefix: "P")
-        return (leaks, passed, batch.warnings)
+        guard !grouping.isEmpty else { return ([], [], []) }
+        let codePaths = grouping.grouped(using: symbolizer).groups
+        let leaks = codePaths.filter { $0.key.reason == nil }.map(makeGroup)
+        let passed = codePaths.filter { $0.key.reason != nil }.map(makeGroup)
+        return (rank(leaks, prefix: "X"), rank(passed, prefix: "P"), grouping.warnings)
     }
 
-    /// Crossings grouped by opening code path and program (a passed group also by its reason), most first.
-    private func grouped(_ crossings: [Crossing], frames: [[Frame]], idPrefix: String) -> [ExecLeakGroup] {
-        struct Key: Hashable { let identity: StackIdentity; let program: String; let reason: String? }
-        var order = [Key]()
-        var members = [Key: [Crossing]]()
-        for crossing in crossings {
-            let key = Key(identity: StackIdentity(frames[crossing.stackHandle]), program: crossing.intoProgram,
-                          reason: crossing.deliberate?.rawValue)
-            if members[key] == nil { order.append(key) }
-            members[key, default: []].append(crossing)
-        }
-        var groups = order.map { key -> ExecLeakGroup in
-            let parts = members[key] ?? []
-            let stack = frames[parts[0].stackHandle]
-            let holders = parts.map { (Int(traces[$0.trace].header.pid), $0.descriptor.fd,
-                                       DescriptorDescriber.describe($0.descriptor, in: traces[$0.trace])) }
-            let fromPids = Set(parts.map { Int(traces[$0.trace].header.pid) }).sorted()
-            return ExecLeakGroup(
-                id: "",
-                count: parts.count,
-                kind: DescriptorKind(traceValue: LeakAnalysis.mostCommon(parts.map(\.descriptor.kind))).name,
-                api: OpeningAPI.name(LeakAnalysis.mostCommon(parts.map(\.api))),
-                intoProgram: key.program,
-                intoPids: Set(parts.map(\.intoPid)).sorted(),
-                fromPids: fromPids,
-                culprit: CulpritSelector.attribute(stack, executable: nil, maxFrames: maxFrames).culprit,
-                stack: Array(stack.prefix(maxFrames)),
-                samples: DescriptorDescriber.samples(holders, multipleProcesses: fromPids.count > 1),
-                passedBecause: key.reason)
-        }
-        groups.sort { $0.count != $1.count ? $0.count > $1.count : $0.intoProgram < $1.intoProgram }
-        for index in groups.indices { groups[index].id = "\(idPrefix)\(index + 1)" }
-        return groups
+    /// Crossings are grouped by opening code path, program, and (passed on purpose) reason.
+    private struct Key: Hashable { let program: String; let reason: String? }
+
+    private func makeGroup(_ code: CodePathGrouping<Crossing, Key>.Group) -> ExecLeakGroup {
+        let parts = code.members
+        let holders = parts.map { (Int(traces[$0.trace].header.pid), $0.descriptor.fd,
+                                   DescriptorDescriber.describe($0.descriptor, in: traces[$0.trace])) }
+        let fromPids = Set(parts.map { Int(traces[$0.trace].header.pid) }).sorted()
+        return ExecLeakGroup(
+            id: "",
+            count: parts.count,
+            kind: DescriptorKind(traceValue: LeakAnalysis.mostCommon(parts.map(\.descriptor.kind))).name,
+            api: OpeningAPI.name(LeakAnalysis.mostCommon(parts.map(\.api))),
+            intoProgram: code.key.program,
+            intoPids: Set(parts.map(\.intoPid)).sorted(),
+            fromPids: fromPids,
+            culprit: CulpritSelector.attribute(code.stack, executable: nil, maxFrames: maxFrames).culprit,
+            stack: Array(code.stack.prefix(maxFrames)),
+            samples: DescriptorDescriber.samples(holders, multipleProcesses: fromPids.count > 1),
+            passedBecause: code.key.reason)
+    }
+
+    /// Most descriptors first, then by program.
+    private func rank(_ groups: [ExecLeakGroup], prefix: String) -> [ExecLeakGroup] {
+        FindingRanking.rank(groups, prefix: prefix) { $0.count != $1.count ? $0.count > $1.count : $0.intoProgram < $1.intoProgram }
     }
 
     /// The program that replaced trace `index` by exec: the new image's executable, else the exec call's
@@ -113,7 +106,7 @@ struct ExecCrossingAnalysis {
             return (executable, pid)
         }
         var exec: TraceEvent?
-        traces[index].forEachEvent { if $0.type == 10 { exec = $0 } }
+        traces[index].forEachEvent { if $0.type == .exec { exec = $0 } }
         return (exec.flatMap { traces[index].string($0.str1) } ?? "an exec'd program", pid)
     }
 }

@@ -49,14 +49,12 @@ struct GrowthAnalysis {
     private struct Part {
         let trace: Int
         let verdict: Verdict
-        let handle: Int
         let first: UInt64, last: UInt64   // times of the code path's first and last event before shutdown
         let kind: UInt8, api: UInt8
     }
 
     func run() -> (groups: [GrowthGroup], warnings: [String]) {
-        var batch = StackBatch(traces: traces)
-        var parts = [Part]()
+        var grouping = CodePathGrouping<Part, NoKey>(traces: traces)
         for index in replays.keys.sorted() {
             guard let replay = replays[index] else { continue }
             let cutoff = shutdownStart[index] ?? .max
@@ -72,24 +70,15 @@ struct GrowthAnalysis {
             }
             for stack in order {
                 guard let site = byStack[stack], let verdict = Self.verdict(site.deltas) else { continue }
-                parts.append(Part(trace: index, verdict: verdict, handle: batch.add(stack, trace: index, seq: site.seq),
-                                  first: site.first, last: site.last, kind: site.kind, api: site.api))
+                grouping.add(Part(trace: index, verdict: verdict, first: site.first, last: site.last,
+                                  kind: site.kind, api: site.api), stack: stack, trace: index, seq: site.seq)
             }
         }
-        guard !parts.isEmpty else { return ([], []) }
-        let frames = batch.symbolize(using: symbolizer)
-
-        var order = [StackIdentity]()
-        var members = [StackIdentity: [Part]]()
-        for part in parts {
-            let identity = StackIdentity(frames[part.handle])
-            if members[identity] == nil { order.append(identity) }
-            members[identity, default: []].append(part)
-        }
-        var groups = order.map { identity -> GrowthGroup in
-            let group = members[identity] ?? []
+        guard !grouping.isEmpty else { return ([], []) }
+        let groups = grouping.grouped(using: symbolizer).groups.map { code -> GrowthGroup in
+            let group = code.members
             let first = group[0]
-            let attribution = CulpritSelector.attribute(frames[first.handle], executable: traces[first.trace].executable,
+            let attribution = CulpritSelector.attribute(code.stack, executable: traces[first.trace].executable,
                                                         maxFrames: maxFrames)
             return GrowthGroup(
                 id: "",
@@ -107,10 +96,9 @@ struct GrowthAnalysis {
                 firstSeenSeconds: LeakAnalysis.seconds(group.map(\.first).min() ?? 0),
                 lastSeenSeconds: LeakAnalysis.seconds(group.map(\.last).max() ?? 0))
         }
-        groups.sort { a, b in
+        let ranked = FindingRanking.rank(groups, prefix: "G") { a, b in
             a.count != b.count ? a.count > b.count : (a.culprit.function ?? a.culprit.address) < (b.culprit.function ?? b.culprit.address)
         }
-        for index in groups.indices { groups[index].id = "G\(index + 1)" }
-        return (groups, batch.warnings)
+        return (ranked, grouping.warnings)
     }
 }

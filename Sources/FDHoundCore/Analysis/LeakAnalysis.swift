@@ -1,11 +1,9 @@
-// The leak pass: descriptors still OPEN at the end are grouped per process by opening stack, the stacks are
-// symbolized in one batch, and groups whose symbolized stacks are identical are merged across processes
-// (a program run many times, or forked workers, collapses into one code path). Inherited descriptors and
+// The leak pass: descriptors still OPEN at the end go through the shared grouping step (CodePathGrouping:
+// their opening stacks symbolized in one batch, descriptors whose symbolized stacks are the same code path
+// grouped across processes — a program run many times, or forked workers, collapses into one code path). Inherited descriptors and
 // stdio are set apart: they are never leaks. Sameness is decided at source level (StackIdentity). When the
 // program named phases (PhaseTimeline), a group holds the descriptors of one phase only, and groups are
 // ordered phase by phase (those opened outside any phase first).
-
-import CFDHoundTrace
 
 struct LeakAnalysis {
     /// Code paths symbolized at most (most descriptors first); the rest stay module+offset. Each is up to
@@ -26,16 +24,14 @@ struct LeakAnalysis {
         var phases: [Int: [String]] = [:]
     }
 
-    /// Descriptors of one process opened by one stack id.
-    private struct ProcessGroup {
+    /// One descriptor left open, in the trace that holds it.
+    private struct Member {
         let trace: Int
-        let stack: UInt32
-        var phase: String? = nil
-        var members: [LiveDescriptor]
+        let descriptor: LiveDescriptor
     }
 
     func run() -> Result {
-        var groups = [ProcessGroup]()
+        var grouping = CodePathGrouping<Member, String?>(traces: traces)  // key: the phase
         var inheritedRefs = [(trace: Int, descriptor: LiveDescriptor)]()
         var phaseOrder = PhaseOrder()
         var phaseWarnings = [String]()
@@ -44,8 +40,6 @@ struct LeakAnalysis {
             // An image replaced by exec left nothing open "at exit": what it held was closed by the exec
             // (close-on-exec) or crossed into the new program (ExecCrossingAnalysis reports those).
             if trace.header.processState == .execed { continue }
-            struct Key: Hashable { let stack: UInt32; let phase: String? }
-            var byStack = [Key: Int]()
             let timeline = PhaseTimeline.of(trace)
             if let timeline {
                 phaseOrder.add(timeline, trace: index)
@@ -65,62 +59,33 @@ struct LeakAnalysis {
                 if DBusAnalysis.isConnectionSocket(descriptor, in: trace) {
                     continue // its connection is reported (DBusAnalysis), not the socket under it
                 }
-                let key = Key(stack: descriptor.stack, phase: timeline?.phase(openedAt: descriptor.openSeq)?.name)
-                if let position = byStack[key] {
-                    groups[position].members.append(descriptor)
-                } else {
-                    byStack[key] = groups.count
-                    groups.append(ProcessGroup(trace: index, stack: descriptor.stack, phase: key.phase, members: [descriptor]))
-                }
+                grouping.add(Member(trace: index, descriptor: descriptor), stack: descriptor.stack, trace: index,
+                             seq: descriptor.openSeq, key: timeline?.phase(openedAt: descriptor.openSeq)?.name)
             }
         }
 
-        // Resolve every stack to addresses; symbolize the biggest groups (and stdio stacks) in one batch.
-        var stacks = [[AddressFrame]]()
-        var warnings = phaseWarnings
-        func resolve(_ id: UInt32, trace: Int, seq: UInt64) -> Int {
-            let (frames, problem) = StackResolver.resolve(id, in: traces[trace], atSeq: seq)
-            if let problem { warnings.append("process \(traces[trace].header.pid): \(problem)") }
-            stacks.append(frames)
-            return stacks.count - 1
-        }
-        let groupStacks = groups.map { resolve($0.stack, trace: $0.trace, seq: $0.members[0].openSeq) }
+        // Inherited descriptors show the stack that opened them (in a traced parent, or before an exec).
         let origins = inheritedRefs.map { ref -> ProcessLineage.Origin? in
             ref.descriptor.stack == 0 ? lineage?.origin(of: ref.descriptor.fd, in: ref.trace) : nil
         }
         let inheritedStacks = inheritedRefs.indices.map { position -> Int in
-            if let origin = origins[position] { return resolve(origin.stack, trace: origin.trace, seq: origin.seq) }
+            if let origin = origins[position] { return grouping.addStack(origin.stack, trace: origin.trace, seq: origin.seq) }
             let ref = inheritedRefs[position]
-            return resolve(ref.descriptor.stack, trace: ref.trace, seq: ref.descriptor.openSeq)
+            return grouping.addStack(ref.descriptor.stack, trace: ref.trace, seq: ref.descriptor.openSeq)
         }
-        let bySize = groups.indices.sorted { groups[$0].members.count > groups[$1].members.count }
-        var chosen = Set(bySize.prefix(Self.symbolizedStackLimit).map { groupStacks[$0] })
-        chosen.formUnion(inheritedStacks.prefix(Self.symbolizedStackLimit))
-        if groups.count > Self.symbolizedStackLimit {
-            warnings.append("\(groups.count - Self.symbolizedStackLimit) smaller code paths were not symbolized (limit \(Self.symbolizedStackLimit)); they show module+offset")
+        var warnings = phaseWarnings
+        if grouping.stackCount > Self.symbolizedStackLimit {
+            warnings.append("\(grouping.stackCount - Self.symbolizedStackLimit) smaller code paths were not symbolized (limit \(Self.symbolizedStackLimit)); they show module+offset")
         }
-        let frames = StackSymbolization.frames(for: stacks, symbolize: chosen, using: symbolizer)
+        let (groups, frames) = grouping.grouped(using: symbolizer, symbolizeAtMost: Self.symbolizedStackLimit)
+        warnings += grouping.warnings
 
-        // Merge groups whose symbolized stacks are the same code path (StackIdentity), keeping first-seen
-        // order for determinism; the first group's frames represent the merged group.
-        struct MergeKey: Hashable { let identity: StackIdentity; let phase: String? }
-        var mergedOrder = [(key: MergeKey, stack: [Frame])]()
-        var merged = [MergeKey: [ProcessGroup]]()
-        for (index, group) in groups.enumerated() {
-            let stack = frames[groupStacks[index]]
-            let key = MergeKey(identity: StackIdentity(stack), phase: group.phase)
-            if merged[key] == nil { mergedOrder.append((key, stack)) }
-            merged[key, default: []].append(group)
-        }
-        var leaks = mergedOrder.map { entry in makeGroup(stack: entry.stack, parts: merged[entry.key] ?? []) }
-        leaks.sort { a, b in
+        let leaks = FindingRanking.rank(groups.map { makeGroup(stack: $0.stack, phase: $0.key, members: $0.members) },
+                                        prefix: "L") { a, b in
             let (rankA, rankB) = (phaseOrder.rank(a.phase), phaseOrder.rank(b.phase))
             if rankA != rankB { return rankA < rankB }
-            if a.count != b.count { return a.count > b.count }
-            if a.firstSeenSeconds != b.firstSeenSeconds { return a.firstSeenSeconds < b.firstSeenSeconds }
-            return (a.culprit.function ?? a.culprit.address) < (b.culprit.function ?? b.culprit.address)
+            return LeakGroup.precedes(a, b)
         }
-        for index in leaks.indices { leaks[index].id = "L\(index + 1)" }
 
         let inherited = inheritedRefs.enumerated().map { position, ref in
             let trace = traces[ref.trace]
@@ -132,27 +97,27 @@ struct LeakAnalysis {
                 description: descriptor.str1 == 0 && descriptor.str2 == 0
                     ? nil : DescriptorDescriber.describe(descriptor, in: trace),
                 reason: descriptor.state != .inherited ? "stdio"
-                    : trace.header.flags & UInt32(FDH_HEADER_FLAG_ATTACHED.rawValue) != 0 ? "open before attach" : "inherited",
+                    : trace.header.flags.contains(.attached) ? "open before attach" : "inherited",
                 stack: Array(frames[inheritedStacks[position]].prefix(maxFrames)),
                 openedByPid: origins[position].map { Int(traces[$0.trace].header.pid) }
-                    ?? (descriptor.stack != 0 && trace.header.flags & 2 != 0 ? Int(trace.header.ppid) : nil))
+                    ?? (descriptor.stack != 0 && trace.header.flags.contains(.forked) ? Int(trace.header.ppid) : nil))
         }
         return Result(leaks: leaks, inherited: inherited, warnings: Self.deduplicated(warnings), phases: phaseNames)
     }
 
-    private func makeGroup(stack: [Frame], parts: [ProcessGroup]) -> LeakGroup {
-        let attribution = CulpritSelector.attribute(stack, executable: traces[parts[0].trace].executable,
+    private func makeGroup(stack: [Frame], phase: String?, members unsorted: [Member]) -> LeakGroup {
+        let members = unsorted.sorted { ($0.descriptor.timeNs, $0.trace, $0.descriptor.fd) < ($1.descriptor.timeNs, $1.trace, $1.descriptor.fd) }
+        let attribution = CulpritSelector.attribute(stack, executable: traces[members[0].trace].executable,
                                                     maxFrames: maxFrames)
-        let members = parts.flatMap { part in part.members.map { (trace: part.trace, descriptor: $0) } }
-            .sorted { ($0.descriptor.timeNs, $0.trace, $0.descriptor.fd) < ($1.descriptor.timeNs, $1.trace, $1.descriptor.fd) }
-        let pids = Set(parts.map { Int(traces[$0.trace].header.pid) }).sorted()
+        let pids = Set(members.map { Int(traces[$0.trace].header.pid) }).sorted()
         let times = members.map { Self.seconds($0.descriptor.timeNs) }
         // Exact totals: each (process, stack id) call site counted once.
+        struct Site: Hashable { let trace: Int; let stack: UInt32 }
         var opened: Int?, closed: Int?
-        for part in parts {
-            guard let site = traces[part.trace].callSites[part.stack] else { continue }
-            opened = (opened ?? 0) &+ Int(clamping: site.opened)
-            closed = (closed ?? 0) &+ Int(clamping: site.closed)
+        for site in Set(members.map { Site(trace: $0.trace, stack: $0.descriptor.stack) }) {
+            guard let counts = traces[site.trace].callSites[site.stack] else { continue }
+            opened = (opened ?? 0) &+ Int(clamping: counts.opened)
+            closed = (closed ?? 0) &+ Int(clamping: counts.closed)
         }
         let samples = DescriptorDescriber.samples(
             members.map { (Int(traces[$0.trace].header.pid), $0.descriptor.fd,
@@ -175,7 +140,7 @@ struct LeakAnalysis {
             openedAtSite: opened,
             closedAtSite: closed,
             closeWait: Self.closeWaitCount(members.map(\.descriptor)),
-            phase: parts[0].phase)
+            phase: phase)
     }
 
     /// How many are TCP sockets the peer closed while this process kept them (nil when none).

@@ -16,8 +16,7 @@ struct MisuseAnalysis {
         let fd: Int
         let description: String?
         let owner: UInt8
-        let close: Int          // stack handles
-        let earlierClose: Int?
+        let earlierClose: Int?  // stack handles (the offending close is the group's own stack)
         let open: Int?
     }
 
@@ -44,12 +43,12 @@ struct MisuseAnalysis {
 
         mutating func add(_ event: TraceEvent) {
             switch event.type {
-            case 1, 5:
+            case .open, .owner:
                 lastOpenOrOwner = Mark(event)
-                if event.type == 1 { lastOpening = Mark(event) }
-            case 6:
+                if event.type == .open { lastOpening = Mark(event) }
+            case .inherited:
                 lastOpening = Mark(event)
-            case 2:
+            case .close:
                 if let last = lastClose, lastCloseSucceeded {
                     successfulCloseBeforeLast = last
                     openingBeforeSuccessfulClose = openingBeforeLastClose
@@ -64,8 +63,7 @@ struct MisuseAnalysis {
     }
 
     func run() -> (groups: [MisuseGroup], warnings: [String]) {
-        var batch = StackBatch(traces: traces)
-        var findings = [Finding]()
+        var grouping = CodePathGrouping<Finding, String>(traces: traces)  // key: the kind of misuse
         // Per trace: closes of a descriptor not open whose history is partly earlier than the kept window.
         var unsure = [Int: Int]()
         for (index, trace) in traces.enumerated() {
@@ -74,17 +72,16 @@ struct MisuseAnalysis {
             var misuses = [(misuse: TraceEvent, history: History)]()
             trace.forEachEvent { event in
                 switch event.type {
-                case 14: misuses.append((event, history[event.fd] ?? History()))
-                case 1, 2, 5, 6: history[event.fd, default: History()].add(event)
+                case .misuse: misuses.append((event, history[event.fd] ?? History()))
+                case .open, .close, .owner, .inherited: history[event.fd, default: History()].add(event)
                 default: break
                 }
             }
             for (misuse, past) in misuses {
-                let closeHandle = batch.add(misuse.stack, trace: index, seq: misuse.seq)
                 var earlier: Mark?
                 var opening: Mark?
                 var kind: String
-                if misuse.arg == 2 {
+                if misuse.misuse == .closeOwned {
                     kind = "owner-violation"
                     opening = past.lastOpenOrOwner
                 } else {
@@ -95,44 +92,35 @@ struct MisuseAnalysis {
                     if earlier != nil { opening = past.openingBeforeSuccessfulClose }
                 }
                 if kind == "close-not-open" && trace.eventsOverwritten > 0 { unsure[index, default: 0] += 1 }
-                findings.append(Finding(
+                let finding = Finding(
                     trace: index, kind: kind, fd: Int(misuse.fd), description: trace.string(misuse.str1),
-                    owner: misuse.owner, close: closeHandle,
-                    earlierClose: earlier.map { batch.add($0.stack, trace: index, seq: $0.seq) },
-                    open: opening.map { batch.add($0.stack, trace: index, seq: $0.seq) }))
+                    owner: misuse.owner,
+                    earlierClose: earlier.map { grouping.addStack($0.stack, trace: index, seq: $0.seq) },
+                    open: opening.map { grouping.addStack($0.stack, trace: index, seq: $0.seq) })
+                grouping.add(finding, stack: misuse.stack, trace: index, seq: misuse.seq, key: kind)
             }
         }
-        guard !findings.isEmpty else { return ([], []) }
+        guard !grouping.isEmpty else { return ([], []) }
         let windowWarnings = unsure.keys.sorted().map { index in
             "process \(traces[index].header.pid): \(unsure[index] ?? 0) close(s) of a descriptor that was not open may be double closes: an earlier close would be earlier than the kept window of the event log"
         }
-        let frames = batch.symbolize(using: symbolizer)
-
-        struct Key: Hashable { let kind: String; let identity: StackIdentity }
-        var order = [Key]()
-        var members = [Key: [Finding]]()
-        for finding in findings {
-            let key = Key(kind: finding.kind, identity: StackIdentity(frames[finding.close]))
-            if members[key] == nil { order.append(key) }
-            members[key, default: []].append(finding)
+        let (codePaths, frames) = grouping.grouped(using: symbolizer)
+        func site(_ stack: [Frame]) -> MisuseGroup.Site {
+            MisuseGroup.Site(culprit: CulpritSelector.attribute(stack, executable: nil, maxFrames: maxFrames).culprit,
+                             stack: Array(stack.prefix(maxFrames)))
         }
-        func site(_ handle: Int) -> MisuseGroup.Site {
-            let stack = frames[handle]
-            return MisuseGroup.Site(culprit: CulpritSelector.attribute(stack, executable: nil, maxFrames: maxFrames).culprit,
-                                    stack: Array(stack.prefix(maxFrames)))
-        }
-        var groups = order.map { key -> MisuseGroup in
-            let parts = members[key] ?? []
+        let groups = codePaths.map { code -> MisuseGroup in
+            let parts = code.members
             let first = parts[0]
             return MisuseGroup(
-                id: "", kind: key.kind, count: parts.count,
+                id: "", kind: code.key, count: parts.count,
                 fd: first.fd, description: first.description,
-                owner: key.kind == "owner-violation" ? DescriptorOwner.name(first.owner) : nil,
+                owner: code.key == "owner-violation" ? DescriptorOwner.name(first.owner) : nil,
                 pids: Set(parts.map { Int(traces[$0.trace].header.pid) }).sorted(),
-                close: site(first.close), earlierClose: first.earlierClose.map(site), open: first.open.map(site))
+                close: site(code.stack), earlierClose: first.earlierClose.map { site(frames[$0]) },
+                open: first.open.map { site(frames[$0]) })
         }
-        groups.sort { $0.count != $1.count ? $0.count > $1.count : $0.kind < $1.kind }
-        for index in groups.indices { groups[index].id = "M\(index + 1)" }
-        return (groups, windowWarnings + batch.warnings)
+        let ranked = FindingRanking.rank(groups, prefix: "M") { $0.count != $1.count ? $0.count > $1.count : $0.kind < $1.kind }
+        return (ranked, windowWarnings + grouping.warnings)
     }
 }

@@ -31,17 +31,17 @@ struct PhaseTimeline {
         var phaseOfOpen = [UInt64: Int]()
         source { event in
             switch event.type {
-            case 16: // PHASE_BEGIN
+            case .phaseBegin:
                 let index = phases.count
                 phases.append(Phase(name: Self.unnamed, beginSeq: event.seq))
                 nameIDs.append(event.str1)
                 perThread[event.tid, default: []].append(index)
                 open.append(index)
-            case 17: // PHASE_END: the innermost phase its thread began (an unmatched end is ignored)
+            case .phaseEnd: // the innermost phase its thread began (an unmatched end is ignored)
                 guard let index = perThread[event.tid]?.popLast() else { return }
                 phases[index].endSeq = event.seq
                 open.removeAll { $0 == index }
-            case 1, 3: // OPEN, DUP
+            case .open, .dup:
                 if let index = perThread[event.tid]?.last ?? open.last { phaseOfOpen[event.seq] = index }
             default:
                 return

@@ -64,23 +64,23 @@ struct ProcessLineage {
             var cloexec = [Int: Bool]()
             traces[parent].forEachEvent { event in
                 switch event.type {
-                case 1:  // OPEN (pairs too)
+                case .open:  // pairs too
                     for fd in [event.fd, event.fd2] where fd >= 0 {
                         open[Int(fd)] = event
                         cloexec[Int(fd)] = event.arg & Self.cloexecBit != 0
                     }
-                case 3 where event.fd2 >= 0:  // DUP target
+                case .dup where event.fd2 >= 0:  // the target
                     open[Int(event.fd2)] = event
                     cloexec[Int(event.fd2)] = event.arg & Self.cloexecBit != 0
-                case 6 where event.fd >= 0:  // INHERITED
+                case .inherited where event.fd >= 0:
                     open[Int(event.fd)] = event
                     cloexec[Int(event.fd)] = event.arg & 1 != 0
-                case 15 where event.fd >= 0:  // CLOEXEC
+                case .cloexec where event.fd >= 0:
                     cloexec[Int(event.fd)] = event.arg != 0
-                case 2 where event.result == 0:  // CLOSE
+                case .close where event.result == 0:
                     open[Int(event.fd)] = nil
                     cloexec[Int(event.fd)] = nil
-                case 9:  // FORK: the last one naming a child's pid made it
+                case .fork:  // the last one naming a child's pid made it
                     for child in wanted[event.result] ?? [] {
                         spawned[child] = (parent, event.seq, event.api)
                         openAtFork[child] = open
@@ -129,7 +129,7 @@ struct ProcessLineage {
         if let found, found.stack != 0 {
             return Origin(trace: index, stack: found.stack, seq: found.seq, api: found.api)
         }
-        if found?.type == 6 { return origin(of: fd, in: index, depth: depth + 1) }
+        if found?.type == .inherited { return origin(of: fd, in: index, depth: depth + 1) }
         // The event log may have overflowed: the live slot still says who opened it, if that was earlier.
         if let slot = traces[index].liveDescriptors.first(where: { $0.fd == fd }), slot.openSeq < seq, slot.stack != 0 {
             return Origin(trace: index, stack: slot.stack, seq: slot.openSeq, api: slot.api)

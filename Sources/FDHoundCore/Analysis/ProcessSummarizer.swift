@@ -11,7 +11,7 @@ enum ProcessSummarizer {
         var summary = ProcessSummary(
             pid: Int(header.pid), ppid: Int(header.ppid),
             executable: trace.executable, argv: trace.arguments,
-            state: header.flags & UInt32(FDH_HEADER_FLAG_DETACHED.rawValue) != 0 ? "detached" : ProcessState.name(header.state),
+            state: header.flags.contains(.detached) ? "detached" : ProcessState.name(header.state),
             traceFile: trace.path,
             startTime: header.startRealtimeNs == 0 ? nil : isoTime(header.startRealtimeNs),
             durationSeconds: ended ? LeakAnalysis.seconds(header.endMonotonicNs) : nil,
@@ -25,7 +25,7 @@ enum ProcessSummarizer {
                 eventsOverwritten: Int(clamping: trace.eventsOverwritten)))
         summary.python = PythonStatus(header: header)?.sentence
         summary.traceFormatVersion = Int(header.version)
-        if header.flags & UInt32(FDH_HEADER_FLAG_ATTACHED.rawValue) != 0 { summary.attached = true }
+        if header.flags.contains(.attached) { summary.attached = true }
         return summary
     }
 
@@ -38,7 +38,7 @@ enum ProcessSummarizer {
         } else if header.processState == nil {
             warnings.append("\(name) has an unknown state \(header.state)")
         }
-        if header.flags & UInt32(FDH_HEADER_FLAG_DISK_FULL.rawValue) != 0 {
+        if header.flags.contains(.diskFull) {
             warnings.append("\(name): the disk filled up while it ran (the file system holding its trace): records "
                 + "after that were dropped (counted below), so leaks opened later may be missing")
         }
@@ -51,7 +51,7 @@ enum ProcessSummarizer {
             warnings.append("\(name): \(header.nestedEvents) calls made by signal handlers that interrupted the tracer "
                 + "were recorded without a stack")
         }
-        if header.flags & UInt32(FDH_HEADER_FLAG_UNWINDER_YIELDED.rawValue) != 0 {
+        if header.flags.contains(.unwinderYielded) {
             warnings.append("\(name): the program needed the two descriptor numbers the tracer had parked at the top of "
                 + "RLIMIT_NOFILE; they were given back and later stacks were captured with glibc's backtrace() (slower)")
         }
@@ -61,7 +61,7 @@ enum ProcessSummarizer {
 
         var exhausted = 0
         let scan = trace.forEachEvent { event in
-            if event.type == 7 && (event.err == EMFILE || event.err == ENFILE) { exhausted += 1 }
+            if event.type == .failed && (event.err == EMFILE || event.err == ENFILE) { exhausted += 1 }
         }
         if scan.corrupt > 0 {
             warnings.append("\(name): \(scan.corrupt) events with a wrong sequence number were skipped")

@@ -27,16 +27,17 @@ struct ReclaimAnalysis {
         let trace: Int
         let how: ReclaimKind
         let release: DescriptorReplay.Release
-        let openHandle: Int
         let closeStack: [AddressFrame]
-        let phase: String?
     }
+
+    /// Groups are per class of release, opening code path and phase.
+    private struct Key: Hashable { let how: ReclaimKind; let phase: String? }
 
     func run() -> Result {
         var warnings = [String]()
         var shutdownStart = [Int: UInt64]()
         var replays = [Int: DescriptorReplay]()
-        var batch = StackBatch(traces: traces)
+        var grouping = CodePathGrouping<Finding, Key>(traces: traces)
         var candidates = [(trace: Int, release: DescriptorReplay.Release)]()
         var timelines = [Int: PhaseTimeline]()
         var phaseOrder = PhaseOrder()
@@ -57,12 +58,12 @@ struct ReclaimAnalysis {
             }
             var start = UInt64.max
             trace.forEachEvent { event in
-                if event.type == 8 /* EXIT */ || (event.type == 2 && event.arg & CloseClassifier.finalizingBit != 0) {
+                if event.type == .exit || (event.type == .close && event.arg & CloseClassifier.finalizingBit != 0) {
                     start = min(start, event.seq)
                 }
             }
             shutdownStart[index] = start
-            for release in replay.releases where release.fd > 2 && release.opening.stack != 0 && release.close.type == 2 {
+            for release in replay.releases where release.fd > 2 && release.opening.stack != 0 && release.close.type == .close {
                 candidates.append((index, release))
                 let flags = release.close.arg & (CloseClassifier.finalizingBit | CloseClassifier.collectingBit)
                 if flags == 0, release.close.stack != 0, closeStackIndex[index]?[release.close.stack] == nil {
@@ -77,15 +78,6 @@ struct ReclaimAnalysis {
         let closeFrames = StackSymbolization.frames(for: closeStacks, symbolize: Set(closeStacks.indices), using: symbolizer)
         var unnamedInterpreter = Set<Int>()
 
-        var findings = [Finding]()
-        // One handle per (trace, opening stack id): a loop opens thousands from one place.
-        var openHandles = [Int: [UInt32: Int]]()
-        func openHandle(_ trace: Int, _ opening: DescriptorReplay.Opening) -> Int {
-            if let handle = openHandles[trace]?[opening.stack] { return handle }
-            let handle = batch.add(opening.stack, trace: trace, seq: opening.seq)
-            openHandles[trace, default: [:]][opening.stack] = handle
-            return handle
-        }
         // One verdict per (trace, close stack id, bits): the same close site repeats.
         struct Verdict { let how: ReclaimKind?; let addresses: [AddressFrame] }
         var verdicts = [Int: [UInt64: Verdict]]()
@@ -115,32 +107,20 @@ struct ReclaimAnalysis {
                 shutdownStart[trace] = min(shutdownStart[trace] ?? .max, release.close.seq)
             }
             reclaimedCloses[trace, default: []].insert(release.close.seq)
-            findings.append(Finding(trace: trace, how: how, release: release,
-                                    openHandle: openHandle(trace, release.opening),
-                                    closeStack: verdict.addresses,
-                                    phase: timelines[trace]?.phase(openedAt: release.opening.seq)?.name))
+            grouping.add(Finding(trace: trace, how: how, release: release, closeStack: verdict.addresses),
+                         stack: release.opening.stack, trace: trace, seq: release.opening.seq,
+                         key: Key(how: how, phase: timelines[trace]?.phase(openedAt: release.opening.seq)?.name))
         }
         for trace in unnamedInterpreter.sorted() {
             warnings.append("process \(traces[trace].header.pid): the interpreter's own functions have no symbols, so descriptors released by a refcount finalizer may be missed (the garbage collector and shutdown are still told apart); install the interpreter's debug symbols (e.g. python3.X-dbg) for a complete picture")
         }
-        guard !findings.isEmpty else { return Result(groups: [], shutdownStart: shutdownStart, replays: replays, warnings: warnings + batch.warnings, reclaimedCloses: reclaimedCloses) }
-        let frames = batch.symbolize(using: symbolizer)
+        guard !grouping.isEmpty else { return Result(groups: [], shutdownStart: shutdownStart, replays: replays, warnings: warnings + grouping.warnings, reclaimedCloses: reclaimedCloses) }
 
-        struct Key: Hashable { let how: ReclaimKind; let identity: StackIdentity; let phase: String? }
-        var order = [Key]()
-        var members = [Key: [Finding]]()
-        var identities = [Int: StackIdentity]()
-        for finding in findings {
-            let identity = identities[finding.openHandle] ?? StackIdentity(frames[finding.openHandle])
-            identities[finding.openHandle] = identity
-            let key = Key(how: finding.how, identity: identity, phase: finding.phase)
-            if members[key] == nil { order.append(key) }
-            members[key, default: []].append(finding)
-        }
-        var groups = order.map { key -> ReclaimedGroup in
-            let parts = (members[key] ?? []).sorted { ($0.release.opening.timeNs, $0.trace) < ($1.release.opening.timeNs, $1.trace) }
+        let groups = grouping.grouped(using: symbolizer).groups.map { code -> ReclaimedGroup in
+            let key = code.key
+            let parts = code.members.sorted { ($0.release.opening.timeNs, $0.trace) < ($1.release.opening.timeNs, $1.trace) }
             let first = parts[0]
-            let attribution = CulpritSelector.attribute(frames[first.openHandle], executable: traces[first.trace].executable,
+            let attribution = CulpritSelector.attribute(code.stack, executable: traces[first.trace].executable,
                                                         maxFrames: maxFrames)
             let pids = Set(parts.map { Int(traces[$0.trace].header.pid) }).sorted()
             // Descriptions repeat (one path, one endpoint): decode each distinct one once.
@@ -169,15 +149,14 @@ struct ReclaimAnalysis {
                 firstReleasedSeconds: closeTimes.min() ?? 0, lastReleasedSeconds: closeTimes.max() ?? 0,
                 phase: key.phase)
         }
-        groups.sort { a, b in
+        let ranked = FindingRanking.rank(groups, prefix: "R") { a, b in
             let (rankA, rankB) = (phaseOrder.rank(a.phase), phaseOrder.rank(b.phase))
             if rankA != rankB { return rankA < rankB }
             if a.count != b.count { return a.count > b.count }
             if a.how != b.how { return a.how.rawValue < b.how.rawValue }
             return (a.culprit.function ?? a.culprit.address) < (b.culprit.function ?? b.culprit.address)
         }
-        for index in groups.indices { groups[index].id = "R\(index + 1)" }
-        return Result(groups: groups, shutdownStart: shutdownStart, replays: replays, warnings: warnings + batch.warnings,
+        return Result(groups: ranked, shutdownStart: shutdownStart, replays: replays, warnings: warnings + grouping.warnings,
                       reclaimedCloses: reclaimedCloses)
     }
 

@@ -1,7 +1,6 @@
 // Turns a recorded stack (ips) into module-relative addresses: which module held each ip when the
-// descriptor was opened, and the file virtual address to hand the symbolizer. Python frames (kind 2) and
-// the "nested" marker (kind 3: a signal handler's call, no stack captured) are resolved here, not by it.
-import CFDHoundTrace
+// descriptor was opened, and the file virtual address to hand the symbolizer. Python frames and
+// the "nested" marker (a signal handler's call, no stack captured) are resolved here, not by it.
 
 /// One recorded frame placed in its module.
 struct AddressFrame: Hashable {
@@ -35,20 +34,20 @@ enum StackResolver {
     static func resolve(_ id: UInt32, in trace: TraceFile, atSeq seq: UInt64) -> (frames: [AddressFrame], problem: String?) {
         let walk = trace.stack(id)
         let frames = walk.frames.map { frame -> AddressFrame in
-            if frame.kind == UInt16(FDH_FRAME_NESTED.rawValue) {
+            if frame.kind == .nested {
                 var address = AddressFrame(modulePath: nil, buildID: nil, address: 0, isInterpreter: true)
                 address.python = Frame(function: "(a signal handler that interrupted the tracer: no stack captured)",
                                        module: "[fdhound]", address: "0x0")
                 return address
             }
-            if frame.kind == 2 {
+            if frame.kind == .python {
                 var address = AddressFrame(modulePath: nil, buildID: nil, address: frame.ip, isInterpreter: true)
                 address.python = PythonFrames.frame(ip: frame.ip, in: trace)
                 return address
             }
             // A return address points after the call; minus 1 lands inside the call instruction, so the
             // line reported is the call's, not the next statement's.
-            let pc = frame.kind == 0 && frame.ip > 0 ? frame.ip - 1 : frame.ip
+            let pc = frame.kind == .returnAddress && frame.ip > 0 ? frame.ip - 1 : frame.ip
             guard let module = trace.module(containing: pc, atSeq: seq), let path = module.path else {
                 return AddressFrame(modulePath: nil, buildID: nil, address: pc, isInterpreter: false)
             }

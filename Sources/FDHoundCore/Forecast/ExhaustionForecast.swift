@@ -229,16 +229,16 @@ private struct Timeline {
             }
             let time = LeakAnalysis.seconds(event.timeNs)
             switch event.type {
-            case 6: // INHERITED: counted from the start, not a change inside the window
+            case .inherited: // counted from the start, not a change inside the window
                 if event.fd >= 0 { open[event.fd] = 0; processCount += 1 }
                 return
-            case 1:
+            case .open:
                 opened(event.fd, event, time: time)
                 if event.fd2 >= 0 { opened(event.fd2, event, time: time) }
-            case 3:
+            case .dup:
                 guard event.result >= 0, event.fd2 >= 0 else { return }
                 opened(event.fd2, event, time: time)
-            case 2:
+            case .close:
                 guard event.result == 0 else { return }
                 if wrapped && open[event.fd] == nil {
                     process.append((time, -1))  // opened before the kept window
@@ -268,10 +268,10 @@ private struct Timeline {
     /// +1/−1/0: what `event` does to the process's count of open descriptors (as far as the log says).
     private static func netChange(_ event: TraceEvent) -> Int {
         switch event.type {
-        case 1: return (event.fd >= 0 ? 1 : 0) + (event.fd2 >= 0 ? 1 : 0)
-        case 3: return event.result >= 0 && event.fd2 >= 0 ? 1 : 0  // an open target's implicit close: −1 too,
+        case .open: return (event.fd >= 0 ? 1 : 0) + (event.fd2 >= 0 ? 1 : 0)
+        case .dup: return event.result >= 0 && event.fd2 >= 0 ? 1 : 0  // an open target's implicit close: −1 too,
                                                                       // but the log cannot tell; rare after shutdown
-        case 2: return event.result == 0 ? -1 : 0
+        case .close: return event.result == 0 ? -1 : 0
         default: return 0
         }
     }

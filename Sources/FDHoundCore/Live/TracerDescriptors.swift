@@ -22,7 +22,7 @@ enum TracerDescriptors {
         if named != [0, 0] { /* the shim says which (or -1: none) */
             return Set(named.filter { $0 > 0 && targets[$0]?.hasPrefix("pipe:[") == true })
         }
-        guard trace.header.flags & UInt32(FDH_HEADER_FLAG_UNWINDER_YIELDED.rawValue) == 0 else { return [] }
+        guard !trace.header.flags.contains(.unwinderYielded) else { return [] }
         let top = min(softLimit ?? 1 << 20, 1 << 20)
         guard top >= minimumLimitForParking else { return [] }
         let pair = [top - 2, top - 1]

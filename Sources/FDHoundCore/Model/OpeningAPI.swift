@@ -49,6 +49,11 @@ public enum OpeningAPI {
         FDH_API_DBUS_CONNECTION_REF.rawValue: "dbus_connection_ref",
     ]
 
+    /// dup2 or dup3: the caller chose the new descriptor's number (a child placing a descriptor on purpose).
+    static func placesAtNumber(_ traceValue: UInt8) -> Bool {
+        UInt32(traceValue) == FDH_API_DUP2.rawValue || UInt32(traceValue) == FDH_API_DUP3.rawValue
+    }
+
     /// The function name for an api byte from a trace; unknown values read "unknown".
     public static func name(_ traceValue: UInt8) -> String {
         names[UInt32(traceValue)] ?? "unknown"

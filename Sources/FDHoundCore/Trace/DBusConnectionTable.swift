@@ -51,8 +51,10 @@ struct DBusConnectionTable {
         var inFlight = 0, corrupt = 0
         if let bounds { reader.forEachEntry(fdh_dbus_connection.self, in: bounds) { _, slot in
             guard slot.connection != 0 else { return true }
+            // The writer claims a slot by CAS on `connection` and stores state 2 (published) last: a claimed
+            // slot still reads state 0 while it is filled. No writer stores 1; it reads as being filled too.
             switch slot.state {
-            case 1: inFlight += 1; return true
+            case 0, 1: inFlight += 1; return true
             case 2: break
             default: corrupt += 1; return true
             }

@@ -9,11 +9,11 @@
 // event due at that slot; the others are counted, so a report can say how much of the log it could not use.
 import CFDHoundTrace
 
-/// One published event, decoded. Raw byte fields keep their `fdhound_trace.h` meaning.
+/// One published event, decoded. Its type is decoded once here (EventType); the other byte fields keep
+/// their `fdhound_trace.h` meaning (`kind` → DescriptorKind, `api` → OpeningAPI, `owner` → DescriptorOwner).
 public struct TraceEvent: Equatable, Sendable {
     public let seq: UInt64
-    /// Raw `enum fdh_event_type`.
-    public let type: UInt8
+    public let type: EventType
     public let api: UInt8
     public let kind: UInt8
     public let owner: UInt8
@@ -27,6 +27,9 @@ public struct TraceEvent: Equatable, Sendable {
     public let str1: UInt32
     public let str2: UInt32
     public let arg: UInt64
+
+    /// What a MISUSE event reports; nil for other events (and unknown values).
+    public var misuse: MisuseKind? { type == .misuse ? MisuseKind(rawValue: arg) : nil }
 }
 
 /// What one pass over the log found besides the events themselves.
@@ -150,7 +153,7 @@ struct EventLog {
             guard word == FDH_EVENT_PUBLISHED.rawValue else { summary.unpublished += 1; return nil }
             guard e.seq == seq else { summary.corrupt += 1; return nil }
         }
-        return TraceEvent(seq: e.seq, type: e.type, api: e.api, kind: e.kind, owner: e.owner, fd: e.fd, fd2: e.fd2,
+        return TraceEvent(seq: e.seq, type: EventType(traceValue: e.type), api: e.api, kind: e.kind, owner: e.owner, fd: e.fd, fd2: e.fd2,
                           result: e.result, err: e.err, timeNs: e.time_ns, tid: e.tid, stack: e.stack,
                           str1: e.str1, str2: e.str2, arg: e.arg)
     }

@@ -5,8 +5,21 @@ import CFDHoundTrace
 /// One native frame as recorded: the address and whether it is a return address or an exact PC.
 public struct RecordedFrame: Equatable, Hashable, Sendable {
     public let ip: UInt64
-    /// Raw `enum fdh_frame_kind`: 0 return address, 1 exact PC, 2 Python, 3 nested (no stack captured).
-    public let kind: UInt16
+    public let kind: FrameKind
+}
+
+/// What a recorded frame is (enum fdh_frame_kind), decoded as the stack is walked.
+public enum FrameKind: UInt16, Sendable {
+    /// A native return address: symbolize `ip - 1`, inside the call instruction.
+    case returnAddress = 0
+    /// A native exact instruction address (also how a kind this reader does not know is read).
+    case exactPC = 1
+    /// `ip = (code id << 32) | byte offset`, resolved through the CPython code table (section 8).
+    case python = 2
+    /// The one-node stack of a call a signal handler made inside the recorder: no stack captured.
+    case nested = 3
+
+    init(traceValue: UInt16) { self = FrameKind(rawValue: traceValue) ?? .exactPC }
 }
 
 /// The frames of one stack, innermost first, and why the walk stopped early (nil if it reached the root).
@@ -47,7 +60,7 @@ struct StackNodeTable {
             guard frames.count < depthLimit else {
                 return StackWalk(frames: frames, problem: "stack \(stackID) is deeper than \(depthLimit) frames")
             }
-            frames.append(RecordedFrame(ip: node.ip, kind: node.kind))
+            frames.append(RecordedFrame(ip: node.ip, kind: FrameKind(traceValue: node.kind)))
             id = node.parent
         }
         return StackWalk(frames: frames, problem: nil)

@@ -21,7 +21,7 @@ public struct TraceHeader: Equatable, Sendable {
     /// Raw `enum fdh_process_state`; see `ProcessState`.
     public var state: UInt32
     public var stackDepth: UInt32
-    public var flags: UInt32
+    public var flags: HeaderFlags
     public var shimModule: UInt32
     public var eventsNext: UInt64
     public var eventsDropped: UInt64
@@ -63,7 +63,7 @@ public struct TraceHeader: Equatable, Sendable {
         rlimitHard = h.rlimit_nofile_hard
         state = h.state
         stackDepth = h.stack_depth
-        flags = h.flags
+        flags = HeaderFlags(rawValue: h.flags)
         shimModule = h.shim_module
         eventsNext = h.events_next
         eventsDropped = h.events_dropped
