@@ -64,7 +64,7 @@ public enum ReportBuilder {
         for frame in forecast.codePaths.flatMap(\.stack) + evidenceStacks.flatMap({ $0 }) {
             reported.insert(frame.module)
         }
-        warnings += ModuleFileCheck.warnings(for: traces, modulesInReport: reported)
+        if options.checkModuleFiles { warnings += ModuleFileCheck.warnings(for: traces, modulesInReport: reported) }
         var report = Report(tracePath: tracePath,
                       processes: processes,
                       leaks: DBusAnalysis.merged(analysis.leaks, with: dbus.leaks),

@@ -11,6 +11,9 @@ public struct ReportOptions {
     public var nativeFrames: Bool = false
     /// nil: `LLVMSymbolizer` if llvm-symbolizer is found, else `NullSymbolizer` with a warning.
     public var symbolizer: Symbolizer?
+    /// Whether to compare the modules the trace recorded with the files on this machine (warnings when one
+    /// changed or is gone). Off for the golden snapshots, which must not depend on the machine.
+    public var checkModuleFiles = true
 
     public init() {}
 }
