@@ -9,6 +9,8 @@
  *   FDHOUND_PYTHON         0: record native frames only, even in CPython processes (default 1)
  *   FDHOUND_SNAPSHOT_AT    percent of the soft RLIMIT_NOFILE whose crossing takes a snapshot (default 80;
  *                          0: never)
+ *   FDHOUND_UNWIND_VERIFY  1: every capture is walked by the fast unwinder and by libunwind, and the program
+ *                          aborts if they differ (for the shim's tests; fast_unwind.c)
  * A malformed value is a configuration error: the program then runs untraced, with one line saying why. */
 #define _GNU_SOURCE
 #include <stdlib.h>
@@ -59,6 +61,8 @@ int fdh_config_load(struct fdh_config *config, const char **failure) {
     config->py_codes = 16384;
     const char *python = getenv("FDHOUND_PYTHON");
     config->python = !(python && python[0] == '0' && python[1] == '\0');
+    const char *verify = getenv("FDHOUND_UNWIND_VERIFY");
+    config->unwind_verify = verify && verify[0] == '1' && verify[1] == '\0';
     config->dbus_connections = 4096; /* 80 bytes each; dbus-daemon refuses a user's 257th by default */
 
     const char *dir = getenv("FDHOUND_OUTPUT_DIR");

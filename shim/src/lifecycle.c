@@ -215,4 +215,5 @@ __attribute__((constructor)) static void fdh_start(void) {
 __attribute__((destructor)) static void fdh_stop(void) {
     if (!fdh_is_active() || fdh_state.pid != (pid_t)syscall(SYS_getpid)) return;
     FDH_RECORDING fdh_record_exit();
+    fdh_unwind_verify_report();
 }

@@ -56,6 +56,7 @@ struct fdh_config {
     int python;             /* 0: FDHOUND_PYTHON=0, record native frames only */
     uint64_t dbus_connections; /* power of two */
     uint32_t snapshot_permille; /* FDHOUND_SNAPSHOT_AT: live count / soft limit that takes a snapshot */
+    int unwind_verify;      /* FDHOUND_UNWIND_VERIFY=1: both unwinders walk every capture (tests) */
 };
 
 /* Global recorder state. The switch every hook reads is fdh_is_active() (below). */
@@ -199,6 +200,14 @@ uint32_t fdh_capture_opening_stack(void); /* the same for a call that creates a 
 uint32_t fdh_intern_frames(const uint64_t *ips, const uint16_t *kinds, int count); /* outermost first */
 uint32_t fdh_intern_frames_innermost_first(const uint64_t *ips, const uint16_t *kinds, int count);
 void fdh_intern_nested_stack(void);    /* a new trace: the stack of calls nested in the recorder */
+void fdh_unwind_verify_report(void);   /* at exit, with FDHOUND_UNWIND_VERIFY=1: how many captures agreed */
+/* fast_unwind.c: the capture's fast path (per-thread cache of unwind rules by return address) */
+void fdh_fast_unwind_init(void);
+void fdh_fast_unwind_invalidate(void); /* the set of loaded objects changed (dlopen, dlclose) */
+int fdh_fast_backtrace(void **frames, int max); /* fast_backtrace.S; -1: libunwind must do this capture */
+int fdh_unwind_from(void **frames, int max, uint64_t ip, uint64_t sp, uint64_t rbp);
+extern const char fdh_call_on_stack_return[]; /* side_stack_switch.S: where a capture crosses the switch */
+static inline int fdh_is_stack_switch(uint64_t ip) { return ip == (uint64_t)(uintptr_t)fdh_call_on_stack_return; }
 extern __thread int fdh_in_capture __attribute__((tls_model("initial-exec"))); /* inside the unwinder */
 extern uint64_t fdh_trace_generation;
 
@@ -242,11 +251,15 @@ static inline uint64_t fdh_on_side_stack(uint64_t (*fn)(void *), void *arg, uint
     fdh_thread_busy &= (unsigned char)~bit;
     return result;
 }
-void *fdh_side_stack_scratch(size_t size);               /* this thread's scratch page, NULL if none */
-/* The scratch page's users: the stack cache (stack_capture.c) at 0, pending helper frames (python_hints.c). */
+void *fdh_side_stack_scratch(size_t size);               /* this thread's scratch area, NULL if none */
+/* The scratch area's users: the stack cache (stack_capture.c) at 0, pending helper frames (python_hints.c),
+ * the fast unwinder's rule cache (fast_unwind.c) from the second page on. */
 #define FDH_SCRATCH_STACK_CACHE_SIZE 1024u
 #define FDH_SCRATCH_HINT_OFFSET 1024u
 #define FDH_SCRATCH_HINT_SIZE 1024u
+#define FDH_SCRATCH_UNWIND_OFFSET 4096u
+#define FDH_SCRATCH_UNWIND_SIZE 20480u
+#define FDH_SCRATCH_SIZE (FDH_SCRATCH_UNWIND_OFFSET + FDH_SCRATCH_UNWIND_SIZE)
 void fdh_side_stacks_after_fork(void);
 
 /* python_frames.c: CPython frames interleaved into a native stack (see the file comment).

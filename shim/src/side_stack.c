@@ -4,7 +4,7 @@
  * a cache miss), the CPython frame walk, the path and endpoint descriptions and a forked child's set-up run
  * here through fdh_on_side_stack (side_stack_switch.S keeps the frame chain intact for the unwinder).
  *
- * Each thread gets two stacks in one mapping (and a scratch page: per-thread data that would otherwise
+ * Each thread gets two stacks in one mapping (and scratch pages: per-thread data that would otherwise
  * sit in static TLS, which glibc carves out of every thread's stack), taken on its first recorded call: one for an ordinary hook
  * (depth 1) and a smaller one for a signal handler that interrupted this thread inside the recorder and
  * was itself traced (depth 2); deeper nesting runs nothing on a side stack and records without stack or
@@ -23,7 +23,7 @@
 #include "shim.h"
 
 #define PAGE 4096u
-#define SCRATCH PAGE                 /* per-thread data kept out of the program's TLS block (stack cache) */
+#define SCRATCH FDH_SCRATCH_SIZE     /* per-thread data kept out of the program's TLS block (shim.h) */
 #define MAIN_STACK (256u * 1024u)
 #define NESTED_STACK (64u * 1024u)
 #define NESTED_BASE (SCRATCH + PAGE) /* a guard page under each stack */

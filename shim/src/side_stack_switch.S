@@ -18,6 +18,9 @@ fdh_call_on_stack:
     movq %rdi, %rax
     movq %rsi, %rdi
     callq *%rax
+fdh_call_on_stack_return: /* the return address a capture finds in this frame (fast_unwind.c) */
+    .globl fdh_call_on_stack_return
+    .hidden fdh_call_on_stack_return
     movq %rbp, %rsp
     popq %rbp
     .cfi_def_cfa %rsp, 8

@@ -1,6 +1,8 @@
 /* stack_capture.c — captures the caller's native stack and interns it into the trace's stack trie.
  *
- * Unwinder: libunwind's unw_backtrace (~0.2 µs for 30 frames, thanks to its per-thread frame cache),
+ * Unwinder: the shim's fast unwinder (fast_unwind.c: cached per-return-address rules, about 20
+ * instructions a frame), and for any capture it cannot walk exactly, libunwind's unw_backtrace (~0.2 µs for
+ * 30 frames, thanks to its per-thread frame cache),
  * loaded with dlopen(RTLD_LOCAL) rather than linked: a NEEDED libunwind would rebind the host's C++
  * exception unwinding (_Unwind_*) to libunwind. Without libunwind, or once it had to give its pipe back to
  * the program (tracer_pipe.c), glibc's backtrace() (~10x slower).
@@ -20,6 +22,7 @@
 #include <dlfcn.h>
 #include <execinfo.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -57,6 +60,7 @@ int fdh_unwinder_init(int attached) {
     if (libunwind) fdh_tracer_pipe_set_unwinder((const void *)libunwind);
     if (attached) fdh_got_patch_all(); /* libunwind included: its pipe2 must reach the pipe hook */
     atomic_store(&unwind_backtrace, libunwind ? libunwind : backtrace);
+    fdh_fast_unwind_init();
     /* Warm up: the first capture costs ~0.2 ms (libunwind builds its caches and makes its pipe, which the
      * pipe hooks park; glibc dlopens libgcc_s). */
     void *frames[8];
@@ -115,16 +119,69 @@ static int in_shim(void *ip) {
     return a >= fdh_state.shim_text_start && a < fdh_state.shim_text_end;
 }
 
+/* The program's frames of a raw backtrace: how many leading frames are the shim's own (the hook, the
+ * recorder, the stack switch), and how many follow, at most `depth`. */
+static int program_frames(void *const *frames, int n, int depth, int *first) {
+    int skip = 0;
+    while (skip < n && in_shim(frames[skip])) skip++;
+    *first = skip;
+    return n - skip > depth ? depth : n - skip;
+}
+
+/* FDHOUND_UNWIND_VERIFY=1: both unwinders walk the capture and the program aborts if the frames it would
+ * record differ; counted for the line at exit (fdh_unwind_verify_report). */
+static _Atomic uint64_t verified_captures, verified_fast;
+
+static __attribute__((noinline)) int unwind_verified(void **frames, int max, backtrace_fn slow) {
+    void *fast[FDH_MAX_STACK_DEPTH + 8];
+    int fast_n = fdh_fast_backtrace(fast, max);
+    int n = slow(frames, max);
+    atomic_fetch_add(&verified_captures, 1);
+    if (fast_n < 0) return n;
+    atomic_fetch_add(&verified_fast, 1);
+    int depth = (int)fdh_state.config.stack_depth, first, fast_first;
+    int count = program_frames(frames, n, depth, &first);
+    int fast_count = program_frames(fast, fast_n, depth, &fast_first);
+    int differ = count != fast_count;
+    for (int i = 0; !differ && i < count; i++) differ = frames[first + i] != fast[fast_first + i];
+    if (differ) {
+        char line[256], *end = line + sizeof line;
+        char *p = fdh_append(line, end, "libunwind ");
+        p = fdh_append_u64(p, end, (uint64_t)count);
+        p = fdh_append(p, end, " frames, fast unwinder ");
+        p = fdh_append_u64(p, end, (uint64_t)fast_count);
+        fdh_diag("unwind verify: the unwinders disagree", line);
+        abort();
+    }
+    return n;
+}
+
+void fdh_unwind_verify_report(void) {
+    if (!fdh_state.config.unwind_verify) return;
+    char line[128], *end = line + sizeof line;
+    char *p = fdh_append_u64(line, end, atomic_load(&verified_captures));
+    p = fdh_append(p, end, " captures, ");
+    p = fdh_append_u64(p, end, atomic_load(&verified_fast));
+    fdh_append(p, end, " walked by both unwinders, all equal");
+    fdh_diag("unwind verify", line);
+}
+
+/* Fills frames[] (innermost first, the shim's own frames included) and returns how many. */
+static int unwind(void **frames, int max) {
+    backtrace_fn slow = atomic_load_explicit(&unwind_backtrace, memory_order_acquire);
+    if (FDH_UNLIKELY(fdh_state.config.unwind_verify) && slow != backtrace) return unwind_verified(frames, max, slow);
+    int n = fdh_fast_backtrace(frames, max);
+    return n >= 0 ? n : slow(frames, max);
+}
+
 static uint64_t capture_here(void *opening) {
     void *frames[FDH_MAX_STACK_DEPTH + 8];
     int depth = (int)fdh_state.config.stack_depth;
     fdh_in_capture = 1;
-    int n = atomic_load_explicit(&unwind_backtrace, memory_order_acquire)(frames, depth + 8);
+    int n = unwind(frames, depth + 8);
     fdh_in_capture = 0;
-    int first = 0;
-    while (first < n && in_shim(frames[first])) first++; /* the hook, the recorder, the stack switch */
-    int count = n - first;
-    if (count > depth) count = depth;
+    int first;
+    int count = program_frames(frames, n, depth, &first);
     if (count <= 0) return 0;
     fdh_modules_check((uintptr_t)frames[first]);
 

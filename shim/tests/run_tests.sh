@@ -44,6 +44,7 @@ declare -A incompatible=(
     ["tsan:program_closing_libunwinds_pipe_is_safe"]="the TSan run hides libunwind (tests/preload/hide_libunwind.c)"
     ["tsan:program_taking_libunwinds_numbers_switches_unwinder"]="the TSan run hides libunwind (tests/preload/hide_libunwind.c)"
     ["tsan:header_names_the_parked_pipe_at_the_top_of_the_limit"]="the TSan run hides libunwind (tests/preload/hide_libunwind.c): no pipe is parked"
+    ["tsan:fast_unwinder_stacks_equal_libunwinds"]="the TSan run hides libunwind (tests/preload/hide_libunwind.c): nothing to compare with"
     ["tsan:vfork_child_shares_memory_and_records_nothing_into_the_parent"]="the TSan runtime, preloaded first, intercepts vfork and performs fork"
     ["tsan:multithreaded_fork_exec_describes_what_really_crossed"]="it races every seqlock writer of recorder.c (plain stores between version increments) against the fork snapshot on purpose: TSan reports each writer function (see known_races live_fill)"
 )
@@ -510,6 +511,40 @@ expect_eq $t "helper frames on the first open after them" "$(echo "$group_opens"
 expect_eq $t "none on the next open" "$(echo "$group_opens" | sed -n 2p | python_frames)" 0 &&
 expect_eq $t "none on the close in between" "$(echo "$d" | grep -E '^event .* type=2 ' | python_frames | sort -u | tr '\n' ' ')" "0 " &&
 pass $t
+
+# The fast unwinder (fast_unwind.c) against libunwind: FDHOUND_UNWIND_VERIFY=1 walks every capture both
+# ways and aborts on the first difference. Varied call paths (unwind_paths.c: recursion depths changing,
+# frame pointers, alloca, signal handlers on both stacks, threads, a library replaced at its address) and
+# CPython's evaluator; most captures must have gone through the fast path, or it silently stopped working.
+t=fast_unwinder_stacks_equal_libunwinds
+if ! skip_under_sanitizer $t; then
+mkdir -p "$work/$t"
+timeout 120 env FDHOUND_UNWIND_VERIFY=1 FDHOUND_OUTPUT_DIR="$work/$t" LD_PRELOAD="$preload" \
+    "$build/tests/unwind_paths" "$build/tests" 2>"$work/$t/stderr"; status=$?
+python="$(python3 -c 'import sys; print(sys.executable)')" # the interpreter itself, not a wrapper script
+timeout 120 env FDHOUND_UNWIND_VERIFY=1 FDHOUND_OUTPUT_DIR="$work/$t" LD_PRELOAD="$preload" "$python" -c '
+import os, socket, threading
+def work(depth):
+    if depth: return work(depth - 1)
+    for _ in range(50):
+        socket.socket().close()
+        os.close(os.open("/dev/null", os.O_RDONLY))
+threads = [threading.Thread(target=work, args=(d,)) for d in (3, 40)]
+[t.start() for t in threads]; [t.join() for t in threads]; work(7)
+' 2>"$work/$t/python-stderr"; python_status=$?
+verdict() { sed -n 's/^fdhound: unwind verify: \([0-9]*\) captures, \([0-9]*\) walked by both unwinders, all equal$/\1 \2/p' "$1"; }
+read -r captures fast <<<"$(verdict "$work/$t/stderr")"
+read -r py_captures py_fast <<<"$(verdict "$work/$t/python-stderr")"
+expect_eq $t "status" "$status" 0 &&
+expect_eq $t "verdict line" "$(grep -c 'unwind verify' "$work/$t/stderr")" 1 &&
+expect_eq $t "captures (2 per open+close)" "$([ "${captures:-0}" -ge 5000 ] && echo yes)" yes &&
+expect_eq $t "fast-path share over 90 %" "$([ $((${fast:-0} * 10)) -ge $((captures * 9)) ] && echo yes)" yes &&
+expect_eq $t "python status" "$python_status" 0 &&
+expect_eq $t "python verdict line" "$(grep -c 'unwind verify' "$work/$t/python-stderr")" 1 &&
+expect_eq $t "python captures" "$([ "${py_captures:-0}" -ge 600 ] && echo yes)" yes &&
+expect_eq $t "python fast-path share over 90 %" "$([ $((${py_fast:-0} * 10)) -ge $((py_captures * 9)) ] && echo yes)" yes &&
+pass $t
+fi
 
 t=bad_setting_runs_untraced_with_one_line
 out="$(FDHOUND_STACK_DEPTH=lots FDHOUND_OUTPUT_DIR="$work" LD_PRELOAD="$preload" "$scenarios" hello 2>"$work/stderr")"; status=$?

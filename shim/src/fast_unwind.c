@@ -1,0 +1,393 @@
+/* fast_unwind.c — the capture's fast path: walks the stack with per-return-address unwind rules kept in a
+ * per-thread cache, and hands the whole capture to libunwind (stack_capture.c) whenever a frame is not one
+ * it can step exactly.
+ *
+ * Why: libunwind's unw_backtrace costs ~80 instructions per frame (its rule cache is a hash table it
+ * validates on every lookup, behind unw_init_local's context set-up); most events come from a few call
+ * sites, so a frame here is one cache probe, a check of the code bytes the rule was made for, and two
+ * loads. A cache miss reads the frame's DWARF CFI (.eh_frame, located with glibc's lock-free
+ * _dl_find_object) once per thread and address.
+ *
+ * The rule of a frame, as libunwind's fast trace keeps it: the CFA is rsp or rbp plus an offset, the return
+ * address is at CFA-8, rbp is either unchanged or saved at CFA+offset, and rsp becomes the CFA. A frame whose
+ * CFI says anything else (an expression, another register, a signal frame, no FDE at all) makes the whole
+ * capture return -1: libunwind then unwinds it as before, so a stack is the same whichever walked it
+ * (FDHOUND_UNWIND_VERIFY=1 makes every capture walk both ways and abort on any difference; the shim's tests
+ * run with it). The walk ends where the CFI says the return address is undefined (_start, clone3), as
+ * libunwind's does.
+ *
+ * The cache lives in the thread's side-stack scratch area (no static TLS, no malloc), so it is only touched
+ * by its own thread (a signal handler nested in the recorder captures no stack). Each entry also keeps the
+ * eight code bytes around the address it was made for: a library unloaded and another loaded at the same
+ * address (even by libc itself, which our dlopen/dlclose hooks do not see) misses instead of using a stale
+ * rule; dlopen and dlclose also bump a generation that empties every thread's cache. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <string.h>
+
+#include "shim.h"
+
+#define RULE_SLOTS 512u
+#define REMEMBER_MAX 8
+
+enum rule_kind {
+    RULE_EMPTY = 0,
+    RULE_CFA_RSP = 1, /* CFA = rsp + cfa_offset */
+    RULE_CFA_RBP = 2, /* CFA = rbp + cfa_offset */
+    RULE_OUTERMOST = 3, /* the return address is undefined: the walk ends after this frame */
+    RULE_UNKNOWN = 4, /* not steppable here: libunwind takes the capture */
+};
+
+#define RBP_UNCHANGED INT32_MIN
+
+struct rule {
+    uint64_t ip;         /* the return address (or pc) this rule is for */
+    uint64_t code;       /* the 8 code bytes of ip's page nearest ip, when the rule was made */
+    int32_t cfa_offset;
+    int32_t rbp_offset;  /* rbp saved at CFA + rbp_offset; RBP_UNCHANGED if not saved */
+    uint32_t kind;       /* enum rule_kind */
+    uint32_t reserved;
+};
+
+struct rule_cache {
+    uint64_t generation;
+    uint64_t reserved[3];
+    struct rule rules[RULE_SLOTS];
+};
+_Static_assert(sizeof(struct rule_cache) <= FDH_SCRATCH_UNWIND_SIZE, "unwind cache outgrew its scratch slot");
+
+static _Atomic uint64_t generation = 1;
+static int available; /* _dl_find_object exists (glibc 2.35+) */
+
+void fdh_fast_unwind_invalidate(void) { atomic_fetch_add_explicit(&generation, 1, memory_order_release); }
+
+/* ---- reading .eh_frame ------------------------------------------------------------------------------- */
+
+enum {
+    PE_ABSPTR = 0x00, PE_ULEB128 = 0x01, PE_UDATA2 = 0x02, PE_UDATA4 = 0x03, PE_UDATA8 = 0x04,
+    PE_SLEB128 = 0x09, PE_SDATA2 = 0x0a, PE_SDATA4 = 0x0b, PE_SDATA8 = 0x0c,
+    PE_PCREL = 0x10, PE_DATAREL = 0x30, PE_INDIRECT = 0x80, PE_OMIT = 0xff,
+};
+
+struct reader {
+    const uint8_t *p, *end;
+    int bad;
+};
+
+static uint8_t read_u8(struct reader *r) {
+    if (r->p >= r->end) { r->bad = 1; return 0; }
+    return *r->p++;
+}
+
+static uint64_t read_uleb(struct reader *r) {
+    uint64_t value = 0;
+    for (unsigned shift = 0; shift < 64; shift += 7) {
+        uint8_t byte = read_u8(r);
+        value |= (uint64_t)(byte & 0x7f) << shift;
+        if (!(byte & 0x80)) return value;
+    }
+    r->bad = 1;
+    return 0;
+}
+
+static int64_t read_sleb(struct reader *r) {
+    int64_t value = 0;
+    unsigned shift = 0;
+    uint8_t byte;
+    do {
+        byte = read_u8(r);
+        value |= (int64_t)((uint64_t)(byte & 0x7f) << shift);
+        shift += 7;
+    } while ((byte & 0x80) && shift < 64 && !r->bad);
+    if (shift < 64 && (byte & 0x40)) value |= -(int64_t)((uint64_t)1 << shift);
+    return value;
+}
+
+static uint64_t read_fixed(struct reader *r, unsigned size) {
+    if ((size_t)(r->end - r->p) < size) { r->bad = 1; return 0; }
+    uint64_t value = 0;
+    memcpy(&value, r->p, size);
+    r->p += size;
+    return value;
+}
+
+/* Reads a pointer in DWARF EH encoding; `data` is the base of datarel (the .eh_frame_hdr). */
+static uint64_t read_encoded(struct reader *r, uint8_t encoding, uint64_t data) {
+    if (encoding == PE_OMIT) return 0;
+    uint64_t here = (uint64_t)(uintptr_t)r->p, value;
+    switch (encoding & 0x0f) {
+    case PE_ABSPTR: value = read_fixed(r, 8); break;
+    case PE_ULEB128: value = read_uleb(r); break;
+    case PE_UDATA2: value = read_fixed(r, 2); break;
+    case PE_UDATA4: value = read_fixed(r, 4); break;
+    case PE_UDATA8: value = read_fixed(r, 8); break;
+    case PE_SLEB128: value = (uint64_t)read_sleb(r); break;
+    case PE_SDATA2: value = (uint64_t)(int64_t)(int16_t)read_fixed(r, 2); break;
+    case PE_SDATA4: value = (uint64_t)(int64_t)(int32_t)read_fixed(r, 4); break;
+    case PE_SDATA8: value = read_fixed(r, 8); break;
+    default: r->bad = 1; return 0;
+    }
+    switch (encoding & 0x70) {
+    case 0: break;
+    case PE_PCREL: value += here; break;
+    case PE_DATAREL: value += data; break;
+    default: r->bad = 1; return 0;
+    }
+    return value; /* PE_INDIRECT only occurs for the personality, which is skipped, never dereferenced */
+}
+
+/* The state of the three registers the walk needs, while a CFA program runs. */
+struct cfa_state {
+    int cfa_register;  /* DWARF number: 7 rsp, 6 rbp; anything else is unsupported */
+    int64_t cfa_offset;
+    int cfa_unsupported;
+    int rbp_saved;     /* 0 unchanged, 1 at CFA + rbp_offset, -1 anything else */
+    int64_t rbp_offset;
+    int ra_state;      /* 1 at CFA + ra_offset, 0 undefined, -1 anything else */
+    int64_t ra_offset;
+};
+
+enum { DW_RBP = 6, DW_RSP = 7, DW_RA = 16 };
+
+static void set_offset(struct cfa_state *s, uint64_t reg, int64_t offset) {
+    if (reg == DW_RBP) { s->rbp_saved = 1; s->rbp_offset = offset; }
+    if (reg == DW_RA) { s->ra_state = 1; s->ra_offset = offset; }
+}
+
+static void set_other(struct cfa_state *s, uint64_t reg, int how) { /* how: 0 undefined/same, -1 unsupported */
+    if (reg == DW_RBP) s->rbp_saved = how;
+    if (reg == DW_RA) s->ra_state = how;
+}
+
+/* Runs a CFA program until the location passes `target`; 0 when it ran to the end or the target. */
+static int run_cfa(struct reader *r, struct cfa_state *s, const struct cfa_state *initial, uint64_t *location,
+                   uint64_t target, uint64_t code_align, int64_t data_align) {
+    struct cfa_state remembered[REMEMBER_MAX];
+    int depth = 0;
+    while (r->p < r->end && !r->bad) {
+        uint8_t op = read_u8(r);
+        uint8_t low = op & 0x3f;
+        uint64_t reg, delta;
+        switch (op >> 6) {
+        case 1: /* DW_CFA_advance_loc */
+            *location += low * code_align;
+            if (*location > target) return 0;
+            continue;
+        case 2: /* DW_CFA_offset */
+            set_offset(s, low, (int64_t)read_uleb(r) * data_align);
+            continue;
+        case 3: /* DW_CFA_restore */
+            if (!initial) return -1;
+            if (low == DW_RBP) { s->rbp_saved = initial->rbp_saved; s->rbp_offset = initial->rbp_offset; }
+            if (low == DW_RA) { s->ra_state = initial->ra_state; s->ra_offset = initial->ra_offset; }
+            continue;
+        }
+        switch (op) {
+        case 0x00: break; /* nop */
+        case 0x02: delta = read_u8(r); goto advance;
+        case 0x03: delta = read_fixed(r, 2); goto advance;
+        case 0x04: delta = read_fixed(r, 4); goto advance;
+        advance:
+            *location += delta * code_align;
+            if (*location > target) return 0;
+            break;
+        case 0x05: reg = read_uleb(r); set_offset(s, reg, (int64_t)read_uleb(r) * data_align); break;
+        case 0x06: /* restore_extended */
+            reg = read_uleb(r);
+            if (!initial) return -1;
+            if (reg == DW_RBP) { s->rbp_saved = initial->rbp_saved; s->rbp_offset = initial->rbp_offset; }
+            if (reg == DW_RA) { s->ra_state = initial->ra_state; s->ra_offset = initial->ra_offset; }
+            break;
+        case 0x07: reg = read_uleb(r); set_other(s, reg, reg == DW_RA ? 0 : -1); break; /* undefined */
+        case 0x08: reg = read_uleb(r); set_other(s, reg, reg == DW_RBP ? 0 : -1); break; /* same_value */
+        case 0x09: reg = read_uleb(r); read_uleb(r); set_other(s, reg, -1); break;      /* register */
+        case 0x0a:
+            if (depth == REMEMBER_MAX) return -1;
+            remembered[depth++] = *s;
+            break;
+        case 0x0b:
+            if (depth == 0) return -1;
+            *s = remembered[--depth];
+            break;
+        case 0x0c: s->cfa_register = (int)read_uleb(r); s->cfa_offset = (int64_t)read_uleb(r); s->cfa_unsupported = 0; break;
+        case 0x0d: s->cfa_register = (int)read_uleb(r); s->cfa_unsupported = 0; break;
+        case 0x0e: s->cfa_offset = (int64_t)read_uleb(r); break;
+        case 0x0f: s->cfa_unsupported = 1; r->p += read_uleb(r); break; /* def_cfa_expression */
+        case 0x10: reg = read_uleb(r); r->p += read_uleb(r); set_other(s, reg, -1); break; /* expression */
+        case 0x11: reg = read_uleb(r); set_offset(s, reg, read_sleb(r) * data_align); break;
+        case 0x12:
+            s->cfa_register = (int)read_uleb(r);
+            s->cfa_offset = read_sleb(r) * data_align;
+            s->cfa_unsupported = 0;
+            break;
+        case 0x13: s->cfa_offset = read_sleb(r) * data_align; break;
+        case 0x14: reg = read_uleb(r); read_uleb(r); set_other(s, reg, -1); break; /* val_offset */
+        case 0x15: reg = read_uleb(r); read_sleb(r); set_other(s, reg, -1); break; /* val_offset_sf */
+        case 0x16: reg = read_uleb(r); r->p += read_uleb(r); set_other(s, reg, -1); break; /* val_expression */
+        case 0x2e: read_uleb(r); break; /* GNU_args_size */
+        case 0x2f: reg = read_uleb(r); set_offset(s, reg, -(int64_t)read_uleb(r) * data_align); break;
+        default: return -1;
+        }
+    }
+    return r->bad ? -1 : 0;
+}
+
+/* Finds the FDE covering pc through the object's .eh_frame_hdr search table and computes the rule. */
+static uint32_t rule_from_cfi(uint64_t pc, struct rule *out) {
+#if defined(DLFO_STRUCT_HAS_EH_DBASE)
+    struct dl_find_object object;
+    if (_dl_find_object((void *)(uintptr_t)pc, &object) != 0 || !object.dlfo_eh_frame) return RULE_UNKNOWN;
+    const uint8_t *hdr = object.dlfo_eh_frame;
+    uint64_t hdr_base = (uint64_t)(uintptr_t)hdr;
+    if (hdr[0] != 1 || hdr[3] != (PE_DATAREL | PE_SDATA4)) return RULE_UNKNOWN;
+    struct reader r = {hdr + 4, hdr + 64, 0};
+    read_encoded(&r, hdr[1], hdr_base); /* eh_frame_ptr: not needed, the table names each FDE */
+    uint64_t count = read_encoded(&r, hdr[2], hdr_base);
+    if (r.bad || count == 0) return RULE_UNKNOWN;
+    const int32_t *table = (const int32_t *)(const void *)r.p;
+    uint64_t low = 0, high = count; /* the last entry whose start <= pc */
+    while (high - low > 1) {
+        uint64_t mid = low + (high - low) / 2;
+        if (hdr_base + (uint64_t)(int64_t)table[2 * mid] <= pc) low = mid; else high = mid;
+    }
+    if (hdr_base + (uint64_t)(int64_t)table[2 * low] > pc) return RULE_UNKNOWN;
+    const uint8_t *fde = hdr + table[2 * low + 1];
+
+    /* The FDE: length, CIE pointer, pc_begin, pc_range, augmentation data, instructions. */
+    uint32_t fde_length;
+    memcpy(&fde_length, fde, 4);
+    if (fde_length == 0 || fde_length == 0xffffffffu) return RULE_UNKNOWN;
+    int32_t cie_pointer;
+    memcpy(&cie_pointer, fde + 4, 4);
+    if (cie_pointer == 0) return RULE_UNKNOWN;
+    const uint8_t *cie = fde + 4 - cie_pointer;
+    uint32_t cie_length;
+    memcpy(&cie_length, cie, 4);
+    if (cie_length == 0 || cie_length == 0xffffffffu) return RULE_UNKNOWN;
+
+    /* The CIE: id 0, version, augmentation, alignments, return-address register, augmentation data. */
+    struct reader c = {cie + 8, cie + 4 + cie_length, 0};
+    uint8_t version = read_u8(&c);
+    if (version != 1 && version != 3) return RULE_UNKNOWN;
+    const char *augmentation = (const char *)c.p;
+    size_t aug_length = strnlen(augmentation, (size_t)(c.end - c.p));
+    c.p += aug_length + 1;
+    uint64_t code_align = read_uleb(&c);
+    int64_t data_align = read_sleb(&c);
+    uint64_t ra_register = version == 1 ? read_u8(&c) : read_uleb(&c);
+    if (ra_register != DW_RA) return RULE_UNKNOWN;
+    uint8_t fde_encoding = PE_ABSPTR;
+    int has_z = aug_length > 0 && augmentation[0] == 'z';
+    if (aug_length > 0 && !has_z) return RULE_UNKNOWN;
+    if (has_z) {
+        uint64_t data_length = read_uleb(&c);
+        const uint8_t *data_end = c.p + data_length;
+        for (size_t i = 1; i < aug_length; i++) {
+            switch (augmentation[i]) {
+            case 'R': fde_encoding = read_u8(&c); break;
+            case 'L': read_u8(&c); break;
+            case 'P': { uint8_t e = read_u8(&c); read_encoded(&c, e & 0x7f, 0); break; }
+            case 'S': return RULE_UNKNOWN; /* a signal frame: libunwind's */
+            default: return RULE_UNKNOWN;
+            }
+        }
+        if (c.bad || c.p > data_end) return RULE_UNKNOWN;
+        c.p = data_end;
+    }
+
+    struct reader f = {fde + 8, fde + 4 + fde_length, 0};
+    uint64_t pc_begin = read_encoded(&f, fde_encoding, 0);
+    uint64_t pc_range = read_encoded(&f, fde_encoding & 0x0f, 0);
+    if (f.bad || pc < pc_begin || pc - pc_begin >= pc_range) return RULE_UNKNOWN;
+    if (has_z) f.p += read_uleb(&f);
+
+    struct cfa_state state = {.cfa_register = -1, .ra_state = -1};
+    uint64_t location = pc_begin;
+    if (run_cfa(&c, &state, NULL, &location, UINT64_MAX, code_align, data_align) != 0) return RULE_UNKNOWN;
+    struct cfa_state initial = state;
+    location = pc_begin;
+    if (run_cfa(&f, &state, &initial, &location, pc, code_align, data_align) != 0) return RULE_UNKNOWN;
+
+    if (state.ra_state == 0) return RULE_OUTERMOST;
+    if (state.cfa_unsupported || state.ra_state != 1 || state.ra_offset != -8 || state.rbp_saved < 0) {
+        return RULE_UNKNOWN;
+    }
+    if (state.cfa_register != DW_RSP && state.cfa_register != DW_RBP) return RULE_UNKNOWN;
+    if (state.cfa_offset < 8 || state.cfa_offset > INT32_MAX) return RULE_UNKNOWN;
+    if (state.rbp_saved && (state.rbp_offset < INT32_MIN + 1 || state.rbp_offset > INT32_MAX)) return RULE_UNKNOWN;
+    out->cfa_offset = (int32_t)state.cfa_offset;
+    out->rbp_offset = state.rbp_saved ? (int32_t)state.rbp_offset : RBP_UNCHANGED;
+    return state.cfa_register == DW_RSP ? RULE_CFA_RSP : RULE_CFA_RBP;
+#else
+    (void)pc;
+    (void)out;
+    return RULE_UNKNOWN;
+#endif
+}
+
+/* glibc's signal return trampoline (__restore_rt): mov $15, %rax; syscall. */
+static int is_sigreturn(uint64_t ip) {
+    static const uint8_t code[9] = {0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05};
+    if ((ip & 4095) > 4096 - sizeof code) return 1; /* would read across a page: treat as unknown */
+    return memcmp((const void *)(uintptr_t)ip, code, sizeof code) == 0;
+}
+
+/* The eight code bytes of ip's page nearest ip (readable: ip is code that will run). */
+static uint64_t code_near(uint64_t ip) {
+    uint64_t word;
+    memcpy(&word, (const void *)(uintptr_t)((ip & 4095) >= 8 ? ip - 8 : ip), 8);
+    return word;
+}
+
+static struct rule *rule_for(struct rule_cache *cache, uint64_t ip) {
+    struct rule *slot = &cache->rules[((ip * 0x9E3779B97F4A7C15ull) >> 32) & (RULE_SLOTS - 1)];
+    uint64_t code = code_near(ip);
+    if (FDH_LIKELY(slot->ip == ip && slot->code == code && slot->kind != RULE_EMPTY)) return slot;
+    struct rule fresh = {.ip = ip, .code = code};
+    /* A return address: the call is the instruction before it, which may end the function (noreturn). */
+    fresh.kind = is_sigreturn(ip) ? RULE_UNKNOWN : rule_from_cfi(ip - 1, &fresh);
+    *slot = fresh;
+    return slot;
+}
+
+void fdh_fast_unwind_init(void) {
+#if defined(DLFO_STRUCT_HAS_EH_DBASE)
+    available = 1;
+#endif
+}
+
+/* Called by fdh_fast_backtrace (side_stack_switch.S) with its caller's return address, stack pointer after
+ * the return and rbp. Fills frames[] with return addresses, innermost first, as unw_backtrace does; returns
+ * how many, or -1 when libunwind must do this capture. */
+/* Not instrumented by ASan: it reads other frames' saved registers, as libunwind does. */
+__attribute__((no_sanitize("address"))) int fdh_unwind_from(void **frames, int max, uint64_t ip, uint64_t sp,
+                                                           uint64_t rbp) {
+    if (!available) return -1;
+    char *scratch = fdh_side_stack_scratch(FDH_SCRATCH_SIZE);
+    if (!scratch) return -1;
+    struct rule_cache *cache = (struct rule_cache *)(void *)(scratch + FDH_SCRATCH_UNWIND_OFFSET);
+    uint64_t now = atomic_load_explicit(&generation, memory_order_acquire);
+    if (FDH_UNLIKELY(cache->generation != now)) {
+        memset(cache->rules, 0, sizeof cache->rules);
+        cache->generation = now;
+    }
+    int n = 0;
+    while (n < max) {
+        if (ip == 0) return -1;
+        frames[n++] = (void *)(uintptr_t)ip;
+        const struct rule *rule = rule_for(cache, ip);
+        uint64_t cfa;
+        switch (rule->kind) {
+        case RULE_CFA_RSP: cfa = sp + (uint64_t)(int64_t)rule->cfa_offset; break;
+        case RULE_CFA_RBP: cfa = rbp + (uint64_t)(int64_t)rule->cfa_offset; break;
+        case RULE_OUTERMOST: return n;
+        default: return -1;
+        }
+        /* A stack only grows down, except where the side stack's switch frame leads back to the program's. */
+        if ((cfa & 7) != 0 || (cfa <= sp && !fdh_is_stack_switch(ip))) return -1;
+        if (rule->rbp_offset != RBP_UNCHANGED) rbp = *(const uint64_t *)(uintptr_t)(cfa + (uint64_t)(int64_t)rule->rbp_offset);
+        ip = *(const uint64_t *)(uintptr_t)(cfa - 8);
+        sp = cfa;
+    }
+    return n;
+}
