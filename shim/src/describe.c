@@ -46,11 +46,42 @@ static uint64_t describe_path_here(void *request_) {
     return fdh_intern(buffer, (size_t)(p - buffer));
 }
 
+/* This thread's last absolute path and its string id: a loop opening the same file skips the hash and the
+ * index probe (the bytes are compared in full; ids are only meaningful inside one trace). */
+struct last_path {
+    uint64_t trace_generation;
+    uint32_t id;
+    uint32_t length;
+    char bytes[FDH_SCRATCH_PATH_SIZE - 16];
+};
+_Static_assert(sizeof(struct last_path) <= FDH_SCRATCH_PATH_SIZE, "last path outgrew its scratch slot");
+
+static struct last_path *last_path(void) {
+    char *scratch = fdh_side_stack_scratch(FDH_SCRATCH_SIZE);
+    return scratch ? (struct last_path *)(void *)(scratch + FDH_SCRATCH_PATH_OFFSET) : NULL;
+}
+
 /* Every description runs on the side stack (side_stack.c): its buffers are kilobytes. */
 uint32_t fdh_describe_path(const char *path, uint32_t base) {
     if (!path) return 0;
+    struct last_path *last = NULL;
+    size_t length = 0;
+    if (path[0] == '/' && (last = last_path()) != NULL) {
+        length = strnlen(path, sizeof last->bytes);
+        if (length < sizeof last->bytes && last->trace_generation == fdh_trace_generation && last->id != 0 &&
+            last->length == length && memcmp(last->bytes, path, length) == 0) {
+            return last->id;
+        }
+    }
     struct path_request request = {path, base};
-    return (uint32_t)fdh_on_side_stack(describe_path_here, &request, 0);
+    uint32_t id = (uint32_t)fdh_on_side_stack(describe_path_here, &request, 0);
+    if (last && length < sizeof last->bytes && id != 0) {
+        memcpy(last->bytes, path, length);
+        last->length = (uint32_t)length;
+        last->id = id;
+        last->trace_generation = fdh_trace_generation;
+    }
+    return id;
 }
 
 uint8_t fdh_socket_kind(int domain) {

@@ -1,16 +1,16 @@
-/* fast_backtrace.S — int fdh_fast_backtrace(void **frames, int max): the entry of the fast unwinder
- * (fast_unwind.c). C cannot name its caller's stack pointer and rbp exactly; here, at entry, they are
- * [rsp] (the return address), rsp + 8 (the caller's rsp after the return) and rbp (callee-saved, not yet
- * touched). Tail-calls fdh_unwind_from(frames, max, ip, sp, rbp), which returns to our caller. */
+/* fast_backtrace.S — int fdh_fast_backtrace(void **frames, int max, uint64_t *hash): the entry of the fast
+ * unwinder (fast_unwind.c). C cannot name its caller's stack pointer and rbp exactly; here, at entry, they
+ * are [rsp] (the return address), rsp + 8 (the caller's rsp after the return) and rbp (callee-saved, not
+ * yet touched). Tail-calls fdh_unwind_from(frames, max, hash, ip, sp, rbp), which returns to our caller. */
     .text
     .globl fdh_fast_backtrace
     .hidden fdh_fast_backtrace
     .type fdh_fast_backtrace, @function
 fdh_fast_backtrace:
     .cfi_startproc
-    movq (%rsp), %rdx
-    leaq 8(%rsp), %rcx
-    movq %rbp, %r8
+    movq (%rsp), %rcx
+    leaq 8(%rsp), %r8
+    movq %rbp, %r9
     jmp fdh_unwind_from
     .cfi_endproc
     .size fdh_fast_backtrace, . - fdh_fast_backtrace

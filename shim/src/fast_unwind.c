@@ -18,7 +18,7 @@
  *
  * The cache lives in the thread's side-stack scratch area (no static TLS, no malloc), so it is only touched
  * by its own thread (a signal handler nested in the recorder captures no stack). Each entry also keeps the
- * eight code bytes around the address it was made for: a library unloaded and another loaded at the same
+ * eight code bytes before the address it was made for: a library unloaded and another loaded at the same
  * address (even by libc itself, which our dlopen/dlclose hooks do not see) misses instead of using a stale
  * rule; dlopen and dlclose also bump a generation that empties every thread's cache. */
 #define _GNU_SOURCE
@@ -27,7 +27,8 @@
 
 #include "shim.h"
 
-#define RULE_SLOTS 512u
+#define RULE_SETS 128u /* of RULE_WAYS entries: a direct-mapped table made a few call sites miss forever */
+#define RULE_WAYS 4u
 #define REMEMBER_MAX 8
 
 enum rule_kind {
@@ -38,13 +39,13 @@ enum rule_kind {
     RULE_UNKNOWN = 4, /* not steppable here: libunwind takes the capture */
 };
 
-#define RBP_UNCHANGED INT32_MIN
+#define RBP_UNCHANGED 0 /* rbp is never saved at the CFA itself: that is the caller's frame */
 
 struct rule {
     uint64_t ip;         /* the return address (or pc) this rule is for */
-    uint64_t code;       /* the 8 code bytes of ip's page nearest ip, when the rule was made */
+    uint64_t code;       /* the 8 code bytes before ip when the rule was made */
     int32_t cfa_offset;
-    int32_t rbp_offset;  /* rbp saved at CFA + rbp_offset; RBP_UNCHANGED if not saved */
+    int32_t rbp_offset;  /* rbp saved at CFA + rbp_offset; RBP_UNCHANGED (0) if not saved */
     uint32_t kind;       /* enum rule_kind */
     uint32_t reserved;
 };
@@ -52,14 +53,14 @@ struct rule {
 struct rule_cache {
     uint64_t generation;
     uint64_t reserved[3];
-    struct rule rules[RULE_SLOTS];
+    struct rule rules[RULE_SETS * RULE_WAYS];
 };
 _Static_assert(sizeof(struct rule_cache) <= FDH_SCRATCH_UNWIND_SIZE, "unwind cache outgrew its scratch slot");
 
-static _Atomic uint64_t generation = 1;
+_Atomic uint64_t fdh_fast_unwind_generation = 1;
 static int available; /* _dl_find_object exists (glibc 2.35+) */
 
-void fdh_fast_unwind_invalidate(void) { atomic_fetch_add_explicit(&generation, 1, memory_order_release); }
+void fdh_fast_unwind_invalidate(void) { atomic_fetch_add_explicit(&fdh_fast_unwind_generation, 1, memory_order_release); }
 
 /* ---- reading .eh_frame ------------------------------------------------------------------------------- */
 
@@ -314,7 +315,7 @@ static uint32_t rule_from_cfi(uint64_t pc, struct rule *out) {
     }
     if (state.cfa_register != DW_RSP && state.cfa_register != DW_RBP) return RULE_UNKNOWN;
     if (state.cfa_offset < 8 || state.cfa_offset > INT32_MAX) return RULE_UNKNOWN;
-    if (state.rbp_saved && (state.rbp_offset < INT32_MIN + 1 || state.rbp_offset > INT32_MAX)) return RULE_UNKNOWN;
+    if (state.rbp_saved && (state.rbp_offset < INT32_MIN || state.rbp_offset >= 0)) return RULE_UNKNOWN;
     out->cfa_offset = (int32_t)state.cfa_offset;
     out->rbp_offset = state.rbp_saved ? (int32_t)state.rbp_offset : RBP_UNCHANGED;
     return state.cfa_register == DW_RSP ? RULE_CFA_RSP : RULE_CFA_RBP;
@@ -332,22 +333,26 @@ static int is_sigreturn(uint64_t ip) {
     return memcmp((const void *)(uintptr_t)ip, code, sizeof code) == 0;
 }
 
-/* The eight code bytes of ip's page nearest ip (readable: ip is code that will run). */
-static uint64_t code_near(uint64_t ip) {
+/* The eight code bytes before a return address: the end of the call instruction that pushed it (one of at
+ * least two bytes, after the start of its mapping), so they are mapped and readable. */
+static inline uint64_t code_before(uint64_t ip) {
     uint64_t word;
-    memcpy(&word, (const void *)(uintptr_t)((ip & 4095) >= 8 ? ip - 8 : ip), 8);
+    memcpy(&word, (const void *)(uintptr_t)(ip - 8), 8);
     return word;
 }
 
-static struct rule *rule_for(struct rule_cache *cache, uint64_t ip) {
-    struct rule *slot = &cache->rules[((ip * 0x9E3779B97F4A7C15ull) >> 32) & (RULE_SLOTS - 1)];
-    uint64_t code = code_near(ip);
-    if (FDH_LIKELY(slot->ip == ip && slot->code == code && slot->kind != RULE_EMPTY)) return slot;
+/* The way of ip's set that holds its rule, made on a miss (into an empty way, else the last one, after the
+ * others moved down: the set keeps its most recently made rules first). */
+static __attribute__((noinline)) const struct rule *rule_missed(struct rule *set, uint64_t ip, uint64_t code) {
+    for (unsigned way = 1; way < RULE_WAYS; way++) {
+        if (set[way].ip == ip && set[way].code == code) return &set[way];
+    }
     struct rule fresh = {.ip = ip, .code = code};
     /* A return address: the call is the instruction before it, which may end the function (noreturn). */
     fresh.kind = is_sigreturn(ip) ? RULE_UNKNOWN : rule_from_cfi(ip - 1, &fresh);
-    *slot = fresh;
-    return slot;
+    memmove(&set[1], &set[0], (RULE_WAYS - 1) * sizeof *set);
+    set[0] = fresh;
+    return &set[0];
 }
 
 void fdh_fast_unwind_init(void) {
@@ -356,38 +361,45 @@ void fdh_fast_unwind_init(void) {
 #endif
 }
 
-/* Called by fdh_fast_backtrace (side_stack_switch.S) with its caller's return address, stack pointer after
- * the return and rbp. Fills frames[] with return addresses, innermost first, as unw_backtrace does; returns
- * how many, or -1 when libunwind must do this capture. */
-/* Not instrumented by ASan: it reads other frames' saved registers, as libunwind does. */
-__attribute__((no_sanitize("address"))) int fdh_unwind_from(void **frames, int max, uint64_t ip, uint64_t sp,
-                                                           uint64_t rbp) {
-    if (!available) return -1;
+/* Called by fdh_fast_backtrace (fast_backtrace.S) with its caller's return address, stack pointer after
+ * the return and rbp. Fills frames[] with return addresses, innermost first, as unw_backtrace does, and
+ * *hash with a hash of them (stack_capture.c's memo); returns how many, or -1 when libunwind must do this
+ * capture. Not instrumented by ASan: it reads other frames' saved registers, as libunwind does. */
+__attribute__((no_sanitize("address"))) int fdh_unwind_from(void **frames, int max, uint64_t *hash, uint64_t ip,
+                                                           uint64_t sp, uint64_t rbp) {
+    if (!available || max <= 0) return -1;
     char *scratch = fdh_side_stack_scratch(FDH_SCRATCH_SIZE);
     if (!scratch) return -1;
     struct rule_cache *cache = (struct rule_cache *)(void *)(scratch + FDH_SCRATCH_UNWIND_OFFSET);
-    uint64_t now = atomic_load_explicit(&generation, memory_order_acquire);
+    uint64_t now = atomic_load_explicit(&fdh_fast_unwind_generation, memory_order_acquire);
     if (FDH_UNLIKELY(cache->generation != now)) {
         memset(cache->rules, 0, sizeof cache->rules);
         cache->generation = now;
     }
-    int n = 0;
-    while (n < max) {
-        if (ip == 0) return -1;
-        frames[n++] = (void *)(uintptr_t)ip;
-        const struct rule *rule = rule_for(cache, ip);
-        uint64_t cfa;
-        switch (rule->kind) {
-        case RULE_CFA_RSP: cfa = sp + (uint64_t)(int64_t)rule->cfa_offset; break;
-        case RULE_CFA_RBP: cfa = rbp + (uint64_t)(int64_t)rule->cfa_offset; break;
-        case RULE_OUTERMOST: return n;
-        default: return -1;
+    uint64_t h = 0;
+    void **out = frames, **end = frames + max;
+    for (;;) {
+        *out++ = (void *)(uintptr_t)ip;
+        h = (h + ip) * 0x9E3779B97F4A7C15ull;
+        const struct rule *rule = &cache->rules[((uint32_t)ip & (RULE_SETS - 1)) * RULE_WAYS];
+        uint64_t code = code_before(ip);
+        if (FDH_UNLIKELY(rule->ip != ip || rule->code != code)) rule = rule_missed((struct rule *)rule, ip, code);
+        uint32_t kind = rule->kind;
+        if (FDH_UNLIKELY(kind > RULE_CFA_RBP)) {
+            if (kind != RULE_OUTERMOST) return -1;
+            break;
         }
+        uint64_t cfa = (kind == RULE_CFA_RBP ? rbp : sp) + (uint64_t)(int64_t)rule->cfa_offset;
         /* A stack only grows down, except where the side stack's switch frame leads back to the program's. */
-        if ((cfa & 7) != 0 || (cfa <= sp && !fdh_is_stack_switch(ip))) return -1;
-        if (rule->rbp_offset != RBP_UNCHANGED) rbp = *(const uint64_t *)(uintptr_t)(cfa + (uint64_t)(int64_t)rule->rbp_offset);
+        if (FDH_UNLIKELY(cfa <= sp) && !((cfa & 7) == 0 && fdh_is_stack_switch(ip))) return -1;
+        int64_t rbp_offset = rule->rbp_offset;
+        if (rbp_offset != 0) rbp = *(const uint64_t *)(uintptr_t)(cfa + (uint64_t)rbp_offset);
         ip = *(const uint64_t *)(uintptr_t)(cfa - 8);
         sp = cfa;
+        if (out == end) break;
+        if (FDH_UNLIKELY(ip < 4096)) return -1; /* 0 ends libunwind's walk in its own way: let it decide */
     }
+    int n = (int)(out - frames);
+    *hash = h ^ (h >> 29) ^ (uint64_t)n;
     return n;
 }

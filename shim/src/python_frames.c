@@ -601,6 +601,19 @@ static int is_eval_frame(void *ip) {
     return eval_end && a > eval_start && a <= eval_end; /* a return address: the call is just before it */
 }
 
+/* Whether fdh_python_merge would return -1 at once, changing nothing: no CPython (and no module change to
+ * probe again for), or Python frames off for good with the status already written. Lets a capture reuse
+ * the stack id of an identical native stack (stack_capture.c). */
+int fdh_python_native_only(void) {
+    int p = atomic_load_explicit(&phase, memory_order_acquire);
+    if (p == PHASE_ABSENT) {
+        struct fdh_header *h = fdh_state.trace.header;
+        return h && __atomic_load_n(&h->module_generation, __ATOMIC_RELAXED) ==
+                        __atomic_load_n(&absent_generation, __ATOMIC_RELAXED);
+    }
+    return p == PHASE_OFF && status_written_generation == fdh_trace_generation;
+}
+
 int fdh_python_merge(void *const *native, int count, uint64_t *ips, uint16_t *kinds, int max) {
     int p = atomic_load_explicit(&phase, memory_order_acquire);
     if (FDH_UNLIKELY(p != PHASE_ACTIVE)) {

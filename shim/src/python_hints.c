@@ -99,6 +99,11 @@ FDH_EXPORT void fdhound_python_stack(const char *frames, size_t length) {
     }
 }
 
+int fdh_python_hint_pending(void) {
+    struct pending_hint *p = pending();
+    return p && p->count != 0;
+}
+
 int fdh_python_hint_take(uint64_t *ips, uint16_t *kinds, int count, int max) {
     struct pending_hint *p = pending();
     if (!p || p->count == 0) return count;

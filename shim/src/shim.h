@@ -204,8 +204,11 @@ void fdh_unwind_verify_report(void);   /* at exit, with FDHOUND_UNWIND_VERIFY=1:
 /* fast_unwind.c: the capture's fast path (per-thread cache of unwind rules by return address) */
 void fdh_fast_unwind_init(void);
 void fdh_fast_unwind_invalidate(void); /* the set of loaded objects changed (dlopen, dlclose) */
-int fdh_fast_backtrace(void **frames, int max); /* fast_backtrace.S; -1: libunwind must do this capture */
-int fdh_unwind_from(void **frames, int max, uint64_t ip, uint64_t sp, uint64_t rbp);
+/* fast_backtrace.S: frames innermost first (the shim's own included) and a hash of them; -1: libunwind must
+ * do this capture */
+int fdh_fast_backtrace(void **frames, int max, uint64_t *hash);
+int fdh_unwind_from(void **frames, int max, uint64_t *hash, uint64_t ip, uint64_t sp, uint64_t rbp);
+extern _Atomic uint64_t fdh_fast_unwind_generation; /* bumped by fdh_fast_unwind_invalidate */
 extern const char fdh_call_on_stack_return[]; /* side_stack_switch.S: where a capture crosses the switch */
 static inline int fdh_is_stack_switch(uint64_t ip) { return ip == (uint64_t)(uintptr_t)fdh_call_on_stack_return; }
 extern __thread int fdh_in_capture __attribute__((tls_model("initial-exec"))); /* inside the unwinder */
@@ -253,13 +256,18 @@ static inline uint64_t fdh_on_side_stack(uint64_t (*fn)(void *), void *arg, uint
 }
 void *fdh_side_stack_scratch(size_t size);               /* this thread's scratch area, NULL if none */
 /* The scratch area's users: the stack cache (stack_capture.c) at 0, pending helper frames (python_hints.c),
- * the fast unwinder's rule cache (fast_unwind.c) from the second page on. */
+ * the last path described (describe.c), the fast unwinder's rule cache (fast_unwind.c) from the second
+ * page on, then the stack memo (stack_capture.c). */
 #define FDH_SCRATCH_STACK_CACHE_SIZE 1024u
 #define FDH_SCRATCH_HINT_OFFSET 1024u
 #define FDH_SCRATCH_HINT_SIZE 1024u
+#define FDH_SCRATCH_PATH_OFFSET 2048u
+#define FDH_SCRATCH_PATH_SIZE 256u
 #define FDH_SCRATCH_UNWIND_OFFSET 4096u
 #define FDH_SCRATCH_UNWIND_SIZE 20480u
-#define FDH_SCRATCH_SIZE (FDH_SCRATCH_UNWIND_OFFSET + FDH_SCRATCH_UNWIND_SIZE)
+#define FDH_SCRATCH_MEMO_OFFSET (FDH_SCRATCH_UNWIND_OFFSET + FDH_SCRATCH_UNWIND_SIZE)
+#define FDH_SCRATCH_MEMO_SIZE 8192u
+#define FDH_SCRATCH_SIZE (FDH_SCRATCH_MEMO_OFFSET + FDH_SCRATCH_MEMO_SIZE)
 void fdh_side_stacks_after_fork(void);
 
 /* python_frames.c: CPython frames interleaved into a native stack (see the file comment).
@@ -268,6 +276,8 @@ void fdh_side_stacks_after_fork(void);
  * this event gets no Python frames (no CPython, not active, finalizing…): the caller keeps the native stack. */
 int fdh_python_merge(void *const *native, int count, uint64_t *ips, uint16_t *kinds, int max);
 void fdh_python_start(void);                 /* constructor: look for a CPython (may dlsym-fail there) */
+int fdh_python_native_only(void);            /* fdh_python_merge would return -1 at once, changing nothing */
+int fdh_python_hint_pending(void);           /* helper frames wait for this thread's next opening capture */
 uint64_t fdh_python_close_context(void);     /* FDH_CLOSE_PY_* bits for a CLOSE event, 0 outside CPython */
 /* Frames from a Python-level helper (python_hints.c): a section-8 record per (file, name, line), the status
  * saying the helper runs, and the pending frames appended to an opening stack (returns the new count). */

@@ -23,6 +23,7 @@
 #include <execinfo.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -134,7 +135,8 @@ static _Atomic uint64_t verified_captures, verified_fast;
 
 static __attribute__((noinline)) int unwind_verified(void **frames, int max, backtrace_fn slow) {
     void *fast[FDH_MAX_STACK_DEPTH + 8];
-    int fast_n = fdh_fast_backtrace(fast, max);
+    uint64_t hash;
+    int fast_n = fdh_fast_backtrace(fast, max, &hash);
     int n = slow(frames, max);
     atomic_fetch_add(&verified_captures, 1);
     if (fast_n < 0) return n;
@@ -166,32 +168,102 @@ void fdh_unwind_verify_report(void) {
     fdh_diag("unwind verify", line);
 }
 
-/* Fills frames[] (innermost first, the shim's own frames included) and returns how many. */
-static int unwind(void **frames, int max) {
+/* Fills frames[] (innermost first, the shim's own frames included) and returns how many; *hash is a hash of
+ * them when the fast unwinder walked them, else 0. */
+static int unwind(void **frames, int max, uint64_t *hash) {
     backtrace_fn slow = atomic_load_explicit(&unwind_backtrace, memory_order_acquire);
+    *hash = 0;
     if (FDH_UNLIKELY(fdh_state.config.unwind_verify) && slow != backtrace) return unwind_verified(frames, max, slow);
-    int n = fdh_fast_backtrace(frames, max);
+    int n = fdh_fast_backtrace(frames, max, hash);
     return n >= 0 ? n : slow(frames, max);
 }
+
+/* The stack memo: this thread's recent stacks as the fast unwinder walked them (every frame, the shim's
+ * own included) with the stack id they were interned as, so that a call site seen again costs one
+ * comparison of its frames instead of the Python merge and the trie cache below. Used only while the
+ * merge would leave a stack native (no CPython, or its frames off for good) and no helper frames wait.
+ * Emptied when the trace changes (a forked child) and when the set of loaded objects does (dlopen, dlclose:
+ * the module table is then checked again by the next miss). 8 sets of 2 entries. */
+#define MEMO_SETS 8
+#define MEMO_FRAMES 48
+struct memo_entry {
+    uint64_t hash;
+    uint32_t count; /* 0: empty */
+    uint32_t stack;
+    uint32_t written_last; /* in a set's first entry: 1 if that entry was written after the second */
+    uint32_t reserved;
+    void *frames[MEMO_FRAMES];
+};
+struct stack_memo {
+    uint64_t trace_generation;
+    uint64_t unwind_generation;
+    struct memo_entry entries[MEMO_SETS][2];
+};
+_Static_assert(sizeof(struct stack_memo) <= FDH_SCRATCH_MEMO_SIZE, "stack memo outgrew its scratch slot");
+
+static struct memo_entry *memo_set(void *opening, int n, uint64_t hash) {
+    if (hash == 0 || n > MEMO_FRAMES || !fdh_python_native_only() || (opening && fdh_python_hint_pending())) {
+        return NULL;
+    }
+    char *scratch = fdh_side_stack_scratch(FDH_SCRATCH_SIZE);
+    if (!scratch) return NULL;
+    struct stack_memo *memo = (struct stack_memo *)(void *)(scratch + FDH_SCRATCH_MEMO_OFFSET);
+    uint64_t unwind_generation = atomic_load_explicit(&fdh_fast_unwind_generation, memory_order_acquire);
+    if (FDH_UNLIKELY(memo->trace_generation != fdh_trace_generation || memo->unwind_generation != unwind_generation)) {
+        memset(memo->entries, 0, sizeof memo->entries);
+        memo->trace_generation = fdh_trace_generation;
+        memo->unwind_generation = unwind_generation;
+    }
+    return memo->entries[hash % MEMO_SETS];
+}
+
+static int memo_matches(const struct memo_entry *e, uint64_t hash, void *const *frames, int n) {
+    return e->hash == hash && e->count == (uint32_t)n && memcmp(e->frames, frames, (size_t)n * sizeof *frames) == 0;
+}
+
+/* Into an empty entry of the set, else over the one not written last. */
+static void memo_store(struct memo_entry *set, uint64_t hash, void *const *frames, int n, uint32_t stack) {
+    if (stack == 0) return;
+    struct memo_entry *e = set[0].count == 0 ? &set[0] : set[1].count == 0 ? &set[1] : &set[set[0].written_last];
+    set[0].written_last = e == &set[0];
+    e->hash = hash;
+    e->count = (uint32_t)n;
+    e->stack = stack;
+    memcpy(e->frames, frames, (size_t)n * sizeof *frames);
+}
+
+static uint32_t intern_capture(void *opening, void *const *frames, int count);
 
 static uint64_t capture_here(void *opening) {
     void *frames[FDH_MAX_STACK_DEPTH + 8];
     int depth = (int)fdh_state.config.stack_depth;
+    uint64_t hash;
     fdh_in_capture = 1;
-    int n = unwind(frames, depth + 8);
+    int n = unwind(frames, depth + 8, &hash);
     fdh_in_capture = 0;
+    struct memo_entry *set = memo_set(opening, n, hash);
+    if (set) {
+        if (memo_matches(&set[0], hash, frames, n)) return set[0].stack;
+        if (memo_matches(&set[1], hash, frames, n)) return set[1].stack;
+    }
     int first;
     int count = program_frames(frames, n, depth, &first);
     if (count <= 0) return 0;
     fdh_modules_check((uintptr_t)frames[first]);
+    uint32_t stack = intern_capture(opening, frames + first, count);
+    if (set) memo_store(set, hash, frames, n, stack);
+    return stack;
+}
 
+/* Interns the program's frames of a capture (innermost first), with the Python frames they ran. */
+static uint32_t intern_capture(void *opening, void *const *native, int count) {
     /* In a CPython process the evaluator's frames become the Python frames they ran (python_frames.c). */
     uint64_t ips[FDH_MAX_STACK_DEPTH];
     uint16_t kinds[FDH_MAX_STACK_DEPTH];
-    int total = fdh_python_merge(frames + first, count, ips, kinds, (int)FDH_MAX_STACK_DEPTH);
+    int total = fdh_python_merge(native, count, ips, kinds, (int)FDH_MAX_STACK_DEPTH);
     if (total < 0) {
         for (int i = 0; i < count; i++) {
-            ips[i] = (uint64_t)(uintptr_t)frames[first + i];
+            ips[i] = (uint64_t)(uintptr_t)native[i];
             kinds[i] = FDH_FRAME_RETURN_ADDRESS;
         }
         total = count;
