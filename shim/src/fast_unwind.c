@@ -60,7 +60,9 @@ _Static_assert(sizeof(struct rule_cache) <= FDH_SCRATCH_UNWIND_SIZE, "unwind cac
 _Atomic uint64_t fdh_fast_unwind_generation = 1;
 static int available; /* _dl_find_object exists (glibc 2.35+) */
 
-void fdh_fast_unwind_invalidate(void) { atomic_fetch_add_explicit(&fdh_fast_unwind_generation, 1, memory_order_release); }
+void fdh_fast_unwind_invalidate(void) {
+    atomic_fetch_add_explicit(&fdh_fast_unwind_generation, 1, memory_order_release);
+}
 
 /* ---- reading .eh_frame ------------------------------------------------------------------------------- */
 
@@ -210,7 +212,11 @@ static int run_cfa(struct reader *r, struct cfa_state *s, const struct cfa_state
             if (depth == 0) return -1;
             *s = remembered[--depth];
             break;
-        case 0x0c: s->cfa_register = (int)read_uleb(r); s->cfa_offset = (int64_t)read_uleb(r); s->cfa_unsupported = 0; break;
+        case 0x0c:
+            s->cfa_register = (int)read_uleb(r);
+            s->cfa_offset = (int64_t)read_uleb(r);
+            s->cfa_unsupported = 0;
+            break;
         case 0x0d: s->cfa_register = (int)read_uleb(r); s->cfa_unsupported = 0; break;
         case 0x0e: s->cfa_offset = (int64_t)read_uleb(r); break;
         case 0x0f: s->cfa_unsupported = 1; r->p += read_uleb(r); break; /* def_cfa_expression */
@@ -233,12 +239,11 @@ static int run_cfa(struct reader *r, struct cfa_state *s, const struct cfa_state
     return r->bad ? -1 : 0;
 }
 
-/* Finds the FDE covering pc through the object's .eh_frame_hdr search table and computes the rule. */
-static uint32_t rule_from_cfi(uint64_t pc, struct rule *out) {
 #if defined(DLFO_STRUCT_HAS_EH_DBASE)
-    struct dl_find_object object;
-    if (_dl_find_object((void *)(uintptr_t)pc, &object) != 0 || !object.dlfo_eh_frame) return RULE_UNKNOWN;
-    const uint8_t *hdr = object.dlfo_eh_frame;
+/* Finds the FDE covering pc (in `object`) through its .eh_frame_hdr search table and computes the rule. */
+static uint32_t rule_from_cfi(uint64_t pc, const struct dl_find_object *object, struct rule *out) {
+    if (!object->dlfo_eh_frame) return RULE_UNKNOWN;
+    const uint8_t *hdr = object->dlfo_eh_frame;
     uint64_t hdr_base = (uint64_t)(uintptr_t)hdr;
     if (hdr[0] != 1 || hdr[3] != (PE_DATAREL | PE_SDATA4)) return RULE_UNKNOWN;
     struct reader r = {hdr + 4, hdr + 64, 0};
@@ -319,40 +324,51 @@ static uint32_t rule_from_cfi(uint64_t pc, struct rule *out) {
     out->cfa_offset = (int32_t)state.cfa_offset;
     out->rbp_offset = state.rbp_saved ? (int32_t)state.rbp_offset : RBP_UNCHANGED;
     return state.cfa_register == DW_RSP ? RULE_CFA_RSP : RULE_CFA_RBP;
-#else
-    (void)pc;
-    (void)out;
-    return RULE_UNKNOWN;
-#endif
 }
+#endif
 
-/* glibc's signal return trampoline (__restore_rt): mov $15, %rax; syscall. */
-static int is_sigreturn(uint64_t ip) {
+/* glibc's signal return trampoline (__restore_rt): mov $15, %rax; syscall. `end`: where ip's object ends. */
+static int is_sigreturn(uint64_t ip, uint64_t end) {
     static const uint8_t code[9] = {0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05};
+    if (ip + sizeof code > end) return 0; /* the trampoline is not there */
     if ((ip & 4095) > 4096 - sizeof code) return 1; /* would read across a page: treat as unknown */
     return memcmp((const void *)(uintptr_t)ip, code, sizeof code) == 0;
 }
 
-/* The eight code bytes before a return address: the end of the call instruction that pushed it (one of at
- * least two bytes, after the start of its mapping), so they are mapped and readable. */
+/* The eight code bytes before a return address, which ends the call instruction that pushed it; read only
+ * once the address is known to lie at least 8 bytes inside a loaded object (rule_missed), or when it is a
+ * cached one (a live frame returns into code that is mapped). */
 static inline uint64_t code_before(uint64_t ip) {
     uint64_t word;
     memcpy(&word, (const void *)(uintptr_t)(ip - 8), 8);
     return word;
 }
 
-/* The way of ip's set that holds its rule, made on a miss (into an empty way, else the last one, after the
- * others moved down: the set keeps its most recently made rules first). */
-static __attribute__((noinline)) const struct rule *rule_missed(struct rule *set, uint64_t ip, uint64_t code) {
+/* For a return address in no loaded object (or within its first 8 bytes): never cached, nothing read. */
+static const struct rule unknown_rule = {.kind = RULE_UNKNOWN};
+
+/* The way of ip's set that holds its rule, made on a miss (into the first way, after the others moved down:
+ * the set keeps its most recently made rules first). */
+static __attribute__((noinline)) const struct rule *rule_missed(struct rule *set, uint64_t ip) {
     for (unsigned way = 1; way < RULE_WAYS; way++) {
-        if (set[way].ip == ip && set[way].code == code) return &set[way];
+        if (set[way].ip == ip && set[way].code == code_before(ip)) return &set[way];
     }
-    struct rule fresh = {.ip = ip, .code = code};
+#if defined(DLFO_STRUCT_HAS_EH_DBASE)
     /* A return address: the call is the instruction before it, which may end the function (noreturn). */
-    fresh.kind = is_sigreturn(ip) ? RULE_UNKNOWN : rule_from_cfi(ip - 1, &fresh);
+    struct dl_find_object object;
+    if (_dl_find_object((void *)(uintptr_t)(ip - 1), &object) != 0 ||
+        ip - 8 < (uint64_t)(uintptr_t)object.dlfo_map_start) {
+        return &unknown_rule;
+    }
+    struct rule fresh = {.ip = ip, .code = code_before(ip)};
+    uint64_t end = (uint64_t)(uintptr_t)object.dlfo_map_end;
+    fresh.kind = is_sigreturn(ip, end) ? RULE_UNKNOWN : rule_from_cfi(ip - 1, &object, &fresh);
     memmove(&set[1], &set[0], (RULE_WAYS - 1) * sizeof *set);
     set[0] = fresh;
     return &set[0];
+#else
+    return &unknown_rule;
+#endif
 }
 
 void fdh_fast_unwind_init(void) {
@@ -381,9 +397,9 @@ __attribute__((no_sanitize("address"))) int fdh_unwind_from(void **frames, int m
     for (;;) {
         *out++ = (void *)(uintptr_t)ip;
         h = (h + ip) * 0x9E3779B97F4A7C15ull;
-        const struct rule *rule = &cache->rules[((uint32_t)ip & (RULE_SETS - 1)) * RULE_WAYS];
-        uint64_t code = code_before(ip);
-        if (FDH_UNLIKELY(rule->ip != ip || rule->code != code)) rule = rule_missed((struct rule *)rule, ip, code);
+        struct rule *set = &cache->rules[((uint32_t)ip & (RULE_SETS - 1)) * RULE_WAYS];
+        const struct rule *rule = set;
+        if (FDH_UNLIKELY(set->ip != ip || set->code != code_before(ip))) rule = rule_missed(set, ip);
         uint32_t kind = rule->kind;
         if (FDH_UNLIKELY(kind > RULE_CFA_RBP)) {
             if (kind != RULE_OUTERMOST) return -1;

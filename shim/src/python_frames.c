@@ -113,20 +113,23 @@ static inline int sane(uintptr_t p, uintptr_t align) {
 /* Reads n bytes at address p. In checked mode through process_vm_readv on ourselves: a bad address is an
  * error (EFAULT), not a crash. Only the self-check runs checked; afterwards every read is a plain load. */
 static int checked_mode;
-static inline int rd(uintptr_t p, void *out, size_t n) {
-    if (FDH_UNLIKELY(checked_mode)) {
+static inline int rd_in(int checked, uintptr_t p, void *out, size_t n) {
+    if (FDH_UNLIKELY(checked)) {
         struct iovec local = {out, n}, remote = {(void *)p, n};
         return syscall(SYS_process_vm_readv, (long)fdh_state.pid, &local, 1L, &remote, 1L, 0L) == (long)n ? 0 : -1;
     }
     memcpy(out, (const void *)p, n);
     return 0;
 }
+static inline int rd(uintptr_t p, void *out, size_t n) { return rd_in(checked_mode, p, out, n); }
+static inline int rdp_in(int checked, uintptr_t p, uintptr_t *out) { return rd_in(checked, p, out, sizeof *out); }
 static inline int rd_ptr(uintptr_t p, uintptr_t *out) { return rd(p, out, sizeof *out); }
 
-static int has_type(uintptr_t object, uintptr_t type) {
+static inline int has_type_in(int checked, uintptr_t object, uintptr_t type) {
     uintptr_t t;
-    return sane(object, 8) && rd_ptr(object + OB_TYPE, &t) == 0 && t == type;
+    return sane(object, 8) && rd_in(checked, object + OB_TYPE, &t, sizeof t) == 0 && t == type;
 }
+static int has_type(uintptr_t object, uintptr_t type) { return has_type_in(checked_mode, object, type); }
 
 /* ---- probing ----------------------------------------------------------------------------------------- */
 
@@ -410,8 +413,40 @@ static void fill_cpython_code(struct fdh_py_code *slot, uintptr_t code, const vo
     fill_code(slot, code, context);
 }
 
+/* This thread's recently seen code objects and their code ids: a code object seen again with the same
+ * identity (the fields claim_code tells code objects apart by) skips the hash and the probe of section 8,
+ * which every thread shares. In the thread's side-stack scratch area; ids belong to one trace. */
+#define CODE_MEMO_SLOTS 128u
+struct code_memo {
+    uint64_t trace_generation;
+    uint64_t reserved;
+    struct code_memo_entry {
+        uintptr_t code;
+        struct code_identity identity;
+        uint32_t id;
+    } entries[CODE_MEMO_SLOTS];
+};
+_Static_assert(sizeof(struct code_memo) <= FDH_SCRATCH_CODE_MEMO_SIZE, "code memo outgrew its scratch slot");
+
+static struct code_memo *code_memo(void) {
+    if (checked_mode) return NULL;
+    char *scratch = fdh_side_stack_scratch(FDH_SCRATCH_SIZE);
+    if (!scratch) return NULL;
+    struct code_memo *memo = (struct code_memo *)(void *)(scratch + FDH_SCRATCH_CODE_MEMO_OFFSET);
+    if (memo->trace_generation != fdh_trace_generation) {
+        memset(memo->entries, 0, sizeof memo->entries);
+        memo->trace_generation = fdh_trace_generation;
+    }
+    return memo;
+}
+
+static int same_identity(const struct code_identity *a, const struct code_identity *b) {
+    return a->filename == b->filename && a->name == b->name && a->linetable == b->linetable &&
+           a->first_line == b->first_line;
+}
+
 /* The code id of `code` (interning it on first sight); 0 when the table is full or contended. */
-static uint32_t intern_code(uintptr_t code) {
+static uint32_t intern_code(uintptr_t code, struct code_memo *memo) {
     if (!fdh_state.trace.py_codes) return 0;
     struct code_identity c;
     if (rd_ptr(code + (uintptr_t)L->co_filename, &c.filename) || rd_ptr(code + (uintptr_t)L->co_name, &c.name) ||
@@ -419,7 +454,11 @@ static uint32_t intern_code(uintptr_t code) {
         rd(code + (uintptr_t)L->co_firstlineno, &c.first_line, 4)) {
         return 0;
     }
-    return claim_code(code, identity_hash(&c), fill_cpython_code, &c);
+    struct code_memo_entry *seen = memo ? &memo->entries[(code >> 4) & (CODE_MEMO_SLOTS - 1)] : NULL;
+    if (seen && seen->code == code && seen->id != 0 && same_identity(&seen->identity, &c)) return seen->id;
+    uint32_t id = claim_code(code, identity_hash(&c), fill_cpython_code, &c);
+    if (seen && id != 0) *seen = (struct code_memo_entry){code, c, id};
+    return id;
 }
 
 /* ---- frames handed in by a Python-level helper (python_hints.c) -------------------------------------- */
@@ -466,39 +505,48 @@ struct py_item {
 /* Walks the thread's frame chain innermost first into items; returns the number of items, or -1 when the
  * chain is not sound (only meaningful to the self-check; the hot path treats -1 like "no frames"). */
 static int walk(uintptr_t tstate, struct py_item *items, int max, int *frames_out) {
+    /* Locals, not the globals: with -fno-strict-aliasing every store into items[] would make the compiler
+     * load the layout and the mode again for each read. */
+    const int checked = checked_mode;
+    const struct py_layout layout = *L;
+    const struct py_layout *L = &layout;
     int n = 0, frames = 0;
     uintptr_t frame;
     if (L->cframe_current >= 0) {
         uintptr_t cframe;
-        if (rd_ptr(tstate + (uintptr_t)L->ts_frame, &cframe)) return -1;
+        if (rdp_in(checked, tstate + (uintptr_t)L->ts_frame, &cframe)) return -1;
         if (!cframe) return 0;
-        if (!sane(cframe, 8) || rd_ptr(cframe + (uintptr_t)L->cframe_current, &frame)) return -1;
-    } else if (rd_ptr(tstate + (uintptr_t)L->ts_frame, &frame)) {
+        if (!sane(cframe, 8) || rdp_in(checked, cframe + (uintptr_t)L->cframe_current, &frame)) return -1;
+    } else if (rdp_in(checked, tstate + (uintptr_t)L->ts_frame, &frame)) {
         return -1;
     }
     int steps = 0;
+    struct code_memo *memo = code_memo();
     while (frame) {
         if (++steps > WALK_MAX_STEPS || !sane(frame, 8)) return -1;
-        if (L->minor == 10 && !has_type(frame, frame_type)) return -1;
+        if (L->minor == 10 && !has_type_in(checked, frame, frame_type)) return -1;
         uintptr_t code = 0, next = 0;
-        if (rd_ptr(frame + (uintptr_t)L->fr_code, &code) || rd_ptr(frame + (uintptr_t)L->fr_back, &next)) return -1;
+        if (rdp_in(checked, frame + (uintptr_t)L->fr_code, &code) ||
+            rdp_in(checked, frame + (uintptr_t)L->fr_back, &next)) {
+            return -1;
+        }
         uint8_t owner = 0, is_entry = L->minor == 10;
-        if (L->fr_owner >= 0 && rd(frame + (uintptr_t)L->fr_owner, &owner, 1)) return -1;
-        if (L->fr_is_entry >= 0 && rd(frame + (uintptr_t)L->fr_is_entry, &is_entry, 1)) return -1;
+        if (L->fr_owner >= 0 && rd_in(checked, frame + (uintptr_t)L->fr_owner, &owner, 1)) return -1;
+        if (L->fr_is_entry >= 0 && rd_in(checked, frame + (uintptr_t)L->fr_is_entry, &is_entry, 1)) return -1;
         int cstack = L->minor >= 12 && owner == OWNED_BY_CSTACK;
-        if (!cstack && has_type(code, code_type) && n < max) {
+        if (!cstack && has_type_in(checked, code, code_type) && n < max) {
             uint32_t offset = FDH_PY_OFFSET_UNKNOWN;
             int complete = 1;
             if (L->minor == 10) {
                 int32_t lasti;
-                if (rd(frame + (uintptr_t)L->fr_instr, &lasti, 4)) return -1;
+                if (rd_in(checked, frame + (uintptr_t)L->fr_instr, &lasti, 4)) return -1;
                 if (lasti >= 0) offset = (uint32_t)lasti * 2;
             } else {
                 uintptr_t instr;
                 int64_t units;
                 int32_t first_traceable;
-                if (rd_ptr(frame + (uintptr_t)L->fr_instr, &instr) || rd(code + OB_SIZE, &units, 8) ||
-                    rd(code + (uintptr_t)L->co_firsttraceable, &first_traceable, 4)) {
+                if (rdp_in(checked, frame + (uintptr_t)L->fr_instr, &instr) || rd_in(checked, code + OB_SIZE, &units, 8) ||
+                    rd_in(checked, code + (uintptr_t)L->co_firsttraceable, &first_traceable, 4)) {
                     return -1;
                 }
                 uintptr_t base = code + (uintptr_t)L->co_code_adaptive;
@@ -507,7 +555,7 @@ static int walk(uintptr_t tstate, struct py_item *items, int max, int *frames_ou
                 if (instr >= base && units > 0 && instr < base + (uintptr_t)units * 2) offset = (uint32_t)(instr - base);
             }
             if (complete) {
-                uint32_t id = intern_code(code);
+                uint32_t id = intern_code(code, memo);
                 items[n].ip = (uint64_t)id << 32 | offset;
                 items[n].boundary = 0;
                 n++;

@@ -257,7 +257,7 @@ static inline uint64_t fdh_on_side_stack(uint64_t (*fn)(void *), void *arg, uint
 void *fdh_side_stack_scratch(size_t size);               /* this thread's scratch area, NULL if none */
 /* The scratch area's users: the stack cache (stack_capture.c) at 0, pending helper frames (python_hints.c),
  * the last path described (describe.c), the fast unwinder's rule cache (fast_unwind.c) from the second
- * page on, then the stack memo (stack_capture.c). */
+ * page on, the stack memo (stack_capture.c), and the code memo (python_frames.c). */
 #define FDH_SCRATCH_STACK_CACHE_SIZE 1024u
 #define FDH_SCRATCH_HINT_OFFSET 1024u
 #define FDH_SCRATCH_HINT_SIZE 1024u
@@ -267,7 +267,9 @@ void *fdh_side_stack_scratch(size_t size);               /* this thread's scratc
 #define FDH_SCRATCH_UNWIND_SIZE 20480u
 #define FDH_SCRATCH_MEMO_OFFSET (FDH_SCRATCH_UNWIND_OFFSET + FDH_SCRATCH_UNWIND_SIZE)
 #define FDH_SCRATCH_MEMO_SIZE 8192u
-#define FDH_SCRATCH_SIZE (FDH_SCRATCH_MEMO_OFFSET + FDH_SCRATCH_MEMO_SIZE)
+#define FDH_SCRATCH_CODE_MEMO_OFFSET (FDH_SCRATCH_MEMO_OFFSET + FDH_SCRATCH_MEMO_SIZE)
+#define FDH_SCRATCH_CODE_MEMO_SIZE 8192u
+#define FDH_SCRATCH_SIZE (FDH_SCRATCH_CODE_MEMO_OFFSET + FDH_SCRATCH_CODE_MEMO_SIZE)
 void fdh_side_stacks_after_fork(void);
 
 /* python_frames.c: CPython frames interleaved into a native stack (see the file comment).
