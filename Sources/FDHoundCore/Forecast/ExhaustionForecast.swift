@@ -53,16 +53,14 @@ struct ExhaustionForecast {
             guard let window = timeline.window else { continue }
             if withSeries { pending.append(Self.series(of: timeline, trace: index, window: window)) }
             let limit = Self.softLimit(trace)
-            result.processes[index] = Self.project(initial: 0, steps: timeline.process, window: window,
-                                                   current: timeline.processCount, limit: limit,
-                                                   limitName: "RLIMIT_NOFILE")
+            result.processes[index] = Self.project(timeline.process, current: timeline.processCount,
+                                                   limit: limit, limitName: "RLIMIT_NOFILE")
             for (stack, path) in timeline.paths where stack != 0 {
-                guard let fit = TrendFit.fit(initial: 0, steps: path.steps, start: window.start, end: window.end),
-                      fit.rises, fit.slope > 0 else { continue }
-                let forecast = Self.project(fit: fit, window: window, changes: path.steps.count,
+                guard let fit = path.trend.fit(), fit.rises, fit.slope > 0 else { continue }
+                let forecast = Self.project(fit: fit, window: window, changes: path.trend.changes,
                                             current: timeline.processCount, limit: limit, limitName: "RLIMIT_NOFILE")
                 let dbus = path.kind == UInt8(FDH_KIND_DBUS.rawValue)
-                    ? Self.project(fit: fit, window: window, changes: path.steps.count, current: path.count,
+                    ? Self.project(fit: fit, window: window, changes: path.trend.changes, current: path.count,
                                    limit: Self.dbusConnectionsPerUser, limitName: "dbus-connections-per-user")
                     : nil
                 candidates.append(Candidate(trace: index, stack: stack, kind: path.kind, api: path.api,
@@ -141,14 +139,22 @@ struct ExhaustionForecast {
 
     static func project(initial: Int, steps: [(time: Double, delta: Int)], window: (start: Double, end: Double),
                         current: Int, limit: Int?, limitName: String) -> TimeLeft {
-        guard let fit = TrendFit.fit(initial: initial, steps: steps, start: window.start, end: window.end) else {
+        var trend = TrendAccumulator(initial: initial, start: window.start, end: window.end)
+        for step in steps { trend.add(time: step.time, delta: step.delta) }
+        return project(trend, current: current, limit: limit, limitName: limitName)
+    }
+
+    /// The verdict on a timeline gathered while streaming (its window is the accumulator's).
+    static func project(_ trend: TrendAccumulator, current: Int, limit: Int?, limitName: String) -> TimeLeft {
+        let window = (start: trend.start, end: trend.end)
+        guard let fit = trend.fit() else {
             return TimeLeft(verdict: "too-little-data", limitName: limitName, limit: limit, current: current,
                             perSecond: 0, perSecondLow: 0, perSecondHigh: 0, rSquared: 0, confidence: nil,
                             secondsLeft: nil, secondsLeftLow: nil, secondsLeftHigh: nil,
                             observedFromSeconds: window.start, observedToSeconds: window.end,
-                            changes: steps.filter { $0.time >= window.start && $0.time <= window.end }.count)
+                            changes: trend.changesInWindow)
         }
-        return project(fit: fit, window: window, changes: steps.filter { $0.time >= window.start }.count,
+        return project(fit: fit, window: window, changes: trend.changesFromStart,
                        current: current, limit: limit, limitName: limitName)
     }
 
@@ -180,41 +186,49 @@ struct ExhaustionForecast {
 }
 
 /// The live counts of one trace over time, replayed from its event log: the whole process and each opening
-/// stack, as (seconds, +1/−1) steps.
+/// stack, each as a TrendAccumulator over the window (fixed memory per code path, none per event). The
+/// window's end is found first by looking back from the end of the log; its start is the first event that
+/// counts, met at the start of the one streaming pass.
 private struct Timeline {
     struct Path {
-        var steps: [(time: Double, delta: Int)] = []
+        var trend: TrendAccumulator
         var count = 0
         var kind: UInt8 = 0
         var api: UInt8 = 0
         var firstSeq: UInt64 = 0
     }
 
-    var process: [(time: Double, delta: Int)] = []
+    var process: TrendAccumulator
     var processCount = 0
     var paths: [UInt32: Path] = [:]
     /// From the first event after start-up (the inherited descriptors) to the last one fitted.
     var window: (start: Double, end: Double)?
 
     init(trace: TraceFile, endSeq: UInt64?) {
-        // Locals, assigned to the properties at the end: mutating `self` from inside the streaming closure,
-        // or a copy of a dictionary value (`var path = paths[stack]`), would copy a step array per event.
-        var process = [(time: Double, delta: Int)]()
+        process = TrendAccumulator(initial: 0, start: 0, end: 0)
+        guard let lastEvent = trace.lastEvent(below: endSeq, where: Self.counts) else { return }
+        let last = LeakAnalysis.seconds(lastEvent.timeNs)
+        // Locals, assigned to the properties at the end: mutating `self` from inside the streaming closure
+        // would copy; dictionary values are changed in place through their subscript.
+        var process: TrendAccumulator?
         var processCount = 0
         var paths = [UInt32: Path]()
         var open = [Int32: UInt32]() // fd → opening stack
-        var first: Double?, last = 0.0
+        var first: Double?
         func closed(_ fd: Int32, time: Double) {
             guard let stack = open.removeValue(forKey: fd) else { return }
-            process.append((time, -1)); processCount -= 1
-            paths[stack]?.steps.append((time, -1)); paths[stack]?.count -= 1
+            process?.add(time: time, delta: -1); processCount -= 1
+            paths[stack]?.trend.add(time: time, delta: -1); paths[stack]?.count -= 1
         }
         func opened(_ fd: Int32, _ event: TraceEvent, time: Double) {
             guard fd >= 0 else { return }
             if open[fd] != nil { closed(fd, time: time) }
             open[fd] = event.stack
-            process.append((time, 1)); processCount += 1
-            paths[event.stack, default: Path(kind: event.kind, api: event.api, firstSeq: event.seq)].steps.append((time, 1))
+            process?.add(time: time, delta: 1); processCount += 1
+            let start = first ?? time
+            paths[event.stack, default: Path(trend: TrendAccumulator(initial: 0, start: start, end: last),
+                                             kind: event.kind, api: event.api, firstSeq: event.seq)]
+                .trend.add(time: time, delta: 1)
             paths[event.stack]?.count += 1
         }
         // A wrapped ring lost the oldest events: descriptors opened before the kept window (the inherited
@@ -228,10 +242,13 @@ private struct Timeline {
                 return
             }
             let time = LeakAnalysis.seconds(event.timeNs)
+            if first == nil && Self.counts(event) {
+                first = time
+                process = TrendAccumulator(initial: 0, start: time, end: last)
+            }
             switch event.type {
             case .inherited: // counted from the start, not a change inside the window
                 if event.fd >= 0 { open[event.fd] = 0; processCount += 1 }
-                return
             case .open:
                 opened(event.fd, event, time: time)
                 if event.fd2 >= 0 { opened(event.fd2, event, time: time) }
@@ -241,15 +258,13 @@ private struct Timeline {
             case .close:
                 guard event.result == 0 else { return }
                 if wrapped && open[event.fd] == nil {
-                    process.append((time, -1))  // opened before the kept window
+                    process?.add(time: time, delta: -1)  // opened before the kept window
                 } else {
                     closed(event.fd, time: time)
                 }
             default:
                 return
             }
-            if first == nil { first = time }
-            last = time
         }
         if wrapped {
             processCount = trace.liveDescriptors.count - afterEnd
@@ -257,12 +272,23 @@ private struct Timeline {
                 paths[stack]?.count = Int(clamping: site.opened) - Int(clamping: site.closed)
             }
         }
-        self.process = process
+        if let process { self.process = process }
         self.processCount = processCount
         self.paths = paths
         // The inherited ones are in processCount but not in the steps: the fit starts from 0 (a constant
         // offset changes neither the slope nor the verdict) and `current` is the real count.
         if let first, last > first { window = (first, last) }
+    }
+
+    /// Whether `event` is inside the fitted window's bounds: an open, an open target of dup2/3 or a
+    /// successful close.
+    private static func counts(_ event: TraceEvent) -> Bool {
+        switch event.type {
+        case .open: return true
+        case .dup: return event.result >= 0 && event.fd2 >= 0
+        case .close: return event.result == 0
+        default: return false
+        }
     }
 
     /// +1/−1/0: what `event` does to the process's count of open descriptors (as far as the log says).

@@ -116,6 +116,31 @@ struct EventLog {
         return summary
     }
 
+    /// The newest usable event below seq `limit` (nil: the end of the window) that `matches`, looking back
+    /// from the end: a pass that must know where its window ends before it streams reads only the tail.
+    func lastEvent(below limit: UInt64? = nil, where matches: (TraceEvent) -> Bool) -> TraceEvent? {
+        guard bounds.capacity > 0 else { return nil }
+        let capacity = UInt64(bounds.capacity)
+        var summary = EventLogSummary()
+        var page = (index: -1, hole: false)
+        var seq = min(windowEnd, limit ?? .max)
+        var releaseTo = Int((seq &- 1) % capacity) + 1, read = 0
+        defer { if seq < windowEnd { release(from: Int(seq % capacity), to: releaseTo) } }
+        while seq > windowStart {
+            seq -= 1
+            let slot = Int(seq % capacity)
+            if let event = self.read(slot: slot, seq: seq, summary: &summary, page: &page), matches(event) {
+                return event
+            }
+            read += 1
+            if slot == 0 || read % Self.releaseEvery == 0 {  // give back what the look back passed
+                release(from: slot, to: releaseTo)
+                releaseTo = slot == 0 ? bounds.capacity : slot
+            }
+        }
+        return nil
+    }
+
     /// The event due at `slot` for `seq`, or nil (counted in `summary`). Whether the slot lies in a hole is
     /// decided once per page (`page` caches the last verdict).
     private func read(slot: Int, seq: UInt64, summary: inout EventLogSummary,

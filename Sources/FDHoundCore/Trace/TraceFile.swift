@@ -140,6 +140,12 @@ public struct TraceFile {
         try eventLog.forEach(body)
     }
 
+    /// The newest usable event below seq `limit` (nil: all) that `matches`, read from the end of the log
+    /// backwards (only as far as needed).
+    func lastEvent(below limit: UInt64? = nil, where matches: (TraceEvent) -> Bool) -> TraceEvent? {
+        eventLog.lastEvent(below: limit, where: matches)
+    }
+
     /// Every usable event, collected (memory proportional to the log: for tests and small traces).
     public func events() -> EventScan {
         var scan = EventScan()
