@@ -209,27 +209,37 @@ private struct Timeline {
         guard let lastEvent = trace.lastEvent(below: endSeq, where: Self.counts) else { return }
         let last = LeakAnalysis.seconds(lastEvent.timeNs)
         // Locals, assigned to the properties at the end: mutating `self` from inside the streaming closure
-        // would copy; dictionary values are changed in place through their subscript.
+        // would copy. Paths live in an array (changed in place), found by stack through `pathIndex`.
         var process: TrendAccumulator?
         var processCount = 0
-        var paths = [UInt32: Path]()
-        var open = [Int32: UInt32]() // fd → opening stack
+        var pathIndex = [UInt32: Int]()
+        var pathList = [Path]()
+        var stackOfPath = [UInt32]()
+        var open = [Int32: Int]() // fd → opening path; `noPath` for the inherited (stack 0 when it closes)
+        let noPath = -1
         var first: Double?
         func closed(_ fd: Int32, time: Double) {
-            guard let stack = open.removeValue(forKey: fd) else { return }
+            guard let opener = open.removeValue(forKey: fd) else { return }
             process?.add(time: time, delta: -1); processCount -= 1
-            paths[stack]?.trend.add(time: time, delta: -1); paths[stack]?.count -= 1
+            guard let path = opener == noPath ? pathIndex[0] : opener else { return }
+            pathList[path].trend.add(time: time, delta: -1); pathList[path].count -= 1
         }
         func opened(_ fd: Int32, _ event: TraceEvent, time: Double) {
             guard fd >= 0 else { return }
             if open[fd] != nil { closed(fd, time: time) }
-            open[fd] = event.stack
             process?.add(time: time, delta: 1); processCount += 1
-            let start = first ?? time
-            paths[event.stack, default: Path(trend: TrendAccumulator(initial: 0, start: start, end: last),
-                                             kind: event.kind, api: event.api, firstSeq: event.seq)]
-                .trend.add(time: time, delta: 1)
-            paths[event.stack]?.count += 1
+            let path: Int
+            if let known = pathIndex[event.stack] {
+                path = known
+            } else {
+                path = pathList.count
+                pathIndex[event.stack] = path
+                stackOfPath.append(event.stack)
+                pathList.append(Path(trend: TrendAccumulator(initial: 0, start: first ?? time, end: last),
+                                     kind: event.kind, api: event.api, firstSeq: event.seq))
+            }
+            open[fd] = path
+            pathList[path].trend.add(time: time, delta: 1); pathList[path].count += 1
         }
         // A wrapped ring lost the oldest events: descriptors opened before the kept window (the inherited
         // ones included) are not in `open`. Their closes still change the process's count, and what is open
@@ -248,7 +258,7 @@ private struct Timeline {
             }
             switch event.type {
             case .inherited: // counted from the start, not a change inside the window
-                if event.fd >= 0 { open[event.fd] = 0; processCount += 1 }
+                if event.fd >= 0 { open[event.fd] = noPath; processCount += 1 }
             case .open:
                 opened(event.fd, event, time: time)
                 if event.fd2 >= 0 { opened(event.fd2, event, time: time) }
@@ -268,13 +278,13 @@ private struct Timeline {
         }
         if wrapped {
             processCount = trace.liveDescriptors.count - afterEnd
-            for (stack, site) in trace.callSites where paths[stack] != nil {
-                paths[stack]?.count = Int(clamping: site.opened) - Int(clamping: site.closed)
+            for (stack, site) in trace.callSites {
+                if let path = pathIndex[stack] { pathList[path].count = Int(clamping: site.opened) - Int(clamping: site.closed) }
             }
         }
         if let process { self.process = process }
         self.processCount = processCount
-        self.paths = paths
+        self.paths = Dictionary(uniqueKeysWithValues: zip(stackOfPath, pathList))
         // The inherited ones are in processCount but not in the steps: the fit starts from 0 (a constant
         // offset changes neither the slope nor the verdict) and `current` is the real count.
         if let first, last > first { window = (first, last) }

@@ -21,10 +21,12 @@ struct TrendAccumulator {
     private var cell = -1
     private var pastMiddle = false
     private var low = 0
+    private var threshold = 0.0
     private var samples: [Int32] = []
     private var lows = [Int](repeating: .max, count: 4)
     /// Batch walk: the next boundary due and the count so far.
     private var boundary = 0
+    private var boundaryTime: Double
     private var running: Int
     private var boundaries: [Int] = []
 
@@ -34,6 +36,7 @@ struct TrendAccumulator {
         self.count = initial
         self.running = initial
         self.width = (end - start) / Double(TrendFit.gridPoints)
+        self.boundaryTime = start + (end - start) * 0 / Double(TrendFit.batches)
     }
 
     mutating func add(time: Double, delta: Int) {
@@ -81,21 +84,20 @@ struct TrendAccumulator {
     }
 
     /// The grid walk: the count at each cell's middle is sampled, the lowest count reached inside a cell
-    /// (a dip between two samples still counts) goes to its quarter's low.
+    /// (a dip between two samples still counts) goes to its quarter's low. `threshold` is the instant the
+    /// walk waits for next (computed once per move, by the same expressions as always).
     private mutating func addToGrid(time: Double, delta: Int) {
         let n = TrendFit.gridPoints
         while cell < n {
             if cell < 0 {
                 if time < start { count += delta; return }
-                cell = 0; pastMiddle = false; low = count
+                enterCell(0)
                 samples.reserveCapacity(n)
             } else if !pastMiddle {
-                if time <= start + (Double(cell) + 0.5) * width {
-                    count += delta; low = min(low, count); return
-                }
-                samples.append(Int32(clamping: count)); pastMiddle = true
+                if time <= threshold { count += delta; low = min(low, count); return }
+                passMiddle()
             } else {
-                if time < start + Double(cell + 1) * width || (cell == n - 1 && time <= end) {
+                if time < threshold || (cell == n - 1 && time <= end) {
                     count += delta; low = min(low, count); return
                 }
                 closeCell()
@@ -103,18 +105,28 @@ struct TrendAccumulator {
         }
     }
 
+    private mutating func enterCell(_ k: Int) {
+        cell = k; pastMiddle = false; low = count
+        threshold = start + (Double(k) + 0.5) * width
+    }
+
+    private mutating func passMiddle() {
+        samples.append(Int32(clamping: count)); pastMiddle = true
+        threshold = start + Double(cell + 1) * width
+    }
+
     private mutating func closeCell() {
         let quarter = cell * 4 / TrendFit.gridPoints
         lows[quarter] = min(lows[quarter], low)
-        cell += 1; pastMiddle = false; low = count
+        if cell + 1 < TrendFit.gridPoints { enterCell(cell + 1) } else { cell += 1 }
     }
 
     private mutating func addToBatches(time: Double, delta: Int) {
         let batches = TrendFit.batches
         while boundary <= batches {
-            let t = start + (end - start) * Double(boundary) / Double(batches)
-            if time < t || (boundary == batches && time <= t) { running += delta; return }
+            if time < boundaryTime || (boundary == batches && time <= boundaryTime) { running += delta; return }
             boundaries.append(running); boundary += 1
+            boundaryTime = start + (end - start) * Double(boundary) / Double(batches)
         }
     }
 
@@ -122,13 +134,7 @@ struct TrendAccumulator {
     private mutating func finish() {
         let n = TrendFit.gridPoints
         while cell < n {
-            if cell < 0 {
-                cell = 0; pastMiddle = false; low = count
-            } else if !pastMiddle {
-                samples.append(Int32(clamping: count)); pastMiddle = true
-            } else {
-                closeCell()
-            }
+            if cell < 0 { enterCell(0) } else if !pastMiddle { passMiddle() } else { closeCell() }
         }
         while boundary <= TrendFit.batches { boundaries.append(running); boundary += 1 }
     }
