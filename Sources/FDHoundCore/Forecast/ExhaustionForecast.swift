@@ -40,8 +40,11 @@ struct ExhaustionForecast {
     /// A process's chart lines before their code paths are symbolized.
     private struct PendingSeries {
         let trace: Int
+        let window: (start: Double, end: Double)
         let total: (points: [SeriesPoint], peak: Int)
-        let paths: [(stack: UInt32, kind: UInt8, api: UInt8, firstSeq: UInt64, points: [SeriesPoint], peak: Int)]
+        /// The code paths to draw (highest peak first), with the count each had before the window.
+        let chosen: [(stack: UInt32, kind: UInt8, api: UInt8, firstSeq: UInt64, initial: Int)]
+        var paths: [(stack: UInt32, kind: UInt8, api: UInt8, firstSeq: UInt64, points: [SeriesPoint], peak: Int)] = []
     }
 
     func run() -> Result {
@@ -49,7 +52,7 @@ struct ExhaustionForecast {
         var candidates = [Candidate]()
         var pending = [PendingSeries]()
         for (index, trace) in traces.enumerated() where trace.header.processState != .execed {
-            let timeline = LiveCountTimeline(trace: trace, endSeq: shutdownStart[index])
+            let timeline = LiveCountTimeline(trace: trace, endSeq: shutdownStart[index], withSeries: withSeries)
             guard let window = timeline.window else { continue }
             if withSeries { pending.append(Self.series(of: timeline, trace: index, window: window)) }
             let limit = Self.softLimit(trace)
@@ -73,6 +76,7 @@ struct ExhaustionForecast {
         let handles = chosen.map { batch.add($0.stack, trace: $0.trace, seq: $0.firstSeq) }
         pending.sort { ($0.total.peak, $1.trace) > ($1.total.peak, $0.trace) }
         pending = Array(pending.prefix(OpenCountSeries.maxProcesses)).sorted { $0.trace < $1.trace }
+        for index in pending.indices { drawPaths(&pending[index]) }
         let seriesHandles = pending.map { item in item.paths.map { batch.add($0.stack, trace: item.trace, seq: $0.firstSeq) } }
         let frames = batch.symbolize(using: symbolizer)
         result.series = zip(pending, seriesHandles).map { item, handles in
@@ -99,23 +103,30 @@ struct ExhaustionForecast {
 
     /// The chart lines of one process: its total, and its code paths that peaked highest, at 2 or more
     /// (ties: the stack id, so the choice is deterministic). The total starts from what was open when the window began.
-    private static func series(of timeline: Timeline, trace: Int, window: (start: Double, end: Double)) -> PendingSeries {
-        let initial = max(0, timeline.processCount - timeline.process.reduce(0) { $0 + $1.delta })
-        let total = SeriesSampler.points(initial: initial, steps: timeline.process, window: window)
+    private static func series(of timeline: LiveCountTimeline, trace: Int, window: (start: Double, end: Double)) -> PendingSeries {
+        let initial = max(0, timeline.processCount - timeline.processNet)
+        let total = timeline.processSeries?.line(initial: initial)
+            ?? SeriesSampler.points(initial: initial, steps: [], window: window)
         var peaks = [(stack: UInt32, peak: Int)]()
-        for (stack, path) in timeline.paths where stack != 0 {
-            var value = 0, peak = 0
-            for step in path.steps { value += step.delta; peak = max(peak, value) }
-            if peak >= 2 { peaks.append((stack, peak)) } // one at a time is churn: nothing to see, nothing to symbolize
+        for (stack, path) in timeline.paths where stack != 0 && path.peakInOrder >= 2 {
+            peaks.append((stack, path.peakInOrder)) // one at a time is churn: nothing to see, nothing to symbolize
         }
         peaks.sort { ($0.peak, $1.stack) > ($1.peak, $0.stack) }
-        let paths = peaks.prefix(OpenCountSeries.maxCodePaths).compactMap { chosen -> (stack: UInt32, kind: UInt8, api: UInt8, firstSeq: UInt64, points: [SeriesPoint], peak: Int)? in
+        let chosen = peaks.prefix(OpenCountSeries.maxCodePaths).compactMap { chosen -> (stack: UInt32, kind: UInt8, api: UInt8, firstSeq: UInt64, initial: Int)? in
             guard let path = timeline.paths[chosen.stack] else { return nil }
-            let initial = max(0, path.count - path.steps.reduce(0) { $0 + $1.delta })
-            let line = SeriesSampler.points(initial: initial, steps: path.steps, window: window)
-            return (chosen.stack, path.kind, path.api, path.firstSeq, line.points, line.peak)
+            return (chosen.stack, path.kind, path.api, path.firstSeq, max(0, path.count - path.net))
         }
-        return PendingSeries(trace: trace, total: total, paths: paths)
+        return PendingSeries(trace: trace, window: window, total: total, chosen: chosen)
+    }
+
+    /// The chosen code paths' lines, drawn in one more pass over the process's log.
+    private func drawPaths(_ item: inout PendingSeries) {
+        let lines = LiveCountTimeline.pathSeries(trace: traces[item.trace], endSeq: shutdownStart[item.trace],
+                                                 window: item.window, stacks: Set(item.chosen.map(\.stack)))
+        item.paths = item.chosen.compactMap { path in
+            guard let line = lines[path.stack]?.line(initial: path.initial) else { return nil }
+            return (path.stack, path.kind, path.api, path.firstSeq, line.points, line.peak)
+        }
     }
 
     /// The soft limit the process has now. The header has the one at start; a program that changed it

@@ -1,7 +1,8 @@
 // The live counts of one trace over time, replayed from its event log for the time-left forecast: the whole
 // process's and each opening stack's, each gathered into a TrendAccumulator over the window (fixed memory per
-// code path, none per event). The window's end is found first by looking back from the end of the log; its
-// start is the first event that counts, met at the start of the one streaming pass.
+// code path, none per event), and the process's chart line (SeriesAccumulator). The window's end is found
+// first by looking back from the end of the log; its start is the first event that counts, met at the start
+// of the one streaming pass. Code paths' chart lines take a second pass, for the few paths chosen to be drawn.
 
 struct LiveCountTimeline {
     struct Path {
@@ -10,20 +11,25 @@ struct LiveCountTimeline {
         var kind: UInt8 = 0
         var api: UInt8 = 0
         var firstSeq: UInt64 = 0
+        /// The sum of its steps, and the highest that sum reached (in event order, from 0).
+        var net = 0
+        var peakInOrder = 0
     }
 
     private(set) var process = TrendAccumulator(initial: 0, start: 0, end: 0)
     private(set) var processCount = 0
+    /// The sum of the process's steps, and its chart line (relative to the count before the window).
+    private(set) var processNet = 0
+    private(set) var processSeries: SeriesAccumulator?
     private(set) var paths: [UInt32: Path] = [:]
     /// From the first event after start-up (the inherited descriptors) to the last one fitted.
     private(set) var window: (start: Double, end: Double)?
 
-    init(trace: TraceFile, endSeq: UInt64?) {
-        guard let lastEvent = trace.lastEvent(below: endSeq, where: Self.counts) else { return }
+    init(trace: TraceFile, endSeq: UInt64?, withSeries: Bool = false) {
+        guard let last = Self.windowEnd(trace: trace, endSeq: endSeq) else { return }
         // One value mutated once per event: the closure's captured state costs one access check per event,
         // not one per field.
-        var replay = Replay(last: LeakAnalysis.seconds(lastEvent.timeNs), endSeq: endSeq,
-                            wrapped: trace.eventsOverwritten > 0)
+        var replay = Replay(last: last, endSeq: endSeq, wrapped: trace.eventsOverwritten > 0, withSeries: withSeries)
         trace.forEachEvent { replay.take($0) }
         if replay.wrapped {
             // What is open now comes from the live table and the call-site counters, which lost nothing.
@@ -36,10 +42,27 @@ struct LiveCountTimeline {
         }
         if let process = replay.process { self.process = process }
         processCount = replay.processCount
+        processNet = replay.processNet
+        processSeries = replay.processSeries
         paths = Dictionary(uniqueKeysWithValues: zip(replay.stackOfPath, replay.pathList))
         // The inherited ones are in processCount but not in the steps: the fit starts from 0 (a constant
         // offset changes neither the slope nor the verdict) and `current` is the real count.
         if let first = replay.first, replay.last > first { window = (first, replay.last) }
+    }
+
+    /// The chart lines of the code paths opened at `stacks`, over `window` (a second pass over the log).
+    static func pathSeries(trace: TraceFile, endSeq: UInt64?, window: (start: Double, end: Double),
+                           stacks: Set<UInt32>) -> [UInt32: SeriesAccumulator] {
+        guard !stacks.isEmpty else { return [:] }
+        var replay = Replay(last: window.end, endSeq: endSeq, wrapped: trace.eventsOverwritten > 0, withSeries: false)
+        replay.trends = false
+        replay.pathSeries = Dictionary(uniqueKeysWithValues: stacks.map { ($0, SeriesAccumulator(window: window)) })
+        trace.forEachEvent { replay.take($0) }
+        return replay.pathSeries
+    }
+
+    private static func windowEnd(trace: TraceFile, endSeq: UInt64?) -> Double? {
+        trace.lastEvent(below: endSeq, where: Self.counts).map { LeakAnalysis.seconds($0.timeNs) }
     }
 
     /// The streaming state. Paths live in an array (changed in place), found by stack through `pathIndex`.
@@ -49,9 +72,15 @@ struct LiveCountTimeline {
         /// A wrapped ring lost the oldest events: descriptors opened before the kept window (the inherited
         /// ones included) are not in `open`; their closes still change the process's count.
         let wrapped: Bool
+        let withSeries: Bool
+        /// False in the second pass, which only draws `pathSeries`.
+        var trends = true
+        var pathSeries: [UInt32: SeriesAccumulator] = [:]
         var first: Double?
         var process: TrendAccumulator?
         var processCount = 0
+        var processNet = 0
+        var processSeries: SeriesAccumulator?
         var pathIndex = [UInt32: Int]()
         var pathList = [Path]()
         var stackOfPath = [UInt32]()
@@ -61,10 +90,11 @@ struct LiveCountTimeline {
         /// Net change of the process's count after `endSeq` (shutdown), when wrapped.
         var afterEnd = 0
 
-        init(last: Double, endSeq: UInt64?, wrapped: Bool) {
+        init(last: Double, endSeq: UInt64?, wrapped: Bool, withSeries: Bool) {
             self.last = last
             self.endSeq = endSeq
             self.wrapped = wrapped
+            self.withSeries = withSeries
         }
 
         mutating func take(_ event: TraceEvent) {
@@ -75,7 +105,8 @@ struct LiveCountTimeline {
             let time = LeakAnalysis.seconds(event.timeNs)
             if first == nil && LiveCountTimeline.counts(event) {
                 first = time
-                process = TrendAccumulator(initial: 0, start: time, end: last)
+                if trends { process = TrendAccumulator(initial: 0, start: time, end: last) }
+                if withSeries && last > time { processSeries = SeriesAccumulator(window: (time, last)) }
             }
             switch event.type {
             case .inherited: // counted from the start, not a change inside the window
@@ -89,7 +120,7 @@ struct LiveCountTimeline {
             case .close:
                 guard event.result == 0 else { return }
                 if wrapped && open[event.fd] == nil {
-                    process?.add(time: time, delta: -1)  // opened before the kept window
+                    processStep(time: time, delta: -1)  // opened before the kept window
                 } else {
                     closed(event.fd, time: time)
                 }
@@ -100,15 +131,32 @@ struct LiveCountTimeline {
 
         private mutating func closed(_ fd: Int32, time: Double) {
             guard let opener = open.removeValue(forKey: fd) else { return }
-            process?.add(time: time, delta: -1); processCount -= 1
+            processStep(time: time, delta: -1); processCount -= 1
             guard let path = opener == Self.inherited ? pathIndex[0] : opener else { return }
-            pathList[path].trend.add(time: time, delta: -1); pathList[path].count -= 1
+            pathStep(path, time: time, delta: -1)
+        }
+
+        private mutating func processStep(time: Double, delta: Int) {
+            guard trends else { return }
+            process?.add(time: time, delta: delta)
+            processSeries?.add(time: time, delta: delta)
+            processNet += delta
+        }
+
+        private mutating func pathStep(_ path: Int, time: Double, delta: Int) {
+            if trends {
+                pathList[path].trend.add(time: time, delta: delta)
+                pathList[path].count += delta
+                pathList[path].net += delta
+                pathList[path].peakInOrder = max(pathList[path].peakInOrder, pathList[path].net)
+            }
+            if !pathSeries.isEmpty { pathSeries[stackOfPath[path]]?.add(time: time, delta: delta) }
         }
 
         private mutating func opened(_ fd: Int32, _ event: TraceEvent, time: Double) {
             guard fd >= 0 else { return }
             if open[fd] != nil { closed(fd, time: time) }
-            process?.add(time: time, delta: 1); processCount += 1
+            processStep(time: time, delta: 1); processCount += 1
             let path: Int
             if let known = pathIndex[event.stack] {
                 path = known
@@ -120,7 +168,7 @@ struct LiveCountTimeline {
                                      kind: event.kind, api: event.api, firstSeq: event.seq))
             }
             open[fd] = path
-            pathList[path].trend.add(time: time, delta: 1); pathList[path].count += 1
+            pathStep(path, time: time, delta: 1)
         }
     }
 
