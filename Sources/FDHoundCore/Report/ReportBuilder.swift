@@ -39,11 +39,14 @@ public enum ReportBuilder {
                                     shutdownStart: reclaim.shutdownStart, replays: reclaim.replays).run()
         let outlived = PhaseOutlivedAnalysis(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames,
                                              replays: reclaim.replays, reclaimedCloses: reclaim.reclaimedCloses).run()
-        for trace in traces { warnings += ProcessSummarizer.warnings(for: trace) }
+        let full = !options.summaryOnly
+        if full { for trace in traces { warnings += ProcessSummarizer.warnings(for: trace) } }
         warnings += dbus.warnings
-        let evidence = EvidenceAnalysis(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames).run()
-        let forecast = ExhaustionForecast(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames,
-                                          shutdownStart: reclaim.shutdownStart).run()
+        let evidence = full ? EvidenceAnalysis(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames).run()
+            : EvidenceAnalysis.Result()
+        let forecast = full ? ExhaustionForecast(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames,
+                                                 shutdownStart: reclaim.shutdownStart).run()
+            : ExhaustionForecast.Result()
         var processes = traces.map(ProcessSummarizer.summary)
         for (index, summary) in dbus.summaries { processes[index].dbus = summary }
         for (index, item) in evidence.evidence { processes[index].evidence = item }
@@ -64,7 +67,7 @@ public enum ReportBuilder {
         for frame in forecast.codePaths.flatMap(\.stack) + evidenceStacks.flatMap({ $0 }) {
             reported.insert(frame.module)
         }
-        if options.checkModuleFiles { warnings += ModuleFileCheck.warnings(for: traces, modulesInReport: reported) }
+        if full && options.checkModuleFiles { warnings += ModuleFileCheck.warnings(for: traces, modulesInReport: reported) }
         var report = Report(tracePath: tracePath,
                       processes: processes,
                       leaks: DBusAnalysis.merged(analysis.leaks, with: dbus.leaks),

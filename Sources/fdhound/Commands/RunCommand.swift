@@ -68,7 +68,9 @@ struct RunCommand: ParsableCommand {
 
     private func printSummary(traceDirectory: String) {
         do {
-            let report = try ReportBuilder.build(tracePath: traceDirectory, options: ReportOptions())
+            var options = ReportOptions()
+            options.summaryOnly = true  // one line of counts: no forecast, evidence or module checks
+            let report = try ReportBuilder.build(tracePath: traceDirectory, options: options)
             FileHandle.standardError.write(Data((VisibleEscapes.escape(summaryLine(report)) + "\n").utf8))
         } catch {
             printError("no summary: \(error)")
