@@ -1,15 +1,17 @@
 // SeriesSampler's chart line, gathered step by step as the event log streams past, in memory bounded by the
 // number of points drawn (not the number of steps). Steps arrive in event order; threads can record slightly
-// out of time order, so they pass through a small reorder buffer that hands them on sorted by (time,
-// arrival): the result is the sorted sampler's exactly unless a step arrives more than `reorderLimit` steps
-// late, and such a step is drawn at the time of the steps already drawn instead.
+// out of time order (a thread preempted between its clock read and its slot can land thousands of events
+// late), so they pass through a reorder buffer that hands them on sorted by (time, arrival): the result is
+// the fully sorted sampler's exactly unless a step arrives more than `reorderLimit` steps late, and such a
+// step is drawn at the time of the steps already drawn instead. The buffer is 3 MB at most, and only the
+// line being drawn has one (a trace's process line, then its few chosen code paths).
 //
 // The start value may be known only at the end (a process's count before the window is its final count
 // minus the window's changes): points are kept relative to 0 and shifted when the line is taken. Which point
 // a bucket keeps (its lowest and highest) does not change under a shift.
 
 struct SeriesAccumulator {
-    static let reorderLimit = 1024
+    static let reorderLimit = 1 << 17
 
     let window: (start: Double, end: Double)
     let maxPoints: Int
@@ -60,7 +62,7 @@ struct SeriesAccumulator {
     private mutating func drawNext() {
         let step = buffer[head]
         head += 1
-        if head >= Self.reorderLimit && head * 2 >= buffer.count { buffer.removeFirst(head); head = 0 }
+        if head >= 1 << 16 { buffer.removeFirst(head); head = 0 }  // drawn steps dropped in batches
         value += step.delta
         peak = max(peak, value)
         let time = max(min(max(step.time, window.start), window.end), drawnTime)
