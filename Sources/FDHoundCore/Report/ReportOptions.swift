@@ -14,7 +14,7 @@ public struct ReportOptions {
     /// Whether to compare the modules the trace recorded with the files on this machine (warnings when one
     /// changed or is gone). Off for the golden snapshots, which must not depend on the machine.
     public var checkModuleFiles = true
-    /// Only what `fdhound run`'s summary line counts (leaks, exec leaks, misuse, reclaimed, growth): the
+    /// Only what `fdhound run`'s summary line counts (leaks, exec leaks, misuse, reclaimed, outlived, growth): the
     /// time-left forecast and its chart, evidence, per-process warnings and module checks are skipped, so
     /// the summary at exit does not pay for the whole report.
     public var summaryOnly: Bool = false
