@@ -47,7 +47,10 @@ static uint64_t describe_path_here(void *request_) {
 }
 
 /* This thread's last absolute path and its string id: a loop opening the same file skips the hash and the
- * index probe (the bytes are compared in full; ids are only meaningful inside one trace). */
+ * index probe (the bytes are compared in full; ids are only meaningful inside one trace). Only an ordinary
+ * hook (recording depth 1) reads or writes it: a signal handler's hook (depth 2) that interrupted this
+ * thread between the bytes and the id of an update would otherwise take, or leave behind, the id of
+ * another path of the same length (tests/adversarial signal_path_race). */
 struct last_path {
     uint64_t trace_generation;
     uint32_t id;
@@ -66,7 +69,7 @@ uint32_t fdh_describe_path(const char *path, uint32_t base) {
     if (!path) return 0;
     struct last_path *last = NULL;
     size_t length = 0;
-    if (path[0] == '/' && (last = last_path()) != NULL) {
+    if (path[0] == '/' && fdh_depth == 1 && (last = last_path()) != NULL) {
         length = strnlen(path, sizeof last->bytes);
         if (length < sizeof last->bytes && last->trace_generation == fdh_trace_generation && last->id != 0 &&
             last->length == length && memcmp(last->bytes, path, length) == 0) {

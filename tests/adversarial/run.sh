@@ -41,6 +41,19 @@ both $t -- "$BIN/signal_close" 5000
 compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && require_traced $t "$WORK/$t.t" "$BIN/signal_close" &&
 live_matches $t "$WORK/$t.t" "$BIN/signal_close" && pass $t
 
+# A handler's opens of a path as long as the one the loop opens: each open recorded with its own path.
+t=signal_handler_opens_keep_their_own_paths
+RUN_ENV=(FDHOUND_EVENT_CAPACITY=4194304) # every event kept: the counts are compared in full
+both $t -- "$BIN/signal_path_race" counts.txt 30000
+RUN_ENV=()
+if compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && require_traced $t "$WORK/$t.t" "$BIN/signal_path_race"; then
+    d="$(trace_of "$WORK/$t.t" "$BIN/signal_path_race")"
+    expect_eq $t "events the ring dropped or overwrote" "$(echo "${d%%$'\n'*}" | sed -n 's/.* dropped=\([0-9]*\) .*/\1/p')" 0 &&
+    expect_eq $t "opens per path in the trace (the program counted: $(tr '\n' ' ' <"$WORK/$t.t/cwd/counts.txt"))" \
+        "$(echo "$d" | sed -n 's/^event .* type=1 .* str1=\(\/dev\/[a-z]*\) .*/\1/p' | sort | uniq -c | awk '{print $2, $1}')" \
+        "$(cat "$WORK/$t.t/cwd/counts.txt")" && pass $t
+fi
+
 t=signal_handler_pipe_gets_low_numbers_without_cloexec
 both $t -- "$BIN/signal_pipe" 5000
 compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && require_traced $t "$WORK/$t.t" "$BIN/signal_pipe" && pass $t
