@@ -20,10 +20,19 @@
  * by its own thread (a signal handler nested in the recorder captures no stack). Each entry also keeps the
  * eight code bytes before the address it was made for: a library unloaded and another loaded at the same
  * address (even by libc itself, which our dlopen/dlclose hooks do not see) misses instead of using a stale
- * rule; dlopen and dlclose also bump a generation that empties every thread's cache. */
+ * rule; dlopen and dlclose also bump a generation that empties every thread's cache.
+ *
+ * Every stack word the walk reads lies in memory known to be mapped: a few ranges per thread, grown a page
+ * at a time with mincore, as libunwind validates its reads. Rules are only as true as the code they
+ * describe: inline assembly that moves rsp to a stack of its own and calls from there leaves its
+ * function's rule pointing just above that stack's top, where nothing may be mapped (tests/adversarial
+ * stack_switch). Like libunwind's, the ranges outlive a capture (a stack unmapped later and read through a
+ * wrong rule again would fault), and mincore accepts a PROT_NONE page. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "shim.h"
 
@@ -50,9 +59,18 @@ struct rule {
     uint32_t reserved;
 };
 
+#define GOOD_RANGES 4
+
+/* Memory known to be mapped, [low, high), page-aligned; empty when low == high. */
+struct good_range {
+    uint64_t low, high;
+};
+
 struct rule_cache {
     uint64_t generation;
-    uint64_t reserved[3];
+    uint32_t good_next; /* the range a new one replaces */
+    uint32_t reserved;
+    struct good_range good[GOOD_RANGES];
     struct rule rules[RULE_SETS * RULE_WAYS];
 };
 _Static_assert(sizeof(struct rule_cache) <= FDH_SCRATCH_UNWIND_SIZE, "unwind cache outgrew its scratch slot");
@@ -371,6 +389,49 @@ static __attribute__((noinline)) const struct rule *rule_missed(struct rule *set
 #endif
 }
 
+/* ---- the stack words the walk reads ----------------------------------------------------------------- */
+
+static int page_mapped(uint64_t page) {
+    unsigned char resident;
+    return syscall(SYS_mincore, (long)(page << 12), 4096L, &resident) == 0;
+}
+
+/* Whether the 8 bytes at `address` may be read: inside a known range, or on a page mincore says is mapped
+ * (which then joins the range it extends, or replaces one). *current is the range the walk is in. */
+static __attribute__((noinline)) int readable_slow(struct rule_cache *cache, uint64_t address,
+                                                   const struct good_range **current) {
+    if (address >= (1ull << 56)) return 0; /* no user-space address (a garbage rbp) */
+    for (uint64_t page = address >> 12; page <= (address + 7) >> 12; page++) {
+        uint64_t at = page << 12;
+        struct good_range *found = NULL;
+        for (unsigned i = 0; i < GOOD_RANGES && !found; i++) {
+            if (at >= cache->good[i].low && at < cache->good[i].high) found = &cache->good[i];
+        }
+        if (!found) {
+            if (!page_mapped(page)) return 0;
+            for (unsigned i = 0; i < GOOD_RANGES && !found; i++) {
+                struct good_range *r = &cache->good[i];
+                if (r->low == r->high) continue;
+                if (r->high == at) { r->high = at + 4096; found = r; }
+                else if (r->low == at + 4096) { r->low = at; found = r; }
+            }
+            if (!found) {
+                found = &cache->good[cache->good_next++ % GOOD_RANGES];
+                found->low = at;
+                found->high = at + 4096;
+            }
+        }
+        *current = found;
+    }
+    return 1;
+}
+
+static inline int readable(struct rule_cache *cache, uint64_t address, const struct good_range **current) {
+    const struct good_range *r = *current;
+    if (FDH_LIKELY(address >= r->low && address < r->high && r->high - address >= 8)) return 1;
+    return readable_slow(cache, address, current);
+}
+
 void fdh_fast_unwind_init(void) {
 #if defined(DLFO_STRUCT_HAS_EH_DBASE)
     available = 1;
@@ -390,8 +451,10 @@ __attribute__((no_sanitize("address"))) int fdh_unwind_from(void **frames, int m
     uint64_t now = atomic_load_explicit(&fdh_fast_unwind_generation, memory_order_acquire);
     if (FDH_UNLIKELY(cache->generation != now)) {
         memset(cache->rules, 0, sizeof cache->rules);
+        memset(cache->good, 0, sizeof cache->good);
         cache->generation = now;
     }
+    const struct good_range *current = &cache->good[0];
     uint64_t h = 0;
     void **out = frames, **end = frames + max;
     for (;;) {
@@ -409,7 +472,11 @@ __attribute__((no_sanitize("address"))) int fdh_unwind_from(void **frames, int m
         /* A stack only grows down, except where the side stack's switch frame leads back to the program's. */
         if (FDH_UNLIKELY(cfa <= sp) && !((cfa & 7) == 0 && fdh_is_stack_switch(ip))) return -1;
         int64_t rbp_offset = rule->rbp_offset;
-        if (rbp_offset != 0) rbp = *(const uint64_t *)(uintptr_t)(cfa + (uint64_t)rbp_offset);
+        if (FDH_UNLIKELY(!readable(cache, cfa - 8, &current))) return -1;
+        if (rbp_offset != 0) {
+            if (FDH_UNLIKELY(!readable(cache, cfa + (uint64_t)rbp_offset, &current))) return -1;
+            rbp = *(const uint64_t *)(uintptr_t)(cfa + (uint64_t)rbp_offset);
+        }
         ip = *(const uint64_t *)(uintptr_t)(cfa - 8);
         sp = cfa;
         if (out == end) break;

@@ -84,6 +84,10 @@ compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && compare_files $t "$WORK/$t.u" "$WOR
 expect_eq $t "exit status (3: the handler wrote its report)" "$(cat "$WORK/$t.t/status")" 3 &&
 require_traced $t "$WORK/$t.t" "$BIN/small_stack" && pass $t
 
+t=open_on_a_switched_stack_with_nothing_above_it
+both $t -- "$BIN/stack_switch"
+compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && require_traced $t "$WORK/$t.t" "$BIN/stack_switch" && pass $t
+
 t=ulimit_64_numbering_and_count_unchanged
 (ulimit -n 64; both $t -- "$BIN/low_rlimit")
 compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && require_traced $t "$WORK/$t.t" "$BIN/low_rlimit" && pass $t
