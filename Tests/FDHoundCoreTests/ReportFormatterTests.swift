@@ -62,9 +62,9 @@ final class ReportFormatterTests: XCTestCase {
     func testMarkdownHasSummaryTableSectionsAndCodeBlocks() throws {
         let markdown = ReportRenderer.render(try thousandFilesReport(), as: .markdown)
         XCTAssertTrue(markdown.hasPrefix("## fdhound report\n"), markdown)
-        XCTAssertTrue(markdown.contains("| rank | count | kind | culprit | location |"), markdown)
-        XCTAssertTrue(markdown.contains("| L1 | 1000 | file | `leak_cache_files` | `leak_thousand_files.c:24` |"), markdown)
-        XCTAssertTrue(markdown.contains("| L2 | 100 | inet-socket | `leak_probe_sockets` | `leak_thousand_files.c:31` |"), markdown)
+        XCTAssertTrue(markdown.contains("| rank | count | kind | pattern | confidence | culprit | location |"), markdown)
+        XCTAssertTrue(markdown.contains("| L1 | 1000 | file | repeated | medium | `leak_cache_files` | `leak_thousand_files.c:24` |"), markdown)
+        XCTAssertTrue(markdown.contains("| L2 | 100 | inet-socket | repeated | medium | `leak_probe_sockets` | `leak_thousand_files.c:31` |"), markdown)
         XCTAssertTrue(markdown.contains("### L1: 1000 × file opened by `fopen` in `leak_cache_files`"), markdown)
         XCTAssertTrue(markdown.contains("```\n#0 __libc_open64"), markdown)
         XCTAssertEqual(markdown.components(separatedBy: "```").count - 1, 4, "two fenced blocks")

@@ -37,7 +37,7 @@ final class MarkdownRenderingTests: XCTestCase {
         XCTAssertEqual(markdown.status, 0, markdown.stderr)
         let html = try render(markdown.stdout)
         XCTAssertTrue(html.contains("<th>rank</th>\n<th align=\"right\">count</th>"), html)
-        XCTAssertTrue(html.contains("<td>L1</td>\n<td align=\"right\">1000</td>\n<td>file</td>\n<td><code>leak_cache_files</code></td>"), html)
+        XCTAssertTrue(html.contains("<td>L1</td>\n<td align=\"right\">1000</td>\n<td>file</td>\n<td>repeated</td>\n<td>medium</td>\n<td><code>leak_cache_files</code></td>"), html)
         XCTAssertTrue(html.contains("<td>L2</td>"), html)
         XCTAssertEqual(count("<table>", in: html), 2, "findings and processes")
         XCTAssertEqual(count("<details><summary>stack (", in: html), 2, "one folded stack per finding")
@@ -61,10 +61,10 @@ final class MarkdownRenderingTests: XCTestCase {
         let html = try render(markdown.stdout)
         XCTAssertFalse(html.contains("<h1>"), "a name started a heading: \(html)")
         XCTAssertTrue(html.contains("nl\\n# heading"), "the name is shown, escaped, inside its line: \(html)")
-        // Every row of the findings table has its five cells: no pipe in a name split one.
+        // Every row of the findings table has its seven cells: no pipe in a name split one.
         let findings = try XCTUnwrap(html.components(separatedBy: "<table>").dropFirst().first)
         for row in findings.components(separatedBy: "<tr>").dropFirst(2) {
-            XCTAssertEqual(count("<td", in: row.components(separatedBy: "</tr>")[0]), 5, row)
+            XCTAssertEqual(count("<td", in: row.components(separatedBy: "</tr>")[0]), 7, row)
         }
     }
 }

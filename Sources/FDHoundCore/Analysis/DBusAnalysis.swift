@@ -70,7 +70,7 @@ struct DBusAnalysis {
         }, multipleProcesses: pids.count > 1)
         let attribution = CulpritSelector.attribute(stack, executable: traces[members[0].trace].executable,
                                                     maxFrames: maxFrames)
-        return LeakGroup(
+        var group = LeakGroup(
             id: "",
             count: members.count,
             kind: DescriptorKind.dbus.name,
@@ -86,6 +86,9 @@ struct DBusAnalysis {
             lastSeenSeconds: times.max() ?? 0,
             openedAtSite: opened,
             closedAtSite: closed)
+        LeakAssessment.apply(to: &group, runEnd: LeakAnalysis.runEnd(of: members.map(\.trace), in: traces),
+                              limitHitAt: LeakAnalysis.limitHit(in: members.map(\.trace), in: traces))
+        return group
     }
 
     /// One line per distinct bus address (first 5, in opening order) with the connections' sockets:

@@ -17,8 +17,11 @@ enum FindingRanking {
 }
 
 extension LeakGroup: RankedFinding {
-    /// Leak groups: most descriptors first, then the earliest, then by culprit (deterministic).
+    /// Leak groups by severity: growing before repeated before once (LeakPattern), then most descriptors,
+    /// then the earliest, then by culprit (deterministic).
     static func precedes(_ a: LeakGroup, _ b: LeakGroup) -> Bool {
+        let (severityA, severityB) = (a.pattern?.severity ?? 1, b.pattern?.severity ?? 1)
+        if severityA != severityB { return severityA < severityB }
         if a.count != b.count { return a.count > b.count }
         if a.firstSeenSeconds != b.firstSeenSeconds { return a.firstSeenSeconds < b.firstSeenSeconds }
         return (a.culprit.function ?? a.culprit.address) < (b.culprit.function ?? b.culprit.address)

@@ -123,7 +123,7 @@ struct LeakAnalysis {
             members.map { (Int(traces[$0.trace].header.pid), $0.descriptor.fd,
                            DescriptorDescriber.describe($0.descriptor, in: traces[$0.trace])) },
             multipleProcesses: pids.count > 1)
-        return LeakGroup(
+        var group = LeakGroup(
             id: "",
             count: members.count,
             kind: DescriptorKind(traceValue: Self.mostCommon(members.map(\.descriptor.kind))).name,
@@ -141,6 +141,19 @@ struct LeakAnalysis {
             closedAtSite: closed,
             closeWait: Self.closeWaitCount(members.map(\.descriptor)),
             phase: phase)
+        LeakAssessment.apply(to: &group, runEnd: Self.runEnd(of: members.map(\.trace), in: traces),
+                              limitHitAt: Self.limitHit(in: members.map(\.trace), in: traces))
+        return group
+    }
+
+    /// The first EMFILE/ENFILE among the processes of `indices` (nil when none ran out).
+    static func limitHit(in indices: [Int], in traces: [TraceFile]) -> Double? {
+        Set(indices).compactMap { LeakAssessment.limitHit(in: traces[$0]) }.min()
+    }
+
+    /// The latest end among the runs of `indices` (nil when none of them ended: killed or running).
+    static func runEnd(of indices: [Int], in traces: [TraceFile]) -> Double? {
+        Set(indices).compactMap { LeakAssessment.runEnd(of: traces[$0]) }.max()
     }
 
     /// How many are TCP sockets the peer closed while this process kept them (nil when none).

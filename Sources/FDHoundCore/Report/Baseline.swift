@@ -104,15 +104,18 @@ public enum CheckFindings {
         public var module: String = ""
     }
 
-    /// Every finding of the sections asked for, most descriptors first.
-    public static func findings(in report: Report, includeMisuse: Bool, includeReclaimed: Bool) -> [Finding] {
+    /// Every finding of the sections asked for, most descriptors first. Leaks of pattern `once` outside any
+    /// phase (opened once and held to the end: often by design) only with `includeOnce` (`check --strict`).
+    public static func findings(in report: Report, includeMisuse: Bool, includeReclaimed: Bool,
+                                includeOnce: Bool = true) -> [Finding] {
         func finding(_ section: String, _ kind: String, _ frame: Frame, _ count: Int) -> Finding {
             Finding(signature: FindingSignature(section: section, kind: kind, function: frame.function,
                                                 file: frame.file, line: frame.line, module: frame.module,
                                                 address: frame.address),
                     count: count, module: frame.module)
         }
-        var findings = report.leaks.map { finding("leak", $0.kind, $0.culprit, $0.count) }
+        var findings = report.leaks.filter { includeOnce || !$0.isHeldOnce }
+            .map { finding("leak", $0.kind, $0.culprit, $0.count) }
         findings += report.execLeaks.map { finding("exec-leak", $0.kind, $0.culprit, $0.count) }
         if includeReclaimed {
             findings += report.reclaimed.map { finding("reclaimed", $0.kind, $0.culprit, $0.count) }

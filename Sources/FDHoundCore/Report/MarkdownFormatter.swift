@@ -7,9 +7,11 @@ enum MarkdownFormatter {
         var lines = ["## fdhound report", "",
                      "\(capitalized(ReportWording.leakTotals(report))), \(ReportWording.processes(report)).", ""]
         if !report.leaks.isEmpty {
-            lines += ["| rank | count | kind | culprit | location |", "| --- | ---: | --- | --- | --- |"]
+            lines += ["| rank | count | kind | pattern | confidence | culprit | location |",
+                      "| --- | ---: | --- | --- | --- | --- | --- |"]
             for leak in report.leaks {
-                lines.append("| \(leak.id) | \(leak.count) | \(leak.kind) | \(code(ReportWording.name(of: leak.culprit))) | "
+                lines.append("| \(leak.id) | \(leak.count) | \(leak.kind) | \(leak.pattern?.rawValue ?? "") | "
+                    + "\(leak.confidence?.rawValue ?? "") | \(code(ReportWording.name(of: leak.culprit))) | "
                     + "\(leak.culprit.shortLocation.map(code) ?? "") |")
             }
             lines.append("")
@@ -38,11 +40,13 @@ enum MarkdownFormatter {
         }
         lines += dbusLines(report)
         var phase: String?? = nil // the previous finding's phase: a heading starts each phase
-        for leak in report.leaks {
+        let (full, once) = ReportWording.splitOnce(report)
+        for leak in full {
             lines += PhaseWording.markdownHeading(leak.phase, after: phase) ?? []
             phase = leak.phase
             lines.append("### \(leak.id): \(leak.count) × \(leak.kind) opened by \(code(leak.api)) in \(code(ReportWording.name(of: leak.culprit)))")
             lines.append("")
+            if let assessment = LeakAssessmentWording.line(leak) { lines.append("- Pattern: " + escape(assessment)) }
             if let location = leak.culprit.fullLocation { lines.append("- Location: \(code(location))") }
             if let caller = leak.calledFrom {
                 lines.append("- Called from: \(code(ReportWording.name(of: caller)))"
@@ -57,6 +61,16 @@ enum MarkdownFormatter {
             let stack = StackFolding.lines(leak.stack, marked: nil, fold: report.foldInterpreterFrames,
                                            keeping: [leak.culprit] + [leak.calledFrom].compactMap { $0 }, indent: "")
             lines += stackBlock(stack, frames: leak.stack.count)
+        }
+        if !once.isEmpty {
+            lines += ["### " + escape(LeakAssessmentWording.onceHeading(once.count)), ""]
+            for leak in once {
+                lines.append("- \(leak.id): \(leak.count) × \(leak.kind) opened by \(code(leak.api)) in "
+                    + code(ReportWording.codePath(leak.culprit, calledFrom: leak.calledFrom))
+                    + " (\(ReportWording.pidList(leak.pids)))" + (LeakAssessmentWording.line(leak).map { ": " + escape($0) } ?? "")
+                    + (leak.samples.first.map { "; sample \(code($0))" } ?? ""))
+            }
+            lines.append("")
         }
         lines += processTreeSections(report)
         lines += reclaimSections(report)

@@ -190,6 +190,12 @@ public struct LeakGroup: Codable, Equatable, Sendable {
     /// The phase (fdhound_phase_begin; the pytest node id under the plugin) they were opened in; null
     /// when they were opened outside any phase. A group holds one phase's descriptors.
     @NullEncoded public var phase: String? = nil
+    /// growing, repeated or once (LeakAssessment); null only in reports written before it existed.
+    @NullEncoded public var pattern: LeakPattern? = nil
+    /// high, medium or low: how sure the report is that this is a bug to fix.
+    @NullEncoded public var confidence: Confidence? = nil
+    /// One sentence: the evidence behind the pattern and the confidence.
+    @NullEncoded public var reason: String? = nil
 }
 
 extension LeakGroup {

@@ -21,6 +21,14 @@ enum ReportWording {
         return text
     }
 
+    /// The leak groups shown in full, and the "once" ones (opened once, held to the end, outside any
+    /// phase: LeakGroup.isHeldOnce) that text and Markdown list compactly after them; each in report order.
+    /// With `--all` (showInherited) every group is shown in full.
+    static func splitOnce(_ report: Report) -> (full: [LeakGroup], once: [LeakGroup]) {
+        guard !report.showInherited else { return (report.leaks, []) }
+        return (report.leaks.filter { !$0.isHeldOnce }, report.leaks.filter(\.isHeldOnce))
+    }
+
     /// "1 process" / "3 processes".
     static func processes(_ report: Report) -> String {
         plural(report.processes.count, "process", "processes")

@@ -15,19 +15,25 @@ enum SARIFFormatter {
         let rules = Rule.all
         var results = [Result]()
         func add(_ rule: Rule, message: String, culprit: Frame, stack: [Frame], fingerprint: String,
-                 properties: [String: PropertyValue]) {
+                 properties: [String: PropertyValue], level: String? = nil) {
             let index = rules.firstIndex { $0.id == rule.id } ?? 0
-            results.append(Result(ruleId: rule.id, ruleIndex: index, level: rule.level, message: Message(text: message),
+            results.append(Result(ruleId: rule.id, ruleIndex: index, level: level ?? rule.level, message: Message(text: message),
                                   locations: [location(of: culprit, base: base, message: nil)],
                                   codeFlows: stack.isEmpty ? nil : [codeFlow(stack, base: base)],
                                   partialFingerprints: ["fdhoundFingerprint/v1": fingerprint],
                                   properties: properties))
         }
         for leak in report.leaks {
+            var properties = common(leak.id, leak.count, leak.kind, leak.api, leak.phase)
+            if let pattern = leak.pattern { properties["pattern"] = .string(pattern.rawValue) }
+            if let confidence = leak.confidence { properties["confidence"] = .string(confidence.rawValue) }
+            if let reason = leak.reason { properties["reason"] = .string(reason) }
+            // A descriptor opened once and held (often by design) is a note, not an error.
             add(.leak, message: "\(ReportWording.plural(leak.count, "descriptor")) (\(leak.kind)) opened by \(leak.api) in "
-                + "\(name(leak.culprit)) left open at exit (\(leak.id)).",
+                + "\(name(leak.culprit)) left open at exit (\(leak.id))"
+                + (LeakAssessmentWording.line(leak).map { "; \($0)." } ?? "."),
                 culprit: leak.culprit, stack: leak.stack, fingerprint: leak.fingerprint,
-                properties: common(leak.id, leak.count, leak.kind, leak.api, leak.phase))
+                properties: properties, level: leak.isHeldOnce ? "note" : nil)
         }
         for group in report.execLeaks {
             add(.execLeak, message: "\(ReportWording.plural(group.count, "descriptor")) (\(group.kind)) opened by \(group.api) in "

@@ -21,10 +21,13 @@ enum TextFormatter {
             lines += ["No descriptors left open.", ""]
         }
         var phase: String?? = nil // the previous finding's phase: a heading starts each phase
-        for (rank, leak) in report.leaks.enumerated() {
+        // "Once" findings (opened once, held to the end: often by design) come compactly after the rest.
+        let (full, once) = ReportWording.splitOnce(report)
+        for leak in full {
             lines += PhaseWording.textHeading(leak.phase, after: phase) ?? []
             phase = leak.phase
-            lines.append("#\(rank + 1)  \(leak.count) × \(leak.kind)  \(ReportWording.headline(leak))")
+            lines.append("#\(leak.id.dropFirst())  \(leak.count) × \(leak.kind)  \(ReportWording.headline(leak))")
+            if let assessment = LeakAssessmentWording.line(leak) { lines.append("    " + assessment) }
             var facts = [String]()
             if let totals = ReportWording.siteTotals(leak) { facts.append(totals) }
             facts.append("first seen \(ReportWording.seconds(leak.firstSeenSeconds)), last \(ReportWording.seconds(leak.lastSeenSeconds))")
@@ -35,6 +38,15 @@ enum TextFormatter {
             for sample in leak.samples { lines.append("    sample: \(sample)") }
             lines += StackFolding.lines(leak.stack, marked: leak.culprit, fold: report.foldInterpreterFrames,
                                         keeping: [leak.calledFrom].compactMap { $0 })
+            lines.append("")
+        }
+        if !once.isEmpty {
+            lines.append(LeakAssessmentWording.onceHeading(once.count) + ":")
+            for leak in once {
+                lines.append("  #\(leak.id.dropFirst())  \(leak.count) × \(leak.kind)  \(ReportWording.headline(leak))  (\(ReportWording.pidList(leak.pids)))")
+                if let assessment = LeakAssessmentWording.line(leak) { lines.append("      " + assessment) }
+                if let sample = leak.samples.first { lines.append("      sample: \(sample)") }
+            }
             lines.append("")
         }
         lines += processTreeSections(report)

@@ -21,7 +21,9 @@ struct CheckCommand: ParsableCommand {
             trace file or a name ending in .trace is checked as the traces of an earlier run (options first). Make a
             baseline with `fdhound report DIR --format json > baseline.json`: a finding is known when the
             baseline has one with the same fingerprint (section, kind, culprit function and source file name: a
-            line that moved in the same function is still known).
+            line that moved in the same function is still known). Leaks of pattern once (each process opened
+            the descriptor once and held it to the end: often by design, like an event loop's epoll or a log
+            file) do not fail the check unless --strict.
             """
     )
 
@@ -36,6 +38,9 @@ struct CheckCommand: ParsableCommand {
 
     @Flag(help: "Also fail on descriptors Python closed instead of the program (finalizer, GC, shutdown).")
     var failOnReclaimed = false
+
+    @Flag(help: "Also fail on leaks of pattern once (a descriptor each process opened once and held to the end: often by design, like an event loop's epoll).")
+    var strict = false
 
     @Option(help: ArgumentHelp("Only findings whose culprit's source file or binary lies under this path (repeatable).",
                                discussion: "A test suite runs shells and tools too; bash, for one, keeps its script open until it exits."))
@@ -57,7 +62,7 @@ struct CheckCommand: ParsableCommand {
     private var explicitCommand = false
 
     private enum CodingKeys: String, CodingKey {
-        case output, baseline, failOnMisuse, failOnReclaimed, scope, format, reportFile, annotations, command
+        case output, baseline, failOnMisuse, failOnReclaimed, strict, scope, format, reportFile, annotations, command
     }
 
     enum AnnotationStyle: String, ExpressibleByArgument, CaseIterable {
@@ -136,7 +141,8 @@ struct CheckCommand: ParsableCommand {
     private func check(_ report: Report, against known: Baseline?, commandStatus: Int32) throws {
         let prefixes = scope.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         let findings = CheckFindings.scoped(
-            CheckFindings.findings(in: report, includeMisuse: failOnMisuse, includeReclaimed: failOnReclaimed),
+            CheckFindings.findings(in: report, includeMisuse: failOnMisuse, includeReclaimed: failOnReclaimed,
+                                   includeOnce: strict),
             to: prefixes)
         let fresh = CheckFindings.new(findings, against: known)
         let environment = ProcessInfo.processInfo.environment
@@ -150,7 +156,9 @@ struct CheckCommand: ParsableCommand {
         }
         if fresh.isEmpty {
             let accepted = findings.count
-            printError("check passed: no new descriptor leaks" + (accepted > 0 ? " (\(accepted) known from the baseline)" : ""))
+            let once = strict ? 0 : report.leaks.filter(\.isHeldOnce).count
+            printError("check passed: no new descriptor leaks" + (accepted > 0 ? " (\(accepted) known from the baseline)" : "")
+                + (once > 0 ? "; \(once) opened once and held ignored (--strict fails on them)" : ""))
             if commandStatus != 0 { throw ExitCode(commandStatus) }
             return
         }

@@ -41,7 +41,7 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Frames shown per stack.")
     var maxFrames: Int = 16
 
-    @Flag(name: .customLong("all"), help: "Also list inherited descriptors and stdio.")
+    @Flag(name: .customLong("all"), help: "Also list inherited descriptors and stdio, and show findings opened once and held (pattern once) in full.")
     var includeInherited = false
 
     @Flag(help: "Show every native frame of Python-aware stacks (text, markdown); by default the interpreter's internals are folded into one line.")
