@@ -45,6 +45,9 @@ final class LeakAssessmentTests: XCTestCase {
         let late = LeakAssessment.assess(evidence(opened: 1, kept: 1, first: 4, last: 4, end: 5))
         XCTAssertEqual(late.pattern, .once)
         XCTAssertEqual(late.confidence, .medium)
+        let killed = LeakAssessment.assess(evidence(opened: 1, kept: 1, first: 0.01, last: 0.01, end: nil))
+        XCTAssertEqual(killed.pattern, .once)
+        XCTAssertEqual(killed.confidence, .medium, "the run's end is unknown: \(killed.reason)")
         let perProcess = LeakAssessment.assess(evidence(opened: 150, kept: 150, processes: 150, first: 0, last: 3, end: 3))
         XCTAssertEqual(perProcess.pattern, .once, "bash's fd 255 in 150 shells")
     }

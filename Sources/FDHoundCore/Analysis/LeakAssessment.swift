@@ -65,6 +65,10 @@ enum LeakAssessment {
             if e.opened > e.processes {
                 return Verdict(pattern: .once, confidence: .low, reason: LeakAssessmentWording.setAtStartup(e, end: end))
             }
+            if e.runEnd == nil && e.limitHitAt == nil {
+                // Killed or still running: when the run ends is unknown, so early or late cannot be told.
+                return Verdict(pattern: .once, confidence: .medium, reason: LeakAssessmentWording.onceEndUnknown(e))
+            }
             if early {
                 return Verdict(pattern: .once, confidence: .low,
                                reason: LeakAssessmentWording.onceAtStartup(e, eventLoop: eventLoopKinds.contains(e.kind)))

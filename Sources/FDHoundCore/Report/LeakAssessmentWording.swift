@@ -26,8 +26,9 @@ enum LeakAssessmentWording {
 
     static func repeated(_ e: LeakAssessment.Evidence, end: Double) -> String {
         let closed = e.closed == 0 ? "none closed" : "\(e.closed) closed"
+        let when = e.firstKept == e.lastKept ? "at \(s(e.lastKept))" : "between \(s(e.firstKept)) and \(s(e.lastKept))"
         return "opened \(ReportWording.plural(e.opened, "time")) here, \(closed), \(e.kept) still open at exit, "
-            + "but none kept after \(s(e.lastKept)) of a \(s(end)) run: not still growing at the end"
+            + "opened \(when) of a \(s(end)) run: not a steady rise to the end"
     }
 
     static func onceAtStartup(_ e: LeakAssessment.Evidence, eventLoop: Bool) -> String {
@@ -45,6 +46,10 @@ enum LeakAssessmentWording {
 
     static func onceLate(_ e: LeakAssessment.Evidence, end: Double) -> String {
         "opened once, at \(s(e.firstKept)) of a \(s(end)) run, and never closed"
+    }
+
+    static func onceEndUnknown(_ e: LeakAssessment.Evidence) -> String {
+        "opened once, at \(s(e.firstKept)), and still open when the trace was read (the process was killed or is still running)"
     }
 
     static func onceClosedByPeer(_ e: LeakAssessment.Evidence) -> String {
