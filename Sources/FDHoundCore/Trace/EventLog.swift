@@ -91,14 +91,18 @@ struct EventLog {
         var seq = windowStart
         let end = windowEnd
         var page = (index: -1, hole: false)
+        // Slot and commit word follow seq step by step: no division per event (a pass reads millions).
+        var slot = Int(windowStart % capacity)
+        var word = fdh_event_commit_word(windowStart, capacity)
         while seq < end {
-            let slot = Int(seq % capacity)
-            if slot == 0 && seq != windowStart {  // wrapped to the start of the section
+            if slot == bounds.capacity { slot = 0 }
+            if slot == 0 && seq != windowStart {  // wrapped to the start of the section: the next lap
                 release(from: releaseFrom, to: bounds.capacity)
                 releaseFrom = 0
                 sinceRelease = 0
+                word = fdh_event_commit_word(seq, capacity)
             }
-            if let event = read(slot: slot, seq: seq, summary: &summary, page: &page) {
+            if let event = read(slot: slot, seq: seq, due: word, summary: &summary, page: &page) {
                 if summary.first == nil { summary.first = event }
                 summary.count += 1
                 try body(event)
@@ -110,6 +114,7 @@ struct EventLog {
                 sinceRelease = 0
             }
             seq += 1
+            slot += 1
         }
         if end > windowStart { release(from: releaseFrom, to: Int((end - 1) % capacity) + 1) }
         summary.unreadablePages = reader.storage.faults - faultsBefore
@@ -129,7 +134,8 @@ struct EventLog {
         while seq > windowStart {
             seq -= 1
             let slot = Int(seq % capacity)
-            if let event = self.read(slot: slot, seq: seq, summary: &summary, page: &page), matches(event) {
+            if let event = self.read(slot: slot, seq: seq, due: fdh_event_commit_word(seq, capacity),
+                                     summary: &summary, page: &page), matches(event) {
                 return event
             }
             read += 1
@@ -141,9 +147,10 @@ struct EventLog {
         return nil
     }
 
-    /// The event due at `slot` for `seq`, or nil (counted in `summary`). Whether the slot lies in a hole is
-    /// decided once per page (`page` caches the last verdict).
-    private func read(slot: Int, seq: UInt64, summary: inout EventLogSummary,
+    /// The event due at `slot` for `seq`, or nil (counted in `summary`); `due` is the commit word that
+    /// publishes `seq` (fdh_event_commit_word). Whether the slot lies in a hole is decided once per page
+    /// (`page` caches the last verdict).
+    private func read(slot: Int, seq: UInt64, due: UInt32, summary: inout EventLogSummary,
                       page: inout (index: Int, hole: Bool)) -> TraceEvent? {
         let size = MemoryLayout<fdh_event>.size
         let offset = bounds.entryOffset(slot)
@@ -167,13 +174,17 @@ struct EventLog {
         }
         guard word != FDH_EVENT_BUSY.rawValue else { summary.unpublished += 1; return nil }
         let capacity = UInt64(bounds.capacity)
-        if ring {
+        if ring && e.seq == seq {
+            // The usual case, without a division: the slot is seq's, so only the word can be wrong.
+            guard word == due else { summary.corrupt += 1; return nil }
+        } else if ring {
             guard e.seq % capacity == UInt64(slot), word == fdh_event_commit_word(e.seq, capacity) else {
                 summary.corrupt += 1
                 return nil
             }
             // A consistent event of another lap: the one due here was dropped, or overwritten while read.
-            guard e.seq == seq else { summary.unpublished += 1; return nil }
+            summary.unpublished += 1
+            return nil
         } else {
             guard word == FDH_EVENT_PUBLISHED.rawValue else { summary.unpublished += 1; return nil }
             guard e.seq == seq else { summary.corrupt += 1; return nil }
