@@ -56,7 +56,7 @@ struct rule {
     int32_t cfa_offset;
     int32_t rbp_offset;  /* rbp saved at CFA + rbp_offset; RBP_UNCHANGED (0) if not saved */
     uint32_t kind;       /* enum rule_kind */
-    uint32_t reserved;
+    int32_t low_offset;  /* the lowest word the step reads, from the CFA: rbp_offset, or -8 (the return address) */
 };
 
 #define GOOD_RANGES 4
@@ -71,6 +71,7 @@ struct rule_cache {
     uint32_t good_next; /* the range a new one replaces */
     uint32_t reserved;
     struct good_range good[GOOD_RANGES];
+    struct good_range last; /* the range the last check outside the side stack ended in */
     struct rule rules[RULE_SETS * RULE_WAYS];
 };
 _Static_assert(sizeof(struct rule_cache) <= FDH_SCRATCH_UNWIND_SIZE, "unwind cache outgrew its scratch slot");
@@ -338,9 +339,10 @@ static uint32_t rule_from_cfi(uint64_t pc, const struct dl_find_object *object, 
     }
     if (state.cfa_register != DW_RSP && state.cfa_register != DW_RBP) return RULE_UNKNOWN;
     if (state.cfa_offset < 8 || state.cfa_offset > INT32_MAX) return RULE_UNKNOWN;
-    if (state.rbp_saved && (state.rbp_offset < INT32_MIN || state.rbp_offset >= 0)) return RULE_UNKNOWN;
+    if (state.rbp_saved && (state.rbp_offset < INT32_MIN || state.rbp_offset > -16)) return RULE_UNKNOWN;
     out->cfa_offset = (int32_t)state.cfa_offset;
     out->rbp_offset = state.rbp_saved ? (int32_t)state.rbp_offset : RBP_UNCHANGED;
+    out->low_offset = out->rbp_offset < -8 ? out->rbp_offset : -8;
     return state.cfa_register == DW_RSP ? RULE_CFA_RSP : RULE_CFA_RBP;
 }
 #endif
@@ -396,12 +398,13 @@ static int page_mapped(uint64_t page) {
     return syscall(SYS_mincore, (long)(page << 12), 4096L, &resident) == 0;
 }
 
-/* Whether the 8 bytes at `address` may be read: inside a known range, or on a page mincore says is mapped
- * (which then joins the range it extends, or replaces one). *current is the range the walk is in. */
-static __attribute__((noinline)) int readable_slow(struct rule_cache *cache, uint64_t address,
-                                                   const struct good_range **current) {
-    if (address >= (1ull << 56)) return 0; /* no user-space address (a garbage rbp) */
-    for (uint64_t page = address >> 12; page <= (address + 7) >> 12; page++) {
+/* Whether [low, high) may be read: on pages inside a known range, or that mincore says are mapped (each
+ * then joins the range it extends, or starts one in place of the oldest). Returns the end of the range
+ * that holds the last page ([low, that end) is then all known mapped), or 0 if some page is not mapped. */
+static __attribute__((noinline)) uint64_t readable_up_to(struct rule_cache *cache, uint64_t low, uint64_t high) {
+    uint64_t known_high = 0;
+    if (low >= high || high - low > 4096 || high >= (1ull << 56)) return 0; /* not a user-space frame */
+    for (uint64_t page = low >> 12; page <= (high - 1) >> 12; page++) {
         uint64_t at = page << 12;
         struct good_range *found = NULL;
         for (unsigned i = 0; i < GOOD_RANGES && !found; i++) {
@@ -421,15 +424,10 @@ static __attribute__((noinline)) int readable_slow(struct rule_cache *cache, uin
                 found->high = at + 4096;
             }
         }
-        *current = found;
+        known_high = found->high;
+        cache->last = *found;
     }
-    return 1;
-}
-
-static inline int readable(struct rule_cache *cache, uint64_t address, const struct good_range **current) {
-    const struct good_range *r = *current;
-    if (FDH_LIKELY(address >= r->low && address < r->high && r->high - address >= 8)) return 1;
-    return readable_slow(cache, address, current);
+    return known_high;
 }
 
 void fdh_fast_unwind_init(void) {
@@ -452,9 +450,17 @@ __attribute__((no_sanitize("address"))) int fdh_unwind_from(void **frames, int m
     if (FDH_UNLIKELY(cache->generation != now)) {
         memset(cache->rules, 0, sizeof cache->rules);
         memset(cache->good, 0, sizeof cache->good);
+        cache->last = (struct good_range){0, 0};
         cache->generation = now;
     }
-    const struct good_range *current = &cache->good[0];
+    /* [the lowest word read so far on this stack, known_high) is known mapped; the stack only grows up
+     * (each frame's words lie between the previous CFA and its own), so one comparison a frame keeps that
+     * true, and a page is checked only when the walk first climbs past known_high. */
+    uint64_t known_high = 0;
+    /* The walk starts on this thread's main side stack (a capture runs only there), all of it ours and
+     * mapped from sp up to its top; below it lie a guard page and the nested side stack (side_stack.c). */
+    uint64_t side_top = (uint64_t)(uintptr_t)fdh_side_stack_top(scratch, 1);
+    if (sp > (uint64_t)(uintptr_t)fdh_side_stack_top(scratch, 2) + 4096 && sp < side_top) known_high = side_top;
     uint64_t h = 0;
     void **out = frames, **end = frames + max;
     for (;;) {
@@ -469,14 +475,21 @@ __attribute__((no_sanitize("address"))) int fdh_unwind_from(void **frames, int m
             break;
         }
         uint64_t cfa = (kind == RULE_CFA_RBP ? rbp : sp) + (uint64_t)(int64_t)rule->cfa_offset;
-        /* A stack only grows down, except where the side stack's switch frame leads back to the program's. */
-        if (FDH_UNLIKELY(cfa <= sp) && !((cfa & 7) == 0 && fdh_is_stack_switch(ip))) return -1;
         int64_t rbp_offset = rule->rbp_offset;
-        if (FDH_UNLIKELY(!readable(cache, cfa - 8, &current))) return -1;
-        if (rbp_offset != 0) {
-            if (FDH_UNLIKELY(!readable(cache, cfa + (uint64_t)rbp_offset, &current))) return -1;
-            rbp = *(const uint64_t *)(uintptr_t)(cfa + (uint64_t)rbp_offset);
+        uint64_t lowest = cfa + (uint64_t)(int64_t)rule->low_offset; /* the words read: [lowest, cfa) */
+        /* A stack only grows down, except where the side stack's switch frame leads back to the program's,
+         * whose pages are then checked afresh. */
+        if (FDH_UNLIKELY(cfa <= sp)) {
+            if (!((cfa & 7) == 0 && fdh_is_stack_switch(ip))) return -1;
+            known_high = 0;
+        } else if (FDH_UNLIKELY(lowest < sp)) {
+            return -1; /* a word below this frame: no compiler's rule says that */
         }
+        if (FDH_UNLIKELY(cfa > known_high)) { /* past the side stack, or a page higher */
+            if (lowest >= cache->last.low && cfa <= cache->last.high) known_high = cache->last.high;
+            else if ((known_high = readable_up_to(cache, lowest, cfa)) == 0) return -1;
+        }
+        if (rbp_offset != 0) rbp = *(const uint64_t *)(uintptr_t)(cfa + (uint64_t)rbp_offset);
         ip = *(const uint64_t *)(uintptr_t)(cfa - 8);
         sp = cfa;
         if (out == end) break;
