@@ -47,12 +47,25 @@ final class EvidenceAndTimeLeftTests: XCTestCase {
         let text = try FDHoundCLI.run(["report", traces])
         let line = try program.line(ofMark: "leak_one_per_tick")
         XCTAssertTrue(text.stdout.contains("at 80 % of RLIMIT_NOFILE (240 of 300) at "), text.stdout)
-        XCTAssertTrue(text.stdout.contains("first EMFILE at "), text.stdout)
-        XCTAssertTrue(text.stdout.contains("in open (leak_one_per_tick at leak_steadily.c:\(line)), 3 failures in all"), text.stdout)
         XCTAssertTrue(text.stdout.contains("× file at leak_steadily.c:\(line) (leak_one_per_tick)"), text.stdout)
+        // The first EMFILE is a section of its own: when, how many open, who held them then.
+        let pid = try XCTUnwrap(process["pid"] as? Int)
+        XCTAssertTrue(text.stdout.contains("Ran out of descriptors:\n\nE1  pid \(pid): first EMFILE at "), text.stdout)
+        XCTAssertTrue(text.stdout.contains("in open (leak_one_per_tick at leak_steadily.c:\(line)), "), text.stdout)
+        XCTAssertTrue(text.stdout.contains("open of 300; 3 calls failed with EMFILE in all"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("    held then: ") && text.stdout.contains(
+            " × file opened by open in leak_one_per_tick at leak_steadily.c:\(line)"), text.stdout)
+        let exhaustion = report["exhaustion"] as? [[String: Any]] ?? []
+        XCTAssertEqual(exhaustion.count, 1, "\(exhaustion)")
+        XCTAssertEqual(exhaustion.first?["error"] as? String, "EMFILE")
+        XCTAssertEqual(exhaustion.first?["failures"] as? Int, 3)
+        XCTAssertEqual(exhaustion.first?["limit"] as? Int, 300)
+        XCTAssertEqual((exhaustion.first?["failingCulprit"] as? [String: Any])?["function"] as? String, "leak_one_per_tick")
         let markdown = try FDHoundCLI.run(["report", traces, "--format", "markdown"])
         XCTAssertTrue(markdown.stdout.contains("### Near the limit"), markdown.stdout)
-        XCTAssertTrue(markdown.stdout.contains("first EMFILE at"), markdown.stdout)
+        XCTAssertTrue(markdown.stdout.contains("### Ran out of descriptors\n\n- E1: pid \(pid): first EMFILE at"), markdown.stdout)
+        let sarif = try FDHoundCLI.run(["report", traces, "--format", "sarif"])
+        XCTAssertTrue(sarif.stdout.contains("\"ruleId\" : \"fdhound/exhaustion\""), sarif.stdout)
     }
 
     func testTimeLeftOnASteadyLeakIsWithinTwentyPercentOfTheTruth() throws {

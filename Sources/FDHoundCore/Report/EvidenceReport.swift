@@ -43,3 +43,30 @@ public struct EvidenceCodePath: Codable, Equatable, Sendable {
     @NullEncoded public var calledFrom: Frame? = nil
     public var stack: [Frame]
 }
+
+/// A process ran out of descriptors: its first EMFILE (its own limit) or ENFILE (the system's), with the
+/// code paths holding descriptors at that moment (the shim's snapshot) — the report's `exhaustion`
+/// section, ids "E1", "E2", … in pid and time order.
+public struct DescriptorExhaustion: Codable, Equatable, Sendable {
+    public var id: String
+    /// Stable across runs (Fingerprint of section "exhaustion", the error and the failing call's culprit).
+    public var fingerprint = ""
+    public var pid: Int
+    /// "EMFILE" or "ENFILE".
+    public var error: String
+    /// Seconds since the process started (or was attached to) when the first one happened.
+    public var seconds: Double
+    /// Descriptors open then, and the soft RLIMIT_NOFILE then (nil: unlimited).
+    public var open: Int
+    @NullEncoded public var limit: Int? = nil
+    /// Calls that failed with this error in the whole run (the first included).
+    public var failures: Int
+    /// The call that failed first, where, and its stack.
+    @NullEncoded public var failingCall: String? = nil
+    @NullEncoded public var failingCulprit: Frame? = nil
+    public var failingStack: [Frame] = []
+    /// Descriptors open then that belong to none of `codePaths`.
+    public var otherOpen: Int
+    /// The code paths holding the most descriptors then, most first.
+    public var codePaths: [EvidenceCodePath]
+}

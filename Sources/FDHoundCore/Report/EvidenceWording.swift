@@ -67,14 +67,43 @@ enum EvidenceWording {
         return text
     }
 
-    /// The lines under a process in text output: time left, evidence moments.
-    static func processLines(_ process: ProcessSummary) -> [String] {
+    /// "Ran out of descriptors" — the heading of the exhaustion section.
+    static let exhaustionHeading = "Ran out of descriptors"
+
+    /// "pid 4388: first EMFILE at 1.315 s in open (churn at leak_many.c:6), 20000 open of 20000; 30017 calls
+    /// failed with EMFILE in all".
+    static func exhaustionLine(_ entry: DescriptorExhaustion) -> String {
+        var text = "pid \(entry.pid): first \(entry.error) at \(ReportWording.seconds(entry.seconds))"
+        if let call = entry.failingCall {
+            text += " in \(call)"
+            if let culprit = entry.failingCulprit { text += " (\(ReportWording.codePath(culprit, calledFrom: nil)))" }
+        }
+        text += ", \(entry.open) open of \(entry.limit.map(String.init) ?? "unlimited"); "
+            + "\(ReportWording.plural(entry.failures, "call")) failed with \(entry.error) in all"
+        return text
+    }
+
+    /// "held then: 9998 × file opened by open in leak_b at leak_many.c:5 [L1]" (the leak group with the same
+    /// culprit, when there is one), and the rest as "… and 5 open elsewhere".
+    static func exhaustionHolders(_ entry: DescriptorExhaustion, leaks: [LeakGroup]) -> [String] {
+        var lines = entry.codePaths.map { path -> String in
+            var text = "\(path.count) × \(path.kind) opened by \(path.api) in " + ReportWording.codePath(path.culprit, calledFrom: path.calledFrom)
+            if let leak = leaks.first(where: { $0.culprit == path.culprit && $0.kind == path.kind }) { text += " [\(leak.id)]" }
+            return text
+        }
+        if entry.otherOpen > 0 { lines.append("\(entry.otherOpen) more open (inherited, or other code paths)") }
+        return lines
+    }
+
+    /// The lines under a process in text output: time left, evidence moments. Without `failures` the
+    /// EMFILE/ENFILE moments are left out (the exhaustion section shows them).
+    static func processLines(_ process: ProcessSummary, failures: Bool = true) -> [String] {
         var lines = [String]()
         if let forecast = process.timeLeft, forecast.verdict != "too-little-data" {
             lines.append("time left: " + TimeLeftWording.sentence(forecast))
         }
         if let evidence = process.evidence {
-            lines += evidence.moments.map { momentLine($0, in: evidence) }
+            lines += evidence.moments.filter { failures || $0.trigger == "threshold" }.map { momentLine($0, in: evidence) }
             if let failures = failureLine(evidence) { lines.append(failures) }
         }
         return lines

@@ -27,6 +27,11 @@ public enum Fingerprint {
 
     /// Sets the fingerprint of every finding of the report (ReportBuilder's last step).
     static func assign(to report: inout Report) {
+        for index in report.exhaustion.indices {
+            let entry = report.exhaustion[index]
+            report.exhaustion[index].fingerprint = of(section: "exhaustion", kind: entry.error,
+                                                      culprit: entry.failingCulprit ?? Frame(module: "", address: ""))
+        }
         for index in report.leaks.indices {
             report.leaks[index].fingerprint = of(section: "leak", kind: report.leaks[index].kind, culprit: report.leaks[index].culprit)
         }

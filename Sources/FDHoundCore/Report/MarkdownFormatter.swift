@@ -25,9 +25,17 @@ enum MarkdownFormatter {
         }
         lines.append("")
         let nearLimit = report.processes.flatMap { process in
-            EvidenceWording.processLines(process).map { "- pid \(process.pid): " + escape($0) }
+            EvidenceWording.processLines(process, failures: report.exhaustion.isEmpty).map { "- pid \(process.pid): " + escape($0) }
         }
         if !nearLimit.isEmpty { lines += ["### Near the limit", ""] + nearLimit + [""] }
+        if !report.exhaustion.isEmpty {
+            lines += ["### " + EvidenceWording.exhaustionHeading, ""]
+            for entry in report.exhaustion {
+                lines.append("- \(entry.id): " + escape(EvidenceWording.exhaustionLine(entry)))
+                lines += EvidenceWording.exhaustionHolders(entry, leaks: report.leaks).map { "  - held then: " + escape($0) }
+            }
+            lines.append("")
+        }
         if !report.timeLeft.isEmpty {
             lines += ["### Time left, by rising code path", ""]
             for path in report.timeLeft {

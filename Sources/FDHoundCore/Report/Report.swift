@@ -41,6 +41,8 @@ public struct Report: Codable, Equatable {
     public var timeLeft: [CodePathTimeLeft] = []
     /// Open descriptors over time, per process (the HTML report's chart; OpenCountSeries), by pid.
     public var openOverTime: [OpenCountSeries] = []
+    /// Processes that ran out of descriptors (first EMFILE/ENFILE, who held them then): ids E1, E2, ….
+    public var exhaustion: [DescriptorExhaustion] = []
     /// Things that limit how complete the report is (dropped records, killed processes, no symbolizer).
     public var warnings: [String]
     /// Whether text and markdown list `inherited` (JSON always does). Not encoded.
@@ -51,7 +53,7 @@ public struct Report: Codable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case schemaVersion, tool, tracePath, processes, leaks, inherited, execLeaks, execPassed, misuse, reclaimed, growth
-        case outlivedPhase, timeLeft, openOverTime, warnings
+        case outlivedPhase, timeLeft, openOverTime, exhaustion, warnings
     }
 
     public init(tracePath: String, processes: [ProcessSummary], leaks: [LeakGroup],

@@ -83,6 +83,7 @@ public enum ReportBuilder {
         report.outlivedPhase = outlived.groups
         report.foldInterpreterFrames = !options.nativeFrames
         report.execPassed = crossings.passed
+        report.exhaustion = ExhaustionSection.entries(from: processes)
         Fingerprint.assign(to: &report)
         return report
     }

@@ -66,6 +66,16 @@ enum SARIFFormatter {
                 culprit: group.culprit, stack: group.stack, fingerprint: group.fingerprint,
                 properties: common(group.id, group.count, group.kind, group.api, nil))
         }
+        for entry in report.exhaustion {
+            let holders = EvidenceWording.exhaustionHolders(entry, leaks: report.leaks)
+            var properties: [String: PropertyValue] = ["id": .string(entry.id), "error": .string(entry.error),
+                                                       "open": .int(entry.open), "failures": .int(entry.failures)]
+            if let limit = entry.limit { properties["limit"] = .int(limit) }
+            add(.exhaustion, message: EvidenceWording.exhaustionLine(entry) + (holders.isEmpty ? "." : "; held then: "
+                    + holders.prefix(EvidenceWording.pathsPerLine).joined(separator: ", ") + "."),
+                culprit: entry.failingCulprit ?? entry.codePaths.first?.culprit ?? Frame(module: "[unknown]", address: "0x0"),
+                stack: entry.failingStack, fingerprint: entry.fingerprint, properties: properties)
+        }
         let log = Log(runs: [Run(tool: Tool(driver: Driver(name: report.tool.name, version: report.tool.version,
                                                             rules: rules.map(\.descriptor))),
                                  originalUriBaseIds: base.map { [rootId: ArtifactLocation(uri: uri($0))] },
@@ -119,7 +129,12 @@ enum SARIFFormatter {
                                         shortDescription: "Descriptor opened during a phase outlived it",
                                         fullDescription: "Descriptors opened here during a phase (a test, a request) were still open when it ended and were closed only later: close them before the phase ends.",
                                         level: "warning")
-        static let all = [leak, execLeak, doubleClose, closeNotOpen, ownerViolation, reclaimed, outlivedPhase, growth]
+        static let exhaustion = Rule(id: "fdhound/exhaustion", name: "DescriptorsExhausted",
+                                     shortDescription: "The process ran out of file descriptors",
+                                     fullDescription: "A call failed with EMFILE (the process's RLIMIT_NOFILE) or ENFILE (the system's limit): the code paths holding descriptors then are the ones to fix.",
+                                     level: "error")
+        static let all = [leak, execLeak, doubleClose, closeNotOpen, ownerViolation, reclaimed, outlivedPhase, growth,
+                          exhaustion]
 
         static func misuse(_ kind: String) -> Rule {
             switch kind {

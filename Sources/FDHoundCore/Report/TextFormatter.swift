@@ -11,7 +11,7 @@ enum TextFormatter {
                     : "\(process.leaked) leaked, \(process.openAtEnd) open at end  ") + ReportWording.rlimit(process)
                 + { $0.isEmpty ? "" : "  [\($0)]" }(ReportWording.leakShare(of: process, in: report)))
             if let dbus = process.dbus { lines.append("    " + ReportWording.dbusSummary(dbus)) }
-            lines += EvidenceWording.processLines(process).map { String(repeating: "  ", count: depth) + "    " + $0 }
+            lines += EvidenceWording.processLines(process, failures: report.exhaustion.isEmpty).map { String(repeating: "  ", count: depth) + "    " + $0 }
             if let python = process.python, PythonStatus.isNoteworthy(python) {
                 lines.append(String(repeating: "  ", count: depth) + "    python: " + python)
             }
@@ -46,6 +46,14 @@ enum TextFormatter {
                 lines.append("  #\(leak.id.dropFirst())  \(leak.count) × \(leak.kind)  \(ReportWording.headline(leak))  (\(ReportWording.pidList(leak.pids)))")
                 if let assessment = LeakAssessmentWording.line(leak) { lines.append("      " + assessment) }
                 if let sample = leak.samples.first { lines.append("      sample: \(sample)") }
+            }
+            lines.append("")
+        }
+        if !report.exhaustion.isEmpty {
+            lines += [EvidenceWording.exhaustionHeading + ":", ""]
+            for entry in report.exhaustion {
+                lines.append("\(entry.id)  " + EvidenceWording.exhaustionLine(entry))
+                lines += EvidenceWording.exhaustionHolders(entry, leaks: report.leaks).map { "    held then: " + $0 }
             }
             lines.append("")
         }
