@@ -60,6 +60,8 @@ struct rule {
 };
 
 #define GOOD_RANGES 4
+#define WINDOW 256u  /* captures over which CFI reads are counted */
+#define BYPASS 4096u /* captures left to libunwind after a window that thrashed */
 
 /* Memory known to be mapped, [low, high), page-aligned; empty when low == high. */
 struct good_range {
@@ -69,7 +71,9 @@ struct good_range {
 struct rule_cache {
     uint64_t generation;
     uint32_t good_next; /* the range a new one replaces */
-    uint32_t reserved;
+    /* Thrashing: captures and rules evicted in the current window, and how many captures libunwind still
+     * takes alone (see fdh_unwind_from). */
+    uint32_t window_captures, window_evictions, bypass;
     struct good_range good[GOOD_RANGES];
     struct good_range last; /* the range the last check outside the side stack ended in */
     struct rule rules[RULE_SETS * RULE_WAYS];
@@ -369,7 +373,8 @@ static const struct rule unknown_rule = {.kind = RULE_UNKNOWN};
 
 /* The way of ip's set that holds its rule, made on a miss (into the first way, after the others moved down:
  * the set keeps its most recently made rules first). */
-static __attribute__((noinline)) const struct rule *rule_missed(struct rule *set, uint64_t ip) {
+static __attribute__((noinline)) const struct rule *rule_missed(struct rule_cache *cache, struct rule *set,
+                                                                 uint64_t ip) {
     for (unsigned way = 1; way < RULE_WAYS; way++) {
         if (set[way].ip == ip && set[way].code == code_before(ip)) return &set[way];
     }
@@ -380,6 +385,7 @@ static __attribute__((noinline)) const struct rule *rule_missed(struct rule *set
         ip - 8 < (uint64_t)(uintptr_t)object.dlfo_map_start) {
         return &unknown_rule;
     }
+    if (set[RULE_WAYS - 1].ip != 0) cache->window_evictions++; /* a rule made earlier goes */
     struct rule fresh = {.ip = ip, .code = code_before(ip)};
     uint64_t end = (uint64_t)(uintptr_t)object.dlfo_map_end;
     fresh.kind = is_sigreturn(ip, end) ? RULE_UNKNOWN : rule_from_cfi(ip - 1, &object, &fresh);
@@ -453,6 +459,19 @@ __attribute__((no_sanitize("address"))) int fdh_unwind_from(void **frames, int m
         cache->last = (struct good_range){0, 0};
         cache->generation = now;
     }
+    /* A thread whose call sites outnumber the cache reads CFI at nearly every capture, evicting a rule it
+     * will need again, which costs more than libunwind's own walk (its cache is larger): when a window of
+     * WINDOW captures evicted at least 3/4 as many rules, libunwind takes the next BYPASS captures alone,
+     * then the cache is tried again (tests: fast_unwinder_stands_aside_when_its_cache_thrashes). Rules
+     * read into empty ways (a program starting, a cache just emptied by dlopen) do not count. */
+    if (FDH_UNLIKELY(cache->bypass != 0)) {
+        cache->bypass--;
+        return -1;
+    }
+    if (FDH_UNLIKELY(++cache->window_captures == WINDOW)) {
+        cache->bypass = cache->window_evictions >= WINDOW * 3 / 4 ? BYPASS : 0;
+        cache->window_captures = cache->window_evictions = 0;
+    }
     /* [the lowest word read so far on this stack, known_high) is known mapped; the stack only grows up
      * (each frame's words lie between the previous CFA and its own), so one comparison a frame keeps that
      * true, and a page is checked only when the walk first climbs past known_high. */
@@ -468,7 +487,7 @@ __attribute__((no_sanitize("address"))) int fdh_unwind_from(void **frames, int m
         h = (h + ip) * 0x9E3779B97F4A7C15ull;
         struct rule *set = &cache->rules[((uint32_t)ip & (RULE_SETS - 1)) * RULE_WAYS];
         const struct rule *rule = set;
-        if (FDH_UNLIKELY(set->ip != ip || set->code != code_before(ip))) rule = rule_missed(set, ip);
+        if (FDH_UNLIKELY(set->ip != ip || set->code != code_before(ip))) rule = rule_missed(cache, set, ip);
         uint32_t kind = rule->kind;
         if (FDH_UNLIKELY(kind > RULE_CFA_RBP)) {
             if (kind != RULE_OUTERMOST) return -1;

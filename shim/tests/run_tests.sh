@@ -45,6 +45,7 @@ declare -A incompatible=(
     ["tsan:program_taking_libunwinds_numbers_switches_unwinder"]="the TSan run hides libunwind (tests/preload/hide_libunwind.c)"
     ["tsan:header_names_the_parked_pipe_at_the_top_of_the_limit"]="the TSan run hides libunwind (tests/preload/hide_libunwind.c): no pipe is parked"
     ["tsan:fast_unwinder_stacks_equal_libunwinds"]="the TSan run hides libunwind (tests/preload/hide_libunwind.c): nothing to compare with"
+    ["tsan:fast_unwinder_stands_aside_when_its_cache_thrashes"]="the TSan run hides libunwind (tests/preload/hide_libunwind.c): nothing to compare with"
     ["tsan:vfork_child_shares_memory_and_records_nothing_into_the_parent"]="the TSan runtime, preloaded first, intercepts vfork and performs fork"
     ["tsan:multithreaded_fork_exec_describes_what_really_crossed"]="it races every seqlock writer of recorder.c (plain stores between version increments) against the fork snapshot on purpose: TSan reports each writer function (see known_races live_fill)"
 )
@@ -543,6 +544,22 @@ expect_eq $t "python status" "$python_status" 0 &&
 expect_eq $t "python verdict line" "$(grep -c 'unwind verify' "$work/$t/python-stderr")" 1 &&
 expect_eq $t "python captures" "$([ "${py_captures:-0}" -ge 600 ] && echo yes)" yes &&
 expect_eq $t "python fast-path share over 90 %" "$([ $((${py_fast:-0} * 10)) -ge $((py_captures * 9)) ] && echo yes)" yes &&
+pass $t
+fi
+
+# More call sites than the rule cache holds: stacks still equal libunwind's, and the fast unwinder stands
+# aside for most captures (reading CFI at nearly every capture costs more than libunwind's walk).
+t=fast_unwinder_stands_aside_when_its_cache_thrashes
+if ! skip_under_sanitizer $t; then
+mkdir -p "$work/$t"
+timeout 120 env FDHOUND_UNWIND_VERIFY=1 FDHOUND_OUTPUT_DIR="$work/$t" LD_PRELOAD="$preload" \
+    "$build/tests/many_call_sites" 8 2>"$work/$t/stderr"; status=$?
+read -r captures fast <<<"$(verdict "$work/$t/stderr")"
+expect_eq $t "status" "$status" 0 &&
+expect_eq $t "verdict line" "$(grep -c 'unwind verify' "$work/$t/stderr")" 1 &&
+expect_eq $t "captures (2 per site and round)" "$([ "${captures:-0}" -ge 16384 ] && echo yes)" yes &&
+expect_eq $t "share walked by the fast unwinder under a quarter ($fast of $captures)" \
+    "$([ $((${fast:-0} * 4)) -lt "${captures:-0}" ] && echo yes)" yes &&
 pass $t
 fi
 
