@@ -1,7 +1,7 @@
 // Golden snapshots: the report of the committed traces in Tests/Fixtures/traces/golden (recorded by
 // tools/record-golden-traces: every section — leaks, phases, exec leaks and passing, misuse, near-limit
-// evidence and EMFILE, time left and the chart, CPython reclaimed, growth and outlived phases — with
-// inherited descriptors listed) in every format, byte for byte against Tests/Fixtures/golden/report.*.
+// evidence and EMFILE, D-Bus connections, time left and the chart, CPython reclaimed, growth and outlived
+// phases — with inherited descriptors listed) in every format, byte for byte against Tests/Fixtures/golden/report.*.
 // Machine-independent: frames stay module+offset (UnnamedFramesSymbolizer: nothing of this machine's
 // modules is read), no comparison of modules with this machine's files, the checkout's paths relative. Re-record after an intended change with
 //     FDHOUND_RECORD_SNAPSHOTS=1 swift test --filter GoldenReportTests
@@ -51,6 +51,8 @@ final class GoldenReportTests: XCTestCase {
         XCTAssertFalse(report.inherited.isEmpty)
         XCTAssertFalse(report.warnings.isEmpty)
         XCTAssertTrue(report.processes.contains { $0.evidence != nil }, "near-limit evidence")
+        XCTAssertTrue(report.processes.contains { $0.dbus != nil }, "D-Bus connections")
+        XCTAssertTrue(report.leaks.contains { $0.kind == "dbus" }, "a leaked D-Bus connection")
         XCTAssertTrue(report.processes.contains { !$0.phases.isEmpty })
     }
 
