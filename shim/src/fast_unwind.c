@@ -22,16 +22,17 @@
  * address (even by libc itself, which our dlopen/dlclose hooks do not see) misses instead of using a stale
  * rule; dlopen and dlclose also bump a generation that empties every thread's cache.
  *
- * Every stack word the walk reads lies in memory known to be mapped: a few ranges per thread, grown a page
- * at a time with mincore, as libunwind validates its reads. Rules are only as true as the code they
- * describe: inline assembly that moves rsp to a stack of its own and calls from there leaves its
- * function's rule pointing just above that stack's top, where nothing may be mapped (tests/adversarial
- * stack_switch). Like libunwind's, the ranges outlive a capture (a stack unmapped later and read through a
- * wrong rule again would fault), and mincore accepts a PROT_NONE page. */
+ * Every stack word the walk reads lies in memory known to be readable: a few ranges per thread, grown a
+ * page at a time (page_readable), as libunwind validates its reads. Rules are only as true as the code
+ * they describe: inline assembly that moves rsp to a stack of its own and calls from there leaves its
+ * function's rule pointing just above that stack's top, where nothing may be mapped, or another stack's
+ * guard page lies (tests/adversarial stack_switch). Like libunwind's, the ranges outlive a capture (a stack unmapped later and read through a
+ * wrong rule again would fault). */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "shim.h"
@@ -399,14 +400,25 @@ static __attribute__((noinline)) const struct rule *rule_missed(struct rule_cach
 
 /* ---- the stack words the walk reads ----------------------------------------------------------------- */
 
-static int page_mapped(uint64_t page) {
-    unsigned char resident;
-    return syscall(SYS_mincore, (long)(page << 12), 4096L, &resident) == 0;
+/* Whether a page may be read: one byte of it copied through process_vm_readv on ourselves, which fails
+ * with EFAULT on an unmapped or a PROT_NONE page (another stack's guard page right above this one's top,
+ * as stack pools lay them out) instead of faulting; where that call is refused (a seccomp filter's errno,
+ * a kernel without it), mincore, which only tells unmapped pages. */
+static int page_readable(uint64_t page) {
+    unsigned char byte;
+    struct iovec local = {&byte, 1}, remote = {(void *)(uintptr_t)(page << 12), 1};
+    int saved = errno, readable;
+    long copied = syscall(SYS_process_vm_readv, syscall(SYS_getpid), &local, 1L, &remote, 1L, 0L);
+    if (copied == 1) readable = 1;
+    else if (errno == EFAULT) readable = 0;
+    else readable = syscall(SYS_mincore, (long)(page << 12), 4096L, &byte) == 0;
+    errno = saved;
+    return readable;
 }
 
-/* Whether [low, high) may be read: on pages inside a known range, or that mincore says are mapped (each
- * then joins the range it extends, or starts one in place of the oldest). Returns the end of the range
- * that holds the last page ([low, that end) is then all known mapped), or 0 if some page is not mapped. */
+/* Whether [low, high) may be read: on pages inside a known range, or that page_readable accepts (each then
+ * joins the range it extends, or starts one in place of the oldest). Returns the end of the range that
+ * holds the last page ([low, that end) is then all known readable), or 0 if some page may not be read. */
 static __attribute__((noinline)) uint64_t readable_up_to(struct rule_cache *cache, uint64_t low, uint64_t high) {
     uint64_t known_high = 0;
     if (low >= high || high - low > 4096 || high >= (1ull << 56)) return 0; /* not a user-space frame */
@@ -417,7 +429,7 @@ static __attribute__((noinline)) uint64_t readable_up_to(struct rule_cache *cach
             if (at >= cache->good[i].low && at < cache->good[i].high) found = &cache->good[i];
         }
         if (!found) {
-            if (!page_mapped(page)) return 0;
+            if (!page_readable(page)) return 0;
             for (unsigned i = 0; i < GOOD_RANGES && !found; i++) {
                 struct good_range *r = &cache->good[i];
                 if (r->low == r->high) continue;

@@ -85,7 +85,11 @@ expect_eq $t "exit status (3: the handler wrote its report)" "$(cat "$WORK/$t.t/
 require_traced $t "$WORK/$t.t" "$BIN/small_stack" && pass $t
 
 t=open_on_a_switched_stack_with_nothing_above_it
-both $t -- "$BIN/stack_switch"
+both $t -- "$BIN/stack_switch" unmapped
+compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && require_traced $t "$WORK/$t.t" "$BIN/stack_switch" && pass $t
+
+t=open_on_a_switched_stack_under_a_guard_page
+both $t -- "$BIN/stack_switch" guard
 compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && require_traced $t "$WORK/$t.t" "$BIN/stack_switch" && pass $t
 
 t=ulimit_64_numbering_and_count_unchanged

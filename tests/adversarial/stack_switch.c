@@ -1,9 +1,10 @@
 /* stack_switch.c — a hand-rolled coroutine start, as green-thread libraries write it: inline assembly in a
  * C function moves rsp to a fresh mmap'd stack and calls the entry there, which opens a descriptor. The
  * C function's unwind rules describe its own frame as if rsp had not moved, so an unwinder that trusts
- * them reads just above the new stack's top, where nothing is mapped here (the page above is unmapped).
+ * them reads just above the new stack's top: here a page with nothing mapped (unmapped), or a PROT_NONE
+ * page (guard: the guard page of the next stack up, as stack pools lay them out).
  * Untraced this runs fine; traced it must too (libunwind checks the page; a walk that reads it crashes).
- * Usage: stack_switch */
+ * Usage: stack_switch unmapped|guard */
 #include <sys/mman.h>
 
 #include "observe.h"
@@ -28,10 +29,12 @@ static void __attribute__((noinline)) run_on(char *top, void (*function)(void)) 
                        "xmm14", "xmm15", "cc", "memory");
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    int guard = argc > 1 && strcmp(argv[1], "guard") == 0;
     char *area = mmap(NULL, STACK_SIZE + 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (area == MAP_FAILED) die("mmap");
-    if (munmap(area + STACK_SIZE, 4096) != 0) die("munmap"); /* nothing mapped right above the stack */
+    /* right above the stack: a guard page, or nothing */
+    if ((guard ? mprotect(area + STACK_SIZE, 4096, PROT_NONE) : munmap(area + STACK_SIZE, 4096)) != 0) die("above");
     run_on(area + STACK_SIZE, entry);
     printf("opened %d on a switched stack\n", opened);
     if (opened >= 0) close(opened);
