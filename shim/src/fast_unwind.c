@@ -20,7 +20,8 @@
  * by its own thread (a signal handler nested in the recorder captures no stack). Each entry also keeps the
  * eight code bytes before the address it was made for: a library unloaded and another loaded at the same
  * address (even by libc itself, which our dlopen/dlclose hooks do not see) misses instead of using a stale
- * rule; dlopen and dlclose also bump a generation that empties every thread's cache.
+ * rule; a dlopen or dlclose that changed the set of loaded objects also bumps a generation that empties
+ * every thread's cache (fdh_fast_unwind_objects_changed).
  *
  * Every stack word the walk reads lies in memory known to be readable: a few ranges per thread, grown a
  * page at a time (page_readable), as libunwind validates its reads. Rules are only as true as the code
@@ -30,6 +31,8 @@
  * wrong rule again would fault). */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <link.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -84,8 +87,33 @@ _Static_assert(sizeof(struct rule_cache) <= FDH_SCRATCH_UNWIND_SIZE, "unwind cac
 _Atomic uint64_t fdh_fast_unwind_generation = 1;
 static int available; /* _dl_find_object exists (glibc 2.35+) */
 
+_Atomic uint64_t fdh_fast_unwind_rules_read; /* counted with FDHOUND_UNWIND_VERIFY=1 only, for its report */
+
 void fdh_fast_unwind_invalidate(void) {
     atomic_fetch_add_explicit(&fdh_fast_unwind_generation, 1, memory_order_release);
+}
+
+/* dl_iterate_phdr callback: the loader's counts of objects ever loaded and unloaded (the same in every
+ * entry); their sum moves with any change of the set, libc's own loads and unloads included. */
+static int read_objects_generation(struct dl_phdr_info *info, size_t size, void *data) {
+    if (size >= offsetof(struct dl_phdr_info, dlpi_subs) + sizeof info->dlpi_subs) {
+        *(uint64_t *)data = (uint64_t)info->dlpi_adds + (uint64_t)info->dlpi_subs;
+    }
+    return 1;
+}
+
+/* From the dlopen/dlclose hooks: empties the caches only when the set of loaded objects really changed
+ * (since the last look), not for every call — a program that takes dlopen(NULL) or an already loaded
+ * library's handle in a loop would otherwise make every capture read CFI again (tests:
+ * fast_unwinder_keeps_its_rules_across_dlopen_of_loaded_objects). */
+void fdh_fast_unwind_objects_changed(void) {
+    static _Atomic uint64_t seen;
+    uint64_t now = 0;
+    dl_iterate_phdr(read_objects_generation, &now);
+    if (now == 0 || now != atomic_load_explicit(&seen, memory_order_acquire)) {
+        fdh_fast_unwind_invalidate();
+        atomic_store_explicit(&seen, now, memory_order_release);
+    }
 }
 
 /* ---- reading .eh_frame ------------------------------------------------------------------------------- */
@@ -387,6 +415,9 @@ static __attribute__((noinline)) const struct rule *rule_missed(struct rule_cach
         return &unknown_rule;
     }
     if (set[RULE_WAYS - 1].ip != 0) cache->window_evictions++; /* a rule made earlier goes */
+    if (FDH_UNLIKELY(fdh_state.config.unwind_verify)) {
+        atomic_fetch_add_explicit(&fdh_fast_unwind_rules_read, 1, memory_order_relaxed);
+    }
     struct rule fresh = {.ip = ip, .code = code_before(ip)};
     uint64_t end = (uint64_t)(uintptr_t)object.dlfo_map_end;
     fresh.kind = is_sigreturn(ip, end) ? RULE_UNKNOWN : rule_from_cfi(ip - 1, &object, &fresh);

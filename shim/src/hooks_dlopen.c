@@ -9,9 +9,9 @@
 
 FDH_EXPORT void *dlopen(const char *file, int mode) {
     FDH_REAL(dlopen);
-    fdh_fast_unwind_invalidate(); /* an object libc unloaded by itself may be replaced at its address */
+    fdh_fast_unwind_objects_changed(); /* an object libc unloaded by itself may be replaced at its address */
     void *handle = real_dlopen(file, mode);
-    fdh_fast_unwind_invalidate();
+    fdh_fast_unwind_objects_changed();
     fdh_modules_changed();
     if (handle && FDH_UNLIKELY(fdh_got_enabled())) {
         int saved = errno;
@@ -24,7 +24,7 @@ FDH_EXPORT void *dlopen(const char *file, int mode) {
 FDH_EXPORT int dlclose(void *handle) {
     FDH_REAL(dlclose);
     int result = real_dlclose(handle);
-    fdh_fast_unwind_invalidate();
+    fdh_fast_unwind_objects_changed();
     fdh_modules_changed();
     return result;
 }

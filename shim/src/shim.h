@@ -203,7 +203,9 @@ void fdh_intern_nested_stack(void);    /* a new trace: the stack of calls nested
 void fdh_unwind_verify_report(void);   /* at exit, with FDHOUND_UNWIND_VERIFY=1: how many captures agreed */
 /* fast_unwind.c: the capture's fast path (per-thread cache of unwind rules by return address) */
 void fdh_fast_unwind_init(void);
-void fdh_fast_unwind_invalidate(void); /* the set of loaded objects changed (dlopen, dlclose) */
+void fdh_fast_unwind_invalidate(void); /* empties every thread's rule cache and stack memo */
+void fdh_fast_unwind_objects_changed(void); /* after dlopen/dlclose: invalidate if the loaded set changed */
+extern _Atomic uint64_t fdh_fast_unwind_rules_read; /* CFI reads, counted with FDHOUND_UNWIND_VERIFY=1 */
 /* fast_backtrace.S: frames innermost first (the shim's own included) and a hash of them; -1: libunwind must
  * do this capture */
 int fdh_fast_backtrace(void **frames, int max, uint64_t *hash);

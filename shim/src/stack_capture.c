@@ -166,6 +166,8 @@ void fdh_unwind_verify_report(void) {
     p = fdh_append_u64(p, end, atomic_load(&verified_fast));
     fdh_append(p, end, " walked by both unwinders, all equal");
     fdh_diag("unwind verify", line);
+    fdh_append_u64(line, end, atomic_load(&fdh_fast_unwind_rules_read));
+    fdh_diag("unwind rules read from CFI", line); /* a cost the tests can count */
 }
 
 /* Fills frames[] (innermost first, the shim's own frames included) and returns how many; *hash is a hash of

@@ -46,6 +46,7 @@ declare -A incompatible=(
     ["tsan:header_names_the_parked_pipe_at_the_top_of_the_limit"]="the TSan run hides libunwind (tests/preload/hide_libunwind.c): no pipe is parked"
     ["tsan:fast_unwinder_stacks_equal_libunwinds"]="the TSan run hides libunwind (tests/preload/hide_libunwind.c): nothing to compare with"
     ["tsan:fast_unwinder_stands_aside_when_its_cache_thrashes"]="the TSan run hides libunwind (tests/preload/hide_libunwind.c): nothing to compare with"
+    ["tsan:fast_unwinder_keeps_its_rules_across_dlopen_of_loaded_objects"]="the TSan run hides libunwind (tests/preload/hide_libunwind.c): nothing to compare with"
     ["tsan:vfork_child_shares_memory_and_records_nothing_into_the_parent"]="the TSan runtime, preloaded first, intercepts vfork and performs fork"
     ["tsan:multithreaded_fork_exec_describes_what_really_crossed"]="it races every seqlock writer of recorder.c (plain stores between version increments) against the fork snapshot on purpose: TSan reports each writer function (see known_races live_fill)"
 )
@@ -560,6 +561,22 @@ expect_eq $t "verdict line" "$(grep -c 'unwind verify' "$work/$t/stderr")" 1 &&
 expect_eq $t "captures (2 per site and round)" "$([ "${captures:-0}" -ge 16384 ] && echo yes)" yes &&
 expect_eq $t "share walked by the fast unwinder under a quarter ($fast of $captures)" \
     "$([ $((${fast:-0} * 4)) -lt "${captures:-0}" ] && echo yes)" yes &&
+pass $t
+fi
+
+# Handles taken again and again on objects already loaded: the loaded set never changes, so the rules read
+# from CFI stay (a few dozen return addresses), instead of being read again after every dlopen.
+t=fast_unwinder_keeps_its_rules_across_dlopen_of_loaded_objects
+if ! skip_under_sanitizer $t; then
+mkdir -p "$work/$t"
+timeout 120 env FDHOUND_UNWIND_VERIFY=1 FDHOUND_OUTPUT_DIR="$work/$t" LD_PRELOAD="$preload" \
+    "$build/tests/dlopen_loaded_loop" 2000 2>"$work/$t/stderr"; status=$?
+read -r captures fast <<<"$(verdict "$work/$t/stderr")"
+rules="$(sed -n 's/^fdhound: unwind rules read from CFI: \([0-9]*\)$/\1/p' "$work/$t/stderr")"
+expect_eq $t "status" "$status" 0 &&
+expect_eq $t "captures (2 per round)" "$([ "${captures:-0}" -ge 4000 ] && echo yes)" yes &&
+expect_eq $t "all walked by the fast unwinder ($fast of $captures)" "$fast" "$captures" &&
+expect_eq $t "rules read from CFI under 200 ($rules)" "$([ -n "$rules" ] && [ "$rules" -lt 200 ] && echo yes)" yes &&
 pass $t
 fi
 
