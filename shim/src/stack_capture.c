@@ -131,9 +131,9 @@ static int program_frames(void *const *frames, int n, int depth, int *first) {
 
 /* FDHOUND_UNWIND_VERIFY=1: both unwinders walk the capture and the program aborts if the frames it would
  * record differ; counted for the line at exit (fdh_unwind_verify_report). */
-static _Atomic uint64_t verified_captures, verified_fast;
+static _Atomic uint64_t verified_captures, verified_fast, verified_memo;
 
-static __attribute__((noinline)) int unwind_verified(void **frames, int max, backtrace_fn slow) {
+static __attribute__((noinline)) int unwind_verified(void **frames, int max, backtrace_fn slow, uint64_t *memo_hash) {
     void *fast[FDH_MAX_STACK_DEPTH + 8];
     uint64_t hash;
     int fast_n = fdh_fast_backtrace(fast, max, &hash);
@@ -155,6 +155,9 @@ static __attribute__((noinline)) int unwind_verified(void **frames, int max, bac
         fdh_diag("unwind verify: the unwinders disagree", line);
         abort();
     }
+    /* Equal: the memo works on libunwind's frames, keyed by the fast walk's hash of this call site (the
+     * same for the same site), so that capture_here checks each of its hits against a full intern. */
+    *memo_hash = hash;
     return n;
 }
 
@@ -166,8 +169,11 @@ void fdh_unwind_verify_report(void) {
     p = fdh_append_u64(p, end, atomic_load(&verified_fast));
     fdh_append(p, end, " walked by both unwinders, all equal");
     fdh_diag("unwind verify", line);
-    fdh_append_u64(line, end, atomic_load(&fdh_fast_unwind_rules_read));
-    fdh_diag("unwind rules read from CFI", line); /* a cost the tests can count */
+    p = fdh_append_u64(line, end, atomic_load(&fdh_fast_unwind_rules_read));
+    p = fdh_append(p, end, " rules read from CFI, ");
+    p = fdh_append_u64(p, end, atomic_load(&verified_memo));
+    fdh_append(p, end, " stack memo hits checked, all equal");
+    fdh_diag("unwind cost", line); /* what the tests can count */
 }
 
 /* Fills frames[] (innermost first, the shim's own frames included) and returns how many; *hash is a hash of
@@ -175,7 +181,9 @@ void fdh_unwind_verify_report(void) {
 static int unwind(void **frames, int max, uint64_t *hash) {
     backtrace_fn slow = atomic_load_explicit(&unwind_backtrace, memory_order_acquire);
     *hash = 0;
-    if (FDH_UNLIKELY(fdh_state.config.unwind_verify) && slow != backtrace) return unwind_verified(frames, max, slow);
+    if (FDH_UNLIKELY(fdh_state.config.unwind_verify) && slow != backtrace) {
+        return unwind_verified(frames, max, slow, hash);
+    }
     int n = fdh_fast_backtrace(frames, max, hash);
     return n >= 0 ? n : slow(frames, max);
 }
@@ -236,6 +244,24 @@ static void memo_store(struct memo_entry *set, uint64_t hash, void *const *frame
 
 static uint32_t intern_capture(void *opening, void *const *frames, int count);
 
+/* FDHOUND_UNWIND_VERIFY=1: a memo hit must name the stack a full intern of the same frames gives (0: the
+ * table is full, nothing to compare); the program aborts otherwise. */
+static __attribute__((noinline)) void memo_verify(void *opening, void *const *frames, int n, uint32_t remembered) {
+    int first;
+    int count = program_frames(frames, n, (int)fdh_state.config.stack_depth, &first);
+    uint32_t fresh = count > 0 ? intern_capture(opening, frames + first, count) : 0;
+    atomic_fetch_add(&verified_memo, 1);
+    if (fresh != 0 && fresh != remembered) {
+        char line[96], *end = line + sizeof line;
+        char *p = fdh_append(line, end, "remembered stack ");
+        p = fdh_append_u64(p, end, remembered);
+        p = fdh_append(p, end, ", interned ");
+        fdh_append_u64(p, end, fresh);
+        fdh_diag("unwind verify: the stack memo disagrees", line);
+        abort();
+    }
+}
+
 static uint64_t capture_here(void *opening) {
     void *frames[FDH_MAX_STACK_DEPTH + 8];
     int depth = (int)fdh_state.config.stack_depth;
@@ -245,8 +271,11 @@ static uint64_t capture_here(void *opening) {
     fdh_in_capture = 0;
     struct memo_entry *set = memo_set(opening, n, hash);
     if (set) {
-        if (memo_matches(&set[0], hash, frames, n)) return set[0].stack;
-        if (memo_matches(&set[1], hash, frames, n)) return set[1].stack;
+        uint32_t remembered = memo_matches(&set[0], hash, frames, n) ? set[0].stack
+                              : memo_matches(&set[1], hash, frames, n) ? set[1].stack : 0;
+        if (remembered && FDH_LIKELY(!fdh_state.config.unwind_verify)) return remembered;
+        if (remembered) memo_verify(opening, frames, n, remembered);
+        if (remembered) return remembered;
     }
     int first;
     int count = program_frames(frames, n, depth, &first);

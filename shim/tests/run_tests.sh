@@ -541,6 +541,8 @@ expect_eq $t "status" "$status" 0 &&
 expect_eq $t "verdict line" "$(grep -c 'unwind verify' "$work/$t/stderr")" 1 &&
 expect_eq $t "captures (2 per open+close)" "$([ "${captures:-0}" -ge 5000 ] && echo yes)" yes &&
 expect_eq $t "fast-path share over 90 %" "$([ $((${fast:-0} * 10)) -ge $((captures * 9)) ] && echo yes)" yes &&
+expect_eq $t "stack memo hits checked against a full intern (some must be)" \
+    "$(sed -n 's/^fdhound: unwind cost: .*, \([0-9]*\) stack memo hits checked, all equal$/\1/p' "$work/$t/stderr" | awk '$1 > 0 {print "yes"}')" yes &&
 expect_eq $t "python status" "$python_status" 0 &&
 expect_eq $t "python verdict line" "$(grep -c 'unwind verify' "$work/$t/python-stderr")" 1 &&
 expect_eq $t "python captures" "$([ "${py_captures:-0}" -ge 600 ] && echo yes)" yes &&
@@ -572,7 +574,7 @@ mkdir -p "$work/$t"
 timeout 120 env FDHOUND_UNWIND_VERIFY=1 FDHOUND_OUTPUT_DIR="$work/$t" LD_PRELOAD="$preload" \
     "$build/tests/dlopen_loaded_loop" 2000 2>"$work/$t/stderr"; status=$?
 read -r captures fast <<<"$(verdict "$work/$t/stderr")"
-rules="$(sed -n 's/^fdhound: unwind rules read from CFI: \([0-9]*\)$/\1/p' "$work/$t/stderr")"
+rules="$(sed -n 's/^fdhound: unwind cost: \([0-9]*\) rules read from CFI, .*/\1/p' "$work/$t/stderr")"
 expect_eq $t "status" "$status" 0 &&
 expect_eq $t "captures (2 per round)" "$([ "${captures:-0}" -ge 4000 ] && echo yes)" yes &&
 expect_eq $t "all walked by the fast unwinder ($fast of $captures)" "$fast" "$captures" &&
