@@ -26,6 +26,17 @@ final class LeakAssessmentTests: XCTestCase {
         XCTAssertEqual(LeakAssessment.assess(unlimited).pattern, .repeated, "without the limit, 1.3 of 1.9 s is not the last quarter")
     }
 
+    func testEventOrderDecidesWhenKnown() {
+        // By time the last kept one is at 60 % of the run (the shim's exit work stretched it); by event
+        // order it is at 96 %: still being kept at the end.
+        var e = evidence(opened: 300, closed: 288, kept: 12, first: 0.5, last: 0.6, end: 1.0)
+        XCTAssertEqual(LeakAssessment.assess(e).pattern, .repeated)
+        e.position = (first: 0.02, last: 0.96, limit: nil)
+        XCTAssertEqual(LeakAssessment.assess(e).pattern, .growing)
+        e.position = (first: 0.02, last: 0.5, limit: 0.55)
+        XCTAssertEqual(LeakAssessment.assess(e).pattern, .growing, "up to the first EMFILE")
+    }
+
     func testManyKeptButNotLateIsRepeated() {
         let verdict = LeakAssessment.assess(evidence(opened: 100, closed: 50, kept: 50, first: 1, last: 5, end: 10))
         XCTAssertEqual(verdict.pattern, .repeated)

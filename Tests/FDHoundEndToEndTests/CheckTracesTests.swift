@@ -131,4 +131,41 @@ extension CheckTracesTests {
         XCTAssertEqual(on.stderr.split(separator: "\n").filter { $0.hasPrefix("::error file=/") }.count, 2,
                        "outside a workspace the path stays absolute: \(on.stderr)")
     }
+
+    func testSuppressionsDecideTheExitCodeAndAreCountedInTheReport() throws {
+        let run = try leakyRun()
+        func file(_ name: String, _ text: String) throws -> String {
+            let url = workDirectory.appendingPathComponent(name)
+            try Data(text.utf8).write(to: url)
+            return url.path
+        }
+        let cache = try file("cache.supp", "{\n   cache-files\n   section: leak\n   ...\n   fun:leak_cache_files\n}\n")
+        let partly = try FDHoundCLI.run(["check", "--suppressions", cache, "--format", "json", run.directory])
+        XCTAssertEqual(partly.status, 1, partly.stderr)
+        XCTAssertTrue(partly.stderr.contains("check failed: 1 new finding"), partly.stderr)
+        XCTAssertFalse(partly.stderr.contains("leak_cache_files"), partly.stderr)
+        let report = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(partly.stdout.utf8)) as? [String: Any])
+        let uses = report["suppressions"] as? [[String: Any]] ?? []
+        XCTAssertEqual(uses.map { $0["name"] as? String }, ["cache-files"])
+        XCTAssertEqual(uses.first?["findings"] as? Int, 1)
+        XCTAssertEqual(uses.first?["descriptors"] as? Int, 1000)
+        XCTAssertEqual(uses.first?["line"] as? Int, 1)
+
+        // Entries generated from the report suppress every finding: the check passes, with --strict too.
+        let generated = try FDHoundCLI.run(["report", "--gen-suppressions", run.directory])
+        XCTAssertEqual(generated.status, 0, generated.stderr)
+        let all = try file("all.supp", generated.stdout + "{\n   stale\n   ...\n   fun:no_such_function\n}\n")
+        for strict in [false, true] {
+            let passes = try FDHoundCLI.run(["check"] + (strict ? ["--strict"] : []) + ["--suppressions", all, run.file])
+            XCTAssertEqual(passes.status, 0, passes.stderr)
+        }
+        let text = try FDHoundCLI.run(["report", "--suppressions", all, run.directory])
+        XCTAssertTrue(text.stdout.contains("stale (\(all):"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("suppression 'stale' (\(all):"), "an unused entry is a warning: \(text.stdout)")
+
+        let bad = try file("bad.supp", "{\n   no-frames\n   ...\n}\n")
+        let refused = try FDHoundCLI.run(["check", "--suppressions", bad, run.directory])
+        XCTAssertEqual(refused.status, 64, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("suppressions \(bad):4: entry 'no-frames' would match everything"), refused.stderr)
+    }
 }

@@ -93,6 +93,14 @@ final class LeakPatternTests: XCTestCase {
                let value = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) { pid = value } else { usleep(100_000) }
         }
         XCTAssertGreaterThan(pid, 0, "nginx started")
+        // Stop it only once it serves (its signal handlers are installed by then): SIGQUIT is a graceful
+        // exit, so its trace records the end of the run.
+        var served = false
+        for _ in 0..<50 where !served {
+            served = (try? Command.run(["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/\(port)"]))?.status == 0
+            if !served { usleep(100_000) }
+        }
+        XCTAssertTrue(served, "nginx listens on \(port)")
         if pid > 0 { kill(pid, SIGQUIT) }
         server.waitUntilExit()
         let leaks = LeakView.all(in: try FDHoundCLI.jsonReport(traces))

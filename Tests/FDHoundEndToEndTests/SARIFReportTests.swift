@@ -116,7 +116,7 @@ final class SARIFReportTests: XCTestCase {
             {"schemaVersion": 1, "tool": {"name": "fdhound", "version": "0"}, "tracePath": "t", "processes": [],
              "leaks": [], "inherited": [], "execLeaks": [], "execPassed": [], "misuse": [], "reclaimed": [], "growth": [],
              "outlivedPhase": [],
-             "timeLeft": [], "openOverTime": [], "exhaustion": [], "warnings": []}
+             "timeLeft": [], "openOverTime": [], "exhaustion": [], "suppressions": [], "warnings": []}
             """
         XCTAssertNil(try ReportSchemaCheck.violations(of: empty, against: reportSchema))
         let frameWithoutFile = #"{"function": "f", "line": null, "column": null, "module": "m", "address": "0x1", "inlined": false}"#

@@ -87,7 +87,8 @@ struct DBusAnalysis {
             openedAtSite: opened,
             closedAtSite: closed)
         LeakAssessment.apply(to: &group, runEnd: LeakAnalysis.runEnd(of: members.map(\.trace), in: traces),
-                              limitHitAt: LeakAnalysis.limitHit(in: members.map(\.trace), in: traces))
+                              limitHitAt: LeakAnalysis.limitHit(in: members.map(\.trace), in: traces),
+                              position: LeakAssessment.position(of: members.map { ($0.trace, $0.connection.openSeq) }, in: traces))
         return group
     }
 

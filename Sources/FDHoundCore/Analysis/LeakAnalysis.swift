@@ -142,7 +142,8 @@ struct LeakAnalysis {
             closeWait: Self.closeWaitCount(members.map(\.descriptor)),
             phase: phase)
         LeakAssessment.apply(to: &group, runEnd: Self.runEnd(of: members.map(\.trace), in: traces),
-                              limitHitAt: Self.limitHit(in: members.map(\.trace), in: traces))
+                              limitHitAt: Self.limitHit(in: members.map(\.trace), in: traces),
+                              position: LeakAssessment.position(of: members.map { ($0.trace, $0.descriptor.openSeq) }, in: traces))
         return group
     }
 

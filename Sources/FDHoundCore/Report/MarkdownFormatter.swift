@@ -94,6 +94,11 @@ enum MarkdownFormatter {
             lines.append("")
         }
         lines += ["### Environment", ""] + EnvironmentWording.facts(report).map { "- \($0.label): \(code($0.value))" } + [""]
+        if !report.suppressions.isEmpty {
+            lines += ["### " + SuppressionWording.heading, ""]
+            lines += report.suppressions.map { "- " + escape(SuppressionWording.line($0)) }
+            lines.append("")
+        }
         if !report.warnings.isEmpty {
             lines += ["### Warnings", ""]
             lines += report.warnings.map { "- " + escape($0) }

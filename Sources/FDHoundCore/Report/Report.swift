@@ -43,6 +43,8 @@ public struct Report: Codable, Equatable {
     public var openOverTime: [OpenCountSeries] = []
     /// Processes that ran out of descriptors (first EMFILE/ENFILE, who held them then): ids E1, E2, ….
     public var exhaustion: [DescriptorExhaustion] = []
+    /// What each suppression entry (`--suppressions`) took out of the report; [] without suppressions.
+    public var suppressions: [SuppressionUse] = []
     /// Things that limit how complete the report is (dropped records, killed processes, no symbolizer).
     public var warnings: [String]
     /// Whether text and markdown list `inherited` (JSON always does). Not encoded.
@@ -53,7 +55,7 @@ public struct Report: Codable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case schemaVersion, tool, tracePath, processes, leaks, inherited, execLeaks, execPassed, misuse, reclaimed, growth
-        case outlivedPhase, timeLeft, openOverTime, exhaustion, warnings
+        case outlivedPhase, timeLeft, openOverTime, exhaustion, suppressions, warnings
     }
 
     public init(tracePath: String, processes: [ProcessSummary], leaks: [LeakGroup],

@@ -85,6 +85,7 @@ public enum ReportBuilder {
         report.execPassed = crossings.passed
         report.exhaustion = ExhaustionSection.entries(from: processes)
         Fingerprint.assign(to: &report)
+        SuppressionStep.apply(options.suppressions, to: &report)
         return report
     }
 }

@@ -19,5 +19,8 @@ public struct ReportOptions {
     /// the summary at exit does not pay for the whole report.
     public var summaryOnly: Bool = false
 
+    /// Suppression entries (`--suppressions FILE`, SuppressionFile.load): matched findings leave the report.
+    public var suppressions: [SuppressionEntry] = []
+
     public init() {}
 }

@@ -79,7 +79,8 @@ enum SARIFFormatter {
         let log = Log(runs: [Run(tool: Tool(driver: Driver(name: report.tool.name, version: report.tool.version,
                                                             rules: rules.map(\.descriptor))),
                                  originalUriBaseIds: base.map { [rootId: ArtifactLocation(uri: uri($0))] },
-                                 results: results)])
+                                 results: results,
+                                 properties: report.suppressions.isEmpty ? nil : ["fdhoundSuppressions": report.suppressions])])
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(log) else {
@@ -220,6 +221,8 @@ enum SARIFFormatter {
         var tool: Tool
         var originalUriBaseIds: [String: ArtifactLocation]?
         var results: [Result]
+        /// fdhound's suppressions and what each took out (absent without --suppressions).
+        var properties: [String: [SuppressionUse]]? = nil
     }
     struct Tool: Encodable { var driver: Driver }
     struct Driver: Encodable {

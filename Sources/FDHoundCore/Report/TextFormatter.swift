@@ -71,6 +71,11 @@ enum TextFormatter {
                 lines.append("")
             }
         }
+        if !report.suppressions.isEmpty {
+            lines.append(SuppressionWording.heading + ":")
+            for use in report.suppressions { lines.append("  " + SuppressionWording.line(use)) }
+            lines.append("")
+        }
         if !report.warnings.isEmpty {
             lines.append("Warnings:")
             for warning in report.warnings { lines.append("  - \(warning)") }

@@ -162,4 +162,10 @@ public struct TraceFile {
 
     /// Whether the event log is a ring that keeps the newest events (format version 2 and later).
     public var eventLogIsRing: Bool { eventLog.ring }
+
+    /// When the program last did something the log recorded (the newest event other than the shim's EXIT,
+    /// whose time comes after the shim's own exit work), in ns since start; nil for an empty log.
+    public var lastActivityNs: UInt64? {
+        lastEvent { $0.type != .exit }?.timeNs
+    }
 }

@@ -39,6 +39,9 @@ struct CheckCommand: ParsableCommand {
     @Flag(help: "Also fail on descriptors Python closed instead of the program (finalizer, GC, shutdown).")
     var failOnReclaimed = false
 
+    @Option(help: ArgumentHelp("Suppressions (docs/SUPPRESSIONS.md): findings an entry matches neither fail the check nor show (repeatable).", valueName: "file"))
+    var suppressions: [String] = []
+
     @Flag(help: "Also fail on leaks of pattern once (a descriptor each process opened once and held to the end: often by design, like an event loop's epoll).")
     var strict = false
 
@@ -62,7 +65,7 @@ struct CheckCommand: ParsableCommand {
     private var explicitCommand = false
 
     private enum CodingKeys: String, CodingKey {
-        case output, baseline, failOnMisuse, failOnReclaimed, strict, scope, format, reportFile, annotations, command
+        case output, baseline, failOnMisuse, failOnReclaimed, suppressions, strict, scope, format, reportFile, annotations, command
     }
 
     enum AnnotationStyle: String, ExpressibleByArgument, CaseIterable {
@@ -98,6 +101,7 @@ struct CheckCommand: ParsableCommand {
     }
 
     func run() throws {
+        let entries = try loadSuppressions(suppressions)  // a bad file fails before anything runs
         let known: Baseline?
         do {
             known = try baseline.map(Baseline.init(path:))
@@ -107,7 +111,7 @@ struct CheckCommand: ParsableCommand {
         }
         switch target {
         case .traces(let path):
-            try check(try report(of: path), against: known, commandStatus: 0)
+            try check(try report(of: path, suppressions: entries), against: known, commandStatus: 0)
         case .command(let command):
             let directory: String
             do {
@@ -124,13 +128,15 @@ struct CheckCommand: ParsableCommand {
                 printError("\(error)")
                 throw FDHoundExit.cannotTrace
             }
-            try check(try report(of: directory), against: known, commandStatus: termination.shellStatus)
+            try check(try report(of: directory, suppressions: entries), against: known, commandStatus: termination.shellStatus)
         }
     }
 
-    private func report(of path: String) throws -> Report {
+    private func report(of path: String, suppressions: [SuppressionEntry]) throws -> Report {
+        var options = ReportOptions()
+        options.suppressions = suppressions
         do {
-            return try ReportBuilder.build(tracePath: path, options: ReportOptions())
+            return try ReportBuilder.build(tracePath: path, options: options)
         } catch {
             printError("\(error)")
             throw FDHoundExit.unreadableTrace

@@ -23,18 +23,23 @@ struct DiffCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write the comparison to this file instead of standard output.")
     var output: String?
 
+    @Option(help: ArgumentHelp("Suppressions (docs/SUPPRESSIONS.md) applied to each side that is traces (a saved JSON report is taken as it is; repeatable).", valueName: "file"))
+    var suppressions: [String] = []
+
     func run() throws {
-        let before = try load(old), after = try load(new)
+        var options = ReportOptions()
+        options.suppressions = try loadSuppressions(suppressions)
+        let before = try load(old, options), after = try load(new, options)
         let diff = ReportDiff(before: before, after: after)
         try ReportOutput.emit(diff.render(), to: output)
         if failOnNew && !diff.added.isEmpty { throw FDHoundExit.leaksFound }
     }
 
     /// A saved JSON report as it is; a trace directory or file through a fresh report.
-    private func load(_ path: String) throws -> Baseline {
+    private func load(_ path: String, _ options: ReportOptions) throws -> Baseline {
         do {
             if path.hasSuffix(".json") { return try Baseline(path: path) }
-            return Baseline(report: try ReportBuilder.build(tracePath: path, options: ReportOptions()))
+            return Baseline(report: try ReportBuilder.build(tracePath: path, options: options))
         } catch {
             printError("\(error)")
             throw FDHoundExit.unreadableTrace

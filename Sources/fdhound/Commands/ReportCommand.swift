@@ -44,6 +44,12 @@ struct ReportCommand: ParsableCommand {
     @Flag(name: .customLong("all"), help: "Also list inherited descriptors and stdio, and show findings opened once and held (pattern once) in full.")
     var includeInherited = false
 
+    @Option(help: ArgumentHelp("Suppressions (docs/SUPPRESSIONS.md): findings an entry matches leave the report; each entry's matches are counted (repeatable).", valueName: "file"))
+    var suppressions: [String] = []
+
+    @Flag(help: "Print suppression entries for the report's findings (docs/SUPPRESSIONS.md) instead of the report.")
+    var genSuppressions = false
+
     @Flag(help: "Show every native frame of Python-aware stacks (text, markdown); by default the interpreter's internals are folded into one line.")
     var nativeFrames = false
 
@@ -60,6 +66,7 @@ struct ReportCommand: ParsableCommand {
         options.maxFrames = maxFrames
         options.includeInherited = includeInherited
         options.nativeFrames = nativeFrames
+        options.suppressions = try loadSuppressions(suppressions)
         let report: Report
         if let pid {
             let trace: TraceFile
@@ -73,7 +80,7 @@ struct ReportCommand: ParsableCommand {
                 throw FDHoundExit.unreadableTrace
             }
             report = ReportBuilder.build(traces: [trace], tracePath: trace.path, options: options)
-            try ReportOutput.emit(ReportRenderer.render(redacted(report), as: format, options: renderOptions), to: output)
+            try emit(report)
             return
         }
         do {
@@ -82,7 +89,14 @@ struct ReportCommand: ParsableCommand {
             printError("\(error)")
             throw FDHoundExit.unreadableTrace
         }
-        try ReportOutput.emit(ReportRenderer.render(redacted(report), as: format, options: renderOptions), to: output)
+        try emit(report)
+    }
+
+    /// The report in --format, or with --gen-suppressions the suppression entries for its findings.
+    private func emit(_ report: Report) throws {
+        let text = genSuppressions ? SuppressionWording.generate(for: report)
+            : ReportRenderer.render(redacted(report), as: format, options: renderOptions)
+        try ReportOutput.emit(text, to: output)
     }
 
     private var renderOptions: RenderOptions {
