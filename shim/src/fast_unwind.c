@@ -35,7 +35,6 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "shim.h"
@@ -431,18 +430,15 @@ static __attribute__((noinline)) const struct rule *rule_missed(struct rule_cach
 
 /* ---- the stack words the walk reads ----------------------------------------------------------------- */
 
-/* Whether a page may be read: one byte of it copied through process_vm_readv on ourselves, which fails
- * with EFAULT on an unmapped or a PROT_NONE page (another stack's guard page right above this one's top,
- * as stack pools lay them out) instead of faulting; where that call is refused (a seccomp filter's errno,
- * a kernel without it), mincore, which only tells unmapped pages. */
+/* Whether a page may be read, asked of the kernel without touching it: rt_sigprocmask copies its 8-byte
+ * set in (EFAULT from an unmapped or a PROT_NONE page — another stack's guard page right above this
+ * one's top, as stack pools lay them out) before it looks at `how`, and a `how` that names no operation
+ * then fails with EINVAL, changing nothing. Every program may make this call (libc makes it all the time;
+ * sandboxes allow it), unlike process_vm_readv; mincore would not tell a PROT_NONE page. */
 static int page_readable(uint64_t page) {
-    unsigned char byte;
-    struct iovec local = {&byte, 1}, remote = {(void *)(uintptr_t)(page << 12), 1};
-    int saved = errno, readable;
-    long copied = syscall(SYS_process_vm_readv, syscall(SYS_getpid), &local, 1L, &remote, 1L, 0L);
-    if (copied == 1) readable = 1;
-    else if (errno == EFAULT) readable = 0;
-    else readable = syscall(SYS_mincore, (long)(page << 12), 4096L, &byte) == 0;
+    int saved = errno;
+    long result = syscall(SYS_rt_sigprocmask, 0x7fffffffL, (long)(page << 12), 0L, 8L);
+    int readable = result == -1 && errno == EINVAL;
     errno = saved;
     return readable;
 }
