@@ -48,7 +48,8 @@ final class DeterministicReportTests: XCTestCase {
         let traces = try busyRun()
         let root = FixtureProgram.repositoryRoot.path
         for format in ["text", "json", "html"] {
-            let result = try FDHoundCLI.run(["report", traces, "--redact", "--keep-path", root, "--format", format])
+            // --all: every finding in full (a held-once one is otherwise one line, without its stack).
+            let result = try FDHoundCLI.run(["report", traces, "--all", "--redact", "--keep-path", root, "--format", format])
             XCTAssertEqual(result.status, 0, result.stderr)
             XCTAssertFalse(result.stdout.contains(workDirectory.path), "\(format): the run's directory is redacted")
             XCTAssertFalse(result.stdout.contains(root + "/"), "\(format): kept paths are relative")

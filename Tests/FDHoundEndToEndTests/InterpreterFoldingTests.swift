@@ -42,9 +42,10 @@ final class InterpreterFoldingTests: XCTestCase {
             let pythonFrames = leak.stack.filter { $0["module"] as? String == "python" }
             XCTAssertFalse(pythonFrames.isEmpty, "\(interpreter.label): Python-aware stack")
 
-            let folded = try FDHoundCLI.run(["report", traces, "--max-frames", "64"]).stdout
-            let all = try FDHoundCLI.run(["report", traces, "--max-frames", "64", "--native-frames"]).stdout
-            let markdown = try FDHoundCLI.run(["report", traces, "--max-frames", "64", "--format", "markdown"]).stdout
+            // --all: the leak is opened once (pattern once), which text and Markdown show compactly without it.
+            let folded = try FDHoundCLI.run(["report", traces, "--all", "--max-frames", "64"]).stdout
+            let all = try FDHoundCLI.run(["report", traces, "--all", "--max-frames", "64", "--native-frames"]).stdout
+            let markdown = try FDHoundCLI.run(["report", traces, "--all", "--max-frames", "64", "--format", "markdown"]).stdout
             XCTAssertTrue(folded.contains("interpreter frames ("), "\(interpreter.label): a fold line\n\(folded)")
             XCTAssertTrue(markdown.contains("interpreter frames ("), "\(interpreter.label): a fold line in Markdown")
             XCTAssertFalse(all.contains("interpreter frames ("), "\(interpreter.label): --native-frames folds nothing")
