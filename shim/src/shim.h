@@ -256,7 +256,6 @@ static inline uint64_t fdh_on_side_stack(uint64_t (*fn)(void *), void *arg, uint
     fdh_thread_busy &= (unsigned char)~bit;
     return result;
 }
-void *fdh_side_stack_scratch(size_t size);               /* this thread's scratch area, NULL if none */
 /* The scratch area's users: the stack cache (stack_capture.c) at 0, pending helper frames (python_hints.c),
  * the last path described (describe.c), the fast unwinder's rule cache (fast_unwind.c) from the second
  * page on, the stack memo (stack_capture.c), and the code memo (python_frames.c). */
@@ -272,6 +271,12 @@ void *fdh_side_stack_scratch(size_t size);               /* this thread's scratc
 #define FDH_SCRATCH_CODE_MEMO_OFFSET (FDH_SCRATCH_MEMO_OFFSET + FDH_SCRATCH_MEMO_SIZE)
 #define FDH_SCRATCH_CODE_MEMO_SIZE 8192u
 #define FDH_SCRATCH_SIZE (FDH_SCRATCH_CODE_MEMO_OFFSET + FDH_SCRATCH_CODE_MEMO_SIZE)
+/* This thread's scratch area (made on first use) if it holds `size` bytes, else NULL. Inline: a capture
+ * asks for it several times. */
+static inline void *fdh_side_stack_scratch(size_t size) {
+    if (size > FDH_SCRATCH_SIZE) return NULL;
+    return FDH_LIKELY(fdh_thread_area != NULL) ? fdh_thread_area : fdh_side_stack_area();
+}
 void fdh_side_stacks_after_fork(void);
 
 /* python_frames.c: CPython frames interleaved into a native stack (see the file comment).

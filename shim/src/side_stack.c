@@ -105,11 +105,6 @@ char *fdh_side_stack_top(char *area, int depth) {
     return depth == 1 ? area + AREA_SIZE : area + NESTED_BASE + NESTED_STACK;
 }
 
-void *fdh_side_stack_scratch(size_t size) {
-    if (size > SCRATCH) return NULL;
-    if (FDH_UNLIKELY(!fdh_thread_area)) fdh_thread_area = acquire_area();
-    return fdh_thread_area;
-}
 
 /* In a forked child only the forking thread exists: every other thread's stacks are free again. */
 void fdh_side_stacks_after_fork(void) {
