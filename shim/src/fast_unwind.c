@@ -493,9 +493,13 @@ __attribute__((no_sanitize("address"))) int fdh_unwind_from(void **frames, int m
     struct rule_cache *cache = (struct rule_cache *)(void *)(scratch + FDH_SCRATCH_UNWIND_OFFSET);
     uint64_t now = atomic_load_explicit(&fdh_fast_unwind_generation, memory_order_acquire);
     if (FDH_UNLIKELY(cache->generation != now)) {
-        memset(cache->rules, 0, sizeof cache->rules);
-        memset(cache->good, 0, sizeof cache->good);
-        cache->last = (struct good_range){0, 0};
+        /* A fresh area reads as zeros, an empty cache: not touched, so a thread's memory grows only by the
+         * rules it uses. */
+        if (cache->generation != 0) {
+            memset(cache->rules, 0, sizeof cache->rules);
+            memset(cache->good, 0, sizeof cache->good);
+            cache->last = (struct good_range){0, 0};
+        }
         cache->generation = now;
     }
     /* A thread whose call sites outnumber the cache reads CFI at nearly every capture, evicting a rule it

@@ -434,7 +434,7 @@ static struct code_memo *code_memo(void) {
     if (!scratch) return NULL;
     struct code_memo *memo = (struct code_memo *)(void *)(scratch + FDH_SCRATCH_CODE_MEMO_OFFSET);
     if (memo->trace_generation != fdh_trace_generation) {
-        memset(memo->entries, 0, sizeof memo->entries);
+        if (memo->trace_generation != 0) memset(memo->entries, 0, sizeof memo->entries); /* fresh: zeros */
         memo->trace_generation = fdh_trace_generation;
     }
     return memo;

@@ -220,7 +220,7 @@ static struct memo_entry *memo_set(void *opening, int n, uint64_t hash) {
     struct stack_memo *memo = (struct stack_memo *)(void *)(scratch + FDH_SCRATCH_MEMO_OFFSET);
     uint64_t unwind_generation = atomic_load_explicit(&fdh_fast_unwind_generation, memory_order_acquire);
     if (FDH_UNLIKELY(memo->trace_generation != fdh_trace_generation || memo->unwind_generation != unwind_generation)) {
-        memset(memo->entries, 0, sizeof memo->entries);
+        if (memo->trace_generation != 0) memset(memo->entries, 0, sizeof memo->entries); /* fresh: zeros */
         memo->trace_generation = fdh_trace_generation;
         memo->unwind_generation = unwind_generation;
     }
