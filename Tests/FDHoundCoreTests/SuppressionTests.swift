@@ -73,6 +73,7 @@ final class SuppressionTests: XCTestCase {
         XCTAssertEqual(report.suppressions.first?.fingerprints, [leak("L1", 5, "keep_log").fingerprint])
         XCTAssertEqual(report.warnings, ["suppression 'stale' (s.supp:6) matched nothing: remove it if the finding is gone"])
         let text = ReportRenderer.render(report, as: .text)
+        XCTAssertTrue(text.hasPrefix("fdhound report — 3 descriptors left open in 1 code path (1 finding suppressed), "), text)
         XCTAssertTrue(text.contains("Suppressions:\n  logs (s.supp:1): 1 finding, 5 descriptors\n  stale (s.supp:6): matched nothing"), text)
         XCTAssertTrue(ReportRenderer.render(report, as: .markdown).contains("### Suppressions"))
         XCTAssertTrue(ReportRenderer.render(report, as: .sarif).contains("\"fdhoundSuppressions\""))

@@ -10,8 +10,10 @@ enum ReportWording {
 
     /// "1100 descriptors left open in 2 code paths" or "no descriptors left open".
     static func leakTotals(_ report: Report) -> String {
-        guard !report.leaks.isEmpty else { return "no descriptors left open" }
-        return "\(plural(report.leakedDescriptorCount, "descriptor")) left open in \(plural(report.leaks.count, "code path"))"
+        let suppressed = report.suppressions.reduce(0) { $0 + $1.findings }
+        let note = suppressed > 0 ? " (\(plural(suppressed, "finding")) suppressed)" : ""
+        guard !report.leaks.isEmpty else { return "no descriptors left open" + (suppressed > 0 ? " outside suppressions" : "") + note }
+        return "\(plural(report.leakedDescriptorCount, "descriptor")) left open in \(plural(report.leaks.count, "code path"))" + note
     }
 
     /// "pid 12" / "pids 12, 13, 14, 15, 16 and 27 more": a fork-heavy run can span hundreds of processes.
