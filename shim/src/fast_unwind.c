@@ -49,6 +49,7 @@ enum rule_kind {
     RULE_CFA_RBP = 2, /* CFA = rbp + cfa_offset */
     RULE_OUTERMOST = 3, /* the return address is undefined: the walk ends after this frame */
     RULE_UNKNOWN = 4, /* not steppable here: libunwind takes the capture */
+    RULE_SIGNAL = 5,  /* glibc's signal trampoline: the capture runs in a signal handler (stack_capture.c) */
 };
 
 #define RBP_UNCHANGED 0 /* rbp is never saved at the CFA itself: that is the caller's frame */
@@ -419,7 +420,7 @@ static __attribute__((noinline)) const struct rule *rule_missed(struct rule_cach
     }
     struct rule fresh = {.ip = ip, .code = code_before(ip)};
     uint64_t end = (uint64_t)(uintptr_t)object.dlfo_map_end;
-    fresh.kind = is_sigreturn(ip, end) ? RULE_UNKNOWN : rule_from_cfi(ip - 1, &object, &fresh);
+    fresh.kind = is_sigreturn(ip, end) ? RULE_SIGNAL : rule_from_cfi(ip - 1, &object, &fresh);
     memmove(&set[1], &set[0], (RULE_WAYS - 1) * sizeof *set);
     set[0] = fresh;
     return &set[0];
@@ -484,7 +485,8 @@ void fdh_fast_unwind_init(void) {
 /* Called by fdh_fast_backtrace (fast_backtrace.S) with its caller's return address, stack pointer after
  * the return and rbp. Fills frames[] with return addresses, innermost first, as unw_backtrace does, and
  * *hash with a hash of them (stack_capture.c's memo); returns how many, or -1 when libunwind must do this
- * capture. Not instrumented by ASan: it reads other frames' saved registers, as libunwind does. */
+ * capture, or FDH_FAST_UNWIND_AT_SIGNAL(n) when the walk reached a signal frame after the n frames in
+ * frames[] (libunwind steps through it; the caller decides whether it may be called, shim.h). Not instrumented by ASan: it reads other frames' saved registers, as libunwind does. */
 __attribute__((no_sanitize("address"))) int fdh_unwind_from(void **frames, int max, uint64_t *hash, uint64_t ip,
                                                            uint64_t sp, uint64_t rbp) {
     if (!available || max <= 0) return -1;
@@ -533,6 +535,7 @@ __attribute__((no_sanitize("address"))) int fdh_unwind_from(void **frames, int m
         if (FDH_UNLIKELY(set->ip != ip || set->code != code_before(ip))) rule = rule_missed(cache, set, ip);
         uint32_t kind = rule->kind;
         if (FDH_UNLIKELY(kind > RULE_CFA_RBP)) {
+            if (kind == RULE_SIGNAL) return FDH_FAST_UNWIND_AT_SIGNAL((int)(out - frames));
             if (kind != RULE_OUTERMOST) return -1;
             break;
         }

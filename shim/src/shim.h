@@ -207,7 +207,9 @@ void fdh_fast_unwind_invalidate(void); /* empties every thread's rule cache and 
 void fdh_fast_unwind_objects_changed(void); /* after dlopen/dlclose: invalidate if the loaded set changed */
 extern _Atomic uint64_t fdh_fast_unwind_rules_read; /* CFI reads, counted with FDHOUND_UNWIND_VERIFY=1 */
 /* fast_backtrace.S: frames innermost first (the shim's own included) and a hash of them; -1: libunwind must
- * do this capture */
+ * do this capture; FDH_FAST_UNWIND_AT_SIGNAL(n) (<= -2): the capture runs in a signal handler, frames[]
+ * holds the n frames up to and including the signal trampoline, and libunwind must do the rest. */
+#define FDH_FAST_UNWIND_AT_SIGNAL(n) (-2 - (n))
 int fdh_fast_backtrace(void **frames, int max, uint64_t *hash);
 int fdh_unwind_from(void **frames, int max, uint64_t *hash, uint64_t ip, uint64_t sp, uint64_t rbp);
 extern _Atomic uint64_t fdh_fast_unwind_generation; /* bumped by fdh_fast_unwind_invalidate */
@@ -264,6 +266,8 @@ static inline uint64_t fdh_on_side_stack(uint64_t (*fn)(void *), void *arg, uint
 #define FDH_SCRATCH_HINT_SIZE 1024u
 #define FDH_SCRATCH_PATH_OFFSET 2048u
 #define FDH_SCRATCH_PATH_SIZE 256u
+#define FDH_SCRATCH_THREAD_OFFSET 2304u /* struct fdh_thread_flags: zeroed when a new thread takes the area */
+#define FDH_SCRATCH_THREAD_SIZE 64u
 #define FDH_SCRATCH_UNWIND_OFFSET 4096u
 #define FDH_SCRATCH_UNWIND_SIZE 20480u
 #define FDH_SCRATCH_MEMO_OFFSET (FDH_SCRATCH_UNWIND_OFFSET + FDH_SCRATCH_UNWIND_SIZE)
@@ -278,6 +282,10 @@ static inline void *fdh_side_stack_scratch(size_t size) {
     return FDH_LIKELY(fdh_thread_area != NULL) ? fdh_thread_area : fdh_side_stack_area();
 }
 void fdh_side_stacks_after_fork(void);
+/* What holds for this thread only, not for the next one to reuse its side-stack area. */
+struct fdh_thread_flags {
+    uint32_t libunwind_ready; /* libunwind has run on this thread: its dynamic TLS block is allocated */
+};
 
 /* python_frames.c: CPython frames interleaved into a native stack (see the file comment).
  * `native` holds `count` native return addresses, innermost first, shim frames already dropped. Writes the

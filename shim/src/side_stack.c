@@ -16,6 +16,7 @@
  * has its own sigaltstack): the main side stack is 256 KiB for that reason. */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -80,6 +81,8 @@ static char *acquire_area(void) {
         int expected = 0;
         if (atomic_load_explicit(&areas[i].base, memory_order_acquire) &&
             atomic_compare_exchange_strong(&areas[i].in_use, &expected, 1)) {
+            char *reused = atomic_load_explicit(&areas[i].base, memory_order_acquire);
+            memset(reused + FDH_SCRATCH_THREAD_OFFSET, 0, FDH_SCRATCH_THREAD_SIZE); /* another thread's */
             if (release_key_ready) pthread_setspecific(release_key, (void *)(uintptr_t)(i + 1));
             return atomic_load_explicit(&areas[i].base, memory_order_acquire);
         }

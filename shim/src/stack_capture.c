@@ -52,6 +52,8 @@ void fdh_unwinder_fall_back(void) {
     atomic_store_explicit(&unwind_backtrace, backtrace, memory_order_release);
 }
 
+static struct fdh_thread_flags *thread_flags(void);
+
 int fdh_unwinder_init(int attached) {
     void *handle = NULL;
     backtrace_fn libunwind = NULL;
@@ -68,6 +70,8 @@ int fdh_unwinder_init(int attached) {
     fdh_in_capture = 1;
     atomic_load(&unwind_backtrace)(frames, 8);
     fdh_in_capture = 0;
+    struct fdh_thread_flags *flags = thread_flags();
+    if (flags) flags->libunwind_ready = 1;
     if (libunwind) fdh_tracer_pipe_find_unwinder_copy();
     return libunwind ? 0 : -1;
 }
@@ -129,6 +133,14 @@ static int program_frames(void *const *frames, int n, int depth, int *first) {
     return n - skip > depth ? depth : n - skip;
 }
 
+/* This thread's flags (zeroed for each new thread), NULL without a side-stack area. */
+static struct fdh_thread_flags *thread_flags(void) {
+    char *scratch = fdh_side_stack_scratch(FDH_SCRATCH_SIZE);
+    return scratch ? (struct fdh_thread_flags *)(void *)(scratch + FDH_SCRATCH_THREAD_OFFSET) : NULL;
+}
+
+static int before_first_libunwind_walk(int fast_n, backtrace_fn slow);
+
 /* FDHOUND_UNWIND_VERIFY=1: both unwinders walk the capture and the program aborts if the frames it would
  * record differ; counted for the line at exit (fdh_unwind_verify_report). */
 static _Atomic uint64_t verified_captures, verified_fast, verified_memo;
@@ -137,6 +149,11 @@ static __attribute__((noinline)) int unwind_verified(void **frames, int max, bac
     void *fast[FDH_MAX_STACK_DEPTH + 8];
     uint64_t hash;
     int fast_n = fdh_fast_backtrace(fast, max, &hash);
+    int kept = before_first_libunwind_walk(fast_n, slow);
+    if (kept >= 0) { /* in a signal handler, before this thread's first libunwind walk */
+        memcpy(frames, fast, (size_t)kept * sizeof *frames);
+        return kept;
+    }
     int n = slow(frames, max);
     atomic_fetch_add(&verified_captures, 1);
     if (fast_n < 0) return n;
@@ -176,8 +193,30 @@ void fdh_unwind_verify_report(void) {
     fdh_diag("unwind cost", line); /* what the tests can count */
 }
 
+/* libunwind is dlopen'ed, so its thread-local cache is a dynamic TLS block that glibc allocates with malloc
+ * on the thread's first walk: in a signal handler that interrupted malloc, that deadlocks the program
+ * (tests/stress: a SIGALRM handler opening in threads the fast walk had always served). So a thread's first
+ * libunwind walk is made where the fast walk proved no signal frame lies below (it walked the whole stack),
+ * and then at once, to have the block ready. A capture that reached a signal frame before that keeps the
+ * fast walk's frames up to the trampoline (the handler and what it called: the code that opened); returns
+ * their count. A capture the fast walk could not finish for another reason may be in a handler too (a frame
+ * it cannot step hides what lies below): libunwind walks it, as it walked every capture before the fast
+ * walk existed. Returns -1 when the capture goes on as usual. */
+static int before_first_libunwind_walk(int fast_n, backtrace_fn slow) {
+    if (slow == backtrace) return -1; /* glibc's backtrace: warmed up process-wide at start */
+    struct fdh_thread_flags *flags = thread_flags();
+    if (FDH_LIKELY(!flags || flags->libunwind_ready)) return -1;
+    if (fast_n <= FDH_FAST_UNWIND_AT_SIGNAL(0)) return FDH_FAST_UNWIND_AT_SIGNAL(0) - fast_n;
+    if (fast_n >= 0) {
+        void *frames[4];
+        slow(frames, 4);
+    }
+    flags->libunwind_ready = 1;
+    return -1;
+}
+
 /* Fills frames[] (innermost first, the shim's own frames included) and returns how many; *hash is a hash of
- * them when the fast unwinder walked them, else 0. */
+ * them when the fast unwinder walked them all, else 0. */
 static int unwind(void **frames, int max, uint64_t *hash) {
     backtrace_fn slow = atomic_load_explicit(&unwind_backtrace, memory_order_acquire);
     *hash = 0;
@@ -185,6 +224,8 @@ static int unwind(void **frames, int max, uint64_t *hash) {
         return unwind_verified(frames, max, slow, hash);
     }
     int n = fdh_fast_backtrace(frames, max, hash);
+    int kept = before_first_libunwind_walk(n, slow);
+    if (kept >= 0) return kept;
     return n >= 0 ? n : slow(frames, max);
 }
 

@@ -54,6 +54,14 @@ if compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && require_traced $t "$WORK/$t.t" "
         "$(cat "$WORK/$t.t/cwd/counts.txt")" && pass $t
 fi
 
+# A thread's first libunwind walk must not be made in a signal handler (libunwind's TLS is malloc'ed).
+t=handler_first_stack_walk_allocates_nothing
+both $t -- "$BIN/handler_first_capture" 8
+compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && require_traced $t "$WORK/$t.t" "$BIN/handler_first_capture" &&
+expect_eq $t "the program's report of mallocs made while its handler ran" \
+    "$(sed -n 's/^mallocs while the handler ran: //p' "$WORK/$t.t/stdout")" 0 &&
+live_matches $t "$WORK/$t.t" "$BIN/handler_first_capture" && pass $t
+
 t=signal_handler_pipe_gets_low_numbers_without_cloexec
 both $t -- "$BIN/signal_pipe" 5000
 compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && require_traced $t "$WORK/$t.t" "$BIN/signal_pipe" && pass $t
