@@ -4,7 +4,7 @@
 import Foundation
 
 enum ELFBuildID {
-    private static let cache = BuildIDCache()
+    private static let cache = PathKeyedCache<String?>()
 
     /// Lowercase hex build-id of the ELF file at `path`; nil if the file is missing, not 64-bit
     /// little-endian ELF, or has no build-id note. Cached per path for the life of the process.
@@ -18,17 +18,17 @@ enum ELFBuildID {
         guard let header = try? handle.read(upToCount: 64), header.count == 64,
               header.starts(with: [0x7F, 0x45, 0x4C, 0x46]), header[4] == 2 /* 64-bit */, header[5] == 1 /* LE */
         else { return nil }
-        let phoff = header.little(UInt64.self, at: 0x20)
-        let phentsize = Int(header.little(UInt16.self, at: 0x36))
-        let phnum = Int(header.little(UInt16.self, at: 0x38))
+        let phoff = header.littleEndian(UInt64.self, at: 0x20)
+        let phentsize = Int(header.littleEndian(UInt16.self, at: 0x36))
+        let phnum = Int(header.littleEndian(UInt16.self, at: 0x38))
         guard phentsize >= 56, phnum > 0, phnum < 4096, phoff < 1 << 32 else { return nil }
         guard (try? handle.seek(toOffset: phoff)) != nil,
               let table = try? handle.read(upToCount: phentsize * phnum), table.count == phentsize * phnum else { return nil }
         for index in 0..<phnum {
             let entry = index * phentsize
-            guard table.little(UInt32.self, at: entry) == 4 /* PT_NOTE */ else { continue }
-            let offset = table.little(UInt64.self, at: entry + 8)
-            let size = table.little(UInt64.self, at: entry + 32)
+            guard table.littleEndian(UInt32.self, at: entry) == 4 /* PT_NOTE */ else { continue }
+            let offset = table.littleEndian(UInt64.self, at: entry + 8)
+            let size = table.littleEndian(UInt64.self, at: entry + 32)
             guard size > 0, size < 1 << 20, (try? handle.seek(toOffset: offset)) != nil,
                   let notes = try? handle.read(upToCount: Int(size)), notes.count == Int(size) else { continue }
             if let id = buildID(inNotes: notes) { return id }
@@ -40,9 +40,9 @@ enum ELFBuildID {
     static func buildID(inNotes notes: Data) -> String? {
         var position = 0
         while position + 12 <= notes.count {
-            let nameSize = Int(notes.little(UInt32.self, at: position))
-            let descSize = Int(notes.little(UInt32.self, at: position + 4))
-            let type = notes.little(UInt32.self, at: position + 8)
+            let nameSize = Int(notes.littleEndian(UInt32.self, at: position))
+            let descSize = Int(notes.littleEndian(UInt32.self, at: position + 4))
+            let type = notes.littleEndian(UInt32.self, at: position + 8)
             let nameStart = position + 12
             let descStart = nameStart + (nameSize + 3) / 4 * 4
             let next = descStart + (descSize + 3) / 4 * 4
@@ -55,34 +55,5 @@ enum ELFBuildID {
             position = next
         }
         return nil
-    }
-}
-
-/// A lock-protected path → build-id cache (symbolization may run on any thread).
-private final class BuildIDCache: @unchecked Sendable {
-    private var values = [String: String?]()
-    private let lock = NSLock()
-
-    func value(for path: String, compute: () -> String?) -> String? {
-        lock.lock()
-        if let known = values[path] { lock.unlock(); return known }
-        lock.unlock()
-        let computed = compute()
-        lock.lock()
-        values[path] = computed
-        lock.unlock()
-        return computed
-    }
-}
-
-private extension Data {
-    /// A little-endian integer at a byte offset (0 when out of range: callers validate sizes first).
-    func little<T: FixedWidthInteger>(_: T.Type, at offset: Int) -> T {
-        guard offset >= 0, offset + MemoryLayout<T>.size <= count else { return 0 }
-        var value: T = 0
-        for byte in 0..<MemoryLayout<T>.size {
-            value |= T(self[startIndex + offset + byte]) << (8 * byte)
-        }
-        return value
     }
 }

@@ -17,7 +17,7 @@ struct ELFExportedFunctions: Sendable {
     /// Whether the file has a .debug_info section (debug info of its own).
     let hasDebugInfo: Bool
 
-    private static let cache = ExportsCache()
+    private static let cache = PathKeyedCache<ELFExportedFunctions?>()
     private static let maximumTableBytes = 64 << 20
 
     /// The module at `path`, or nil when it is not a readable 64-bit little-endian ELF file.
@@ -89,34 +89,7 @@ struct ELFExportedFunctions: Sendable {
     }
 }
 
-/// A lock-protected path → exports cache (symbolization may run on any thread).
-private final class ExportsCache: @unchecked Sendable {
-    private var values = [String: ELFExportedFunctions?]()
-    private let lock = NSLock()
-
-    func value(for path: String, compute: () -> ELFExportedFunctions?) -> ELFExportedFunctions? {
-        lock.lock()
-        if let known = values[path] { lock.unlock(); return known }
-        lock.unlock()
-        let computed = compute()
-        lock.lock()
-        values[path] = computed
-        lock.unlock()
-        return computed
-    }
-}
-
 private extension Data {
-    /// A little-endian integer at a byte offset (0 when out of range: callers validate sizes first).
-    func littleEndian<T: FixedWidthInteger>(_: T.Type, at offset: Int) -> T {
-        guard offset >= 0, offset + MemoryLayout<T>.size <= count else { return 0 }
-        var value: T = 0
-        for byte in 0..<MemoryLayout<T>.size {
-            value |= T(self[startIndex + offset + byte]) << (8 * byte)
-        }
-        return value
-    }
-
     /// The NUL-terminated string at `offset` (at most 4096 bytes, lossy UTF-8), or nil when out of range.
     func cString(at offset: Int) -> String? {
         guard offset >= 0, offset < count else { return nil }
