@@ -1,7 +1,8 @@
 // The Markdown report as GitHub renders it: cmark-gfm (GitHub's CommonMark fork, Debian's `cmark-gfm`,
 // installed by tools/setup) with the table extension and raw HTML allowed, as in an issue. The findings
 // table comes out as an HTML table with one row per finding, each stack as a <details> block holding a
-// code block, and names that hold Markdown (a newline and `#`, pipes, backticks) start no heading or row.
+// code block, and names that hold Markdown (a newline and `#`, pipes, backticks) start no heading or row;
+// the environment names the kernel and C library the traced process ran on.
 import Foundation
 import XCTest
 
@@ -49,6 +50,15 @@ final class MarkdownRenderingTests: XCTestCase {
                       "the stack is a code block inside: \(firstDetails)")
         XCTAssertTrue(html.contains("<h3>Environment</h3>"), html)
         XCTAssertTrue(html.contains("<li>program: <code>\(program.binaryPath)</code></li>"), html)
+        // The kernel and C library the shim recorded are this machine's, as uname and getconf say.
+        let uname = try Command.run(["/bin/uname", "-s", "-r", "-m"])
+        let libc = try Command.run(["/usr/bin/getconf", "GNU_LIBC_VERSION"])
+        XCTAssertEqual(uname.status, 0, uname.stderr)
+        XCTAssertEqual(libc.status, 0, libc.stderr)
+        let kernelLine = "<li>kernel: <code>\(uname.stdout.trimmingCharacters(in: .whitespacesAndNewlines))</code></li>"
+        let libcLine = "<li>libc: <code>\(libc.stdout.trimmingCharacters(in: .whitespacesAndNewlines))</code></li>"
+        XCTAssertTrue(html.contains(kernelLine), "expected \(kernelLine) in \(html)")
+        XCTAssertTrue(html.contains(libcLine), "expected \(libcLine) in \(html)")
     }
 
     func testHostileNamesStartNoHeadingRowOrTag() throws {

@@ -19,7 +19,9 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <gnu/libc-version.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,6 +40,27 @@ static long read_small_file(const char *path, char *buffer, size_t size) {
     }
     syscall(SYS_close, fd);
     return (long)used;
+}
+
+
+/* The kernel and C library the process runs on (section 12), for the report's environment section:
+ * uname is a system call, gnu_get_libc_version a constant string. */
+static void record_environment(void) {
+    struct fdh_environment *e = fdh_state.trace.environment;
+    if (!e) return;
+    struct utsname name;
+    if (syscall(SYS_uname, &name) == 0) {
+        char line[3 * sizeof name.release + 4], *end = line + sizeof line;
+        char *p = fdh_append(line, end, name.sysname);
+        p = fdh_append(p, end, " ");
+        p = fdh_append(p, end, name.release);
+        p = fdh_append(p, end, " ");
+        fdh_append(p, end, name.machine);
+        e->kernel_string = fdh_intern_cstr(line);
+    }
+    char libc[64], *end = libc + sizeof libc;
+    fdh_append(fdh_append(libc, end, "glibc "), end, gnu_get_libc_version());
+    e->libc_string = fdh_intern_cstr(libc);
 }
 
 static void record_process_facts(void) {
@@ -60,6 +83,7 @@ static void record_process_facts(void) {
     long length = read_small_file("/proc/self/cmdline", cmdline, sizeof cmdline);
     if (length > 0 && cmdline[length - 1] == '\0') length--; /* keep the inner NULs, drop the last */
     if (length > 0) h->cmdline_string = fdh_intern(cmdline, (size_t)length);
+    record_environment();
 }
 
 /* Records every descriptor open before tracing started (stdio, a listening socket passed by systemd, ...). */

@@ -38,6 +38,7 @@ struct fdh_trace {
     struct fdh_dbus_connection *dbus; uint64_t dbus_mask;       /* capacity - 1 (power of two) */
     struct fdh_py_code *py_codes;  uint64_t py_codes_mask;      /* capacity - 1 (power of two) */
     struct fdh_evidence *evidence; /* section 11 */
+    struct fdh_environment *environment; /* section 12 */
     void *base;                    uint64_t size;
 };
 

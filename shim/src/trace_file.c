@@ -56,6 +56,7 @@ int fdh_trace_create(const struct fdh_config *config, const char **failure) {
         {FDH_SECTION_PY_CODES, sizeof(struct fdh_py_code), config->py_codes},
         {FDH_SECTION_DBUS, sizeof(struct fdh_dbus_connection), config->dbus_connections},
         {FDH_SECTION_EVIDENCE, sizeof(struct fdh_evidence), 1},
+        {FDH_SECTION_ENVIRONMENT, sizeof(struct fdh_environment), 1},
     };
     const unsigned count = sizeof entries / sizeof entries[0];
     uint64_t offsets[sizeof entries / sizeof entries[0]];
@@ -79,7 +80,7 @@ int fdh_trace_create(const struct fdh_config *config, const char **failure) {
     for (unsigned i = 0; i < count; i++) {
         uint32_t type = entries[i].type;
         if (type == FDH_SECTION_MODULES || type == FDH_SECTION_PY_CODES || type == FDH_SECTION_DBUS ||
-            type == FDH_SECTION_EVIDENCE) {
+            type == FDH_SECTION_EVIDENCE || type == FDH_SECTION_ENVIRONMENT) {
             eager_offsets[eager] = offsets[i];
             eager_sizes[eager++] = entries[i].capacity * entries[i].entry_size;
         }
@@ -134,6 +135,7 @@ int fdh_trace_create(const struct fdh_config *config, const char **failure) {
         case FDH_SECTION_LIVE_FDS: t->live = (void *)section; t->live_capacity = entries[i].capacity; break;
         case FDH_SECTION_CALL_SITES: t->sites = (void *)section; t->sites_mask = entries[i].capacity - 1; break;
         case FDH_SECTION_EVIDENCE: t->evidence = (void *)section; break;
+        case FDH_SECTION_ENVIRONMENT: t->environment = (void *)section; break;
         case FDH_SECTION_PY_CODES: t->py_codes = (void *)section; t->py_codes_mask = entries[i].capacity - 1; break;
         case FDH_SECTION_DBUS: t->dbus = (void *)section; t->dbus_mask = entries[i].capacity - 1; break;
         }

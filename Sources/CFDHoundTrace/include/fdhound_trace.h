@@ -80,6 +80,9 @@ enum fdh_section_type {
     FDH_SECTION_EVIDENCE = 11,    /* one struct fdh_evidence: the live descriptor count and the snapshots
                                      taken near the limit and at EMFILE/ENFILE (entry_size = its size,
                                      capacity 1); optional: a reader must accept a trace without it */
+    FDH_SECTION_ENVIRONMENT = 12, /* one struct fdh_environment: the kernel and C library the process ran on
+                                     (entry_size = its size, capacity 1); optional: a reader must accept a
+                                     trace without it (written since fdhound 2026-11-26, same version 2) */
 };
 
 struct fdh_section {
@@ -574,5 +577,14 @@ _Static_assert(sizeof(struct fdh_dbus_connection) == 80, "fdh_dbus_connection la
 #ifdef __cplusplus
 }
 #endif
+
+/* ---- section 12: environment ------------------------------------------------------------------------ */
+
+/* Where the process ran, for the report's environment section; written once at start, never changed. */
+struct fdh_environment {
+    uint32_t kernel_string; /* string id: uname's sysname, release and machine ("Linux 6.1.0-18-amd64 x86_64") */
+    uint32_t libc_string;   /* string id: the C library and its version ("glibc 2.36"); 0 if unknown */
+    uint32_t reserved[6];
+};
 
 #endif /* FDHOUND_TRACE_H */

@@ -25,6 +25,8 @@ enum ProcessSummarizer {
                 eventsOverwritten: Int(clamping: trace.eventsOverwritten)))
         summary.python = PythonStatus(header: header)?.sentence
         summary.traceFormatVersion = Int(header.version)
+        summary.kernel = trace.kernel
+        summary.libc = trace.libc
         if header.flags.contains(.attached) { summary.attached = true }
         return summary
     }

@@ -117,6 +117,10 @@ public struct ProcessSummary: Codable, Equatable, Sendable {
     public var phases: [String] = []
     /// The trace format version its shim wrote (FDH_FORMAT_VERSION; docs/TRACE-FORMAT.md).
     public var traceFormatVersion: Int = 0
+    /// The kernel ("Linux 6.1.0-18-amd64 x86_64") and C library ("glibc 2.36") it ran on, as its shim
+    /// recorded them; nil in traces of older writers.
+    @NullEncoded public var kernel: String? = nil
+    @NullEncoded public var libc: String? = nil
 }
 
 /// The writer's "could not store" counters for one process.

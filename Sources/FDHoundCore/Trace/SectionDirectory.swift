@@ -27,6 +27,8 @@ struct SectionDirectory {
     let pyCodes: SectionBounds?
     /// Evidence near the descriptor limit (section 11): nil in traces of older writers.
     let evidence: SectionBounds?
+    /// The kernel and C library the process ran on (section 12): nil in traces of older writers.
+    let environment: SectionBounds?
 
     /// Section types this reader uses, with their names and minimum entry sizes.
     /// The string index (type 2) is writer-only and deliberately not read.
@@ -43,6 +45,7 @@ struct SectionDirectory {
         (FDH_SECTION_DBUS.rawValue, "D-Bus connections", MemoryLayout<fdh_dbus_connection>.size),
         (FDH_SECTION_PY_CODES.rawValue, "Python code objects", MemoryLayout<fdh_py_code>.size),
         (FDH_SECTION_EVIDENCE.rawValue, "evidence", MemoryLayout<fdh_evidence>.size),
+        (FDH_SECTION_ENVIRONMENT.rawValue, "environment", MemoryLayout<fdh_environment>.size),
     ]
 
     init(header: fdh_header) throws(TraceProblem) {
@@ -79,6 +82,7 @@ struct SectionDirectory {
         dbusConnections = found[FDH_SECTION_DBUS.rawValue]
         pyCodes = found[FDH_SECTION_PY_CODES.rawValue]
         evidence = found[FDH_SECTION_EVIDENCE.rawValue]
+        environment = found[FDH_SECTION_ENVIRONMENT.rawValue]
     }
 
     private static func validate(_ entry: fdh_section, name: String, minimumEntrySize: Int,

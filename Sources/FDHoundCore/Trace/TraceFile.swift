@@ -32,6 +32,10 @@ public struct TraceFile {
     public let capacities: (events: Int, stringBytes: Int, liveDescriptors: Int)
     /// The shim's evidence near the descriptor limit (section 11); nil in traces without it.
     public let evidence: TraceEvidence?
+    /// The kernel ("Linux 6.1.0-18-amd64 x86_64") and C library ("glibc 2.36") the process ran on
+    /// (section 12); nil in traces without it or when the shim could not tell.
+    public let kernel: String?
+    public let libc: String?
     /// Things the reader tolerated but a user should know (skipped slots and the like).
     public let warnings: [String]
 
@@ -102,6 +106,9 @@ public struct TraceFile {
         pythonCodes = codes.codes
         let evidenceRead = EvidenceSection.read(reader: reader, bounds: sections.evidence)
         evidence = evidenceRead.evidence
+        let environment = sections.environment.flatMap { reader.load(fdh_environment.self, at: $0.offset) }
+        kernel = environment.flatMap { [strings] in strings.string($0.kernel_string) }
+        libc = environment.flatMap { [strings] in strings.string($0.libc_string) }
 
         // Slots a reader skipped, each with what it means; only the non-zero ones become warnings.
         let skipped: [(Int, String)] = [
