@@ -18,9 +18,13 @@ enum HTMLFormatter {
         html += chartSection(report)
         html += processTable(report)
         let nearLimit = report.processes.flatMap { process in
-            EvidenceWording.processLines(process).map { "pid \(process.pid): " + $0 }
+            EvidenceWording.processLines(process, failures: report.exhaustion.isEmpty).map { "pid \(process.pid): " + $0 }
         }
         html += list("Near the limit", nearLimit.map(e))
+        html += list(EvidenceWording.exhaustionHeading, report.exhaustion.map { entry in
+            e("\(entry.id): " + EvidenceWording.exhaustionLine(entry))
+                + bullets(EvidenceWording.exhaustionHolders(entry, leaks: report.leaks).map { "held then: " + e($0) }).joined()
+        })
         html += list("Time left, by rising code path", report.timeLeft.map { path in
             "\(path.open) × \(e(path.kind)) opened by \(c(path.api)) in "
                 + c(ReportWording.codePath(path.culprit, calledFrom: path.calledFrom)) + " (pid \(path.pid)): "
@@ -38,6 +42,7 @@ enum HTMLFormatter {
                          report.execPassed.map { e("\($0.id): " + ProcessTreeWording.passedLine($0)) })
         }
         html += list("Environment", EnvironmentWording.facts(report).map { e($0.label) + ": " + c($0.value) })
+        html += list(SuppressionWording.heading, report.suppressions.map { e(SuppressionWording.line($0)) })
         html += list("Warnings", report.warnings.map(e))
         html += ["</body>", "</html>"]
         return html.joined(separator: "\n") + "\n"
@@ -47,9 +52,10 @@ enum HTMLFormatter {
 
     private static func findingsTable(_ report: Report) -> [String] {
         guard !report.leaks.isEmpty else { return [] }
-        var html = ["<table class=\"findings\">", "<thead><tr><th>rank</th><th>count</th><th>kind</th><th>culprit</th><th>location</th></tr></thead>", "<tbody>"]
+        var html = ["<table class=\"findings\">", "<thead><tr><th>rank</th><th>count</th><th>kind</th><th>pattern</th><th>confidence</th><th>culprit</th><th>location</th></tr></thead>", "<tbody>"]
         for leak in report.leaks {
             html.append("<tr><td><a href=\"#\(e(leak.id))\">\(e(leak.id))</a></td><td class=\"n\">\(leak.count)</td><td>\(e(leak.kind))</td>"
+                + "<td>\(e(leak.pattern?.rawValue ?? ""))</td><td>\(e(leak.confidence?.rawValue ?? ""))</td>"
                 + "<td>\(c(ReportWording.name(of: leak.culprit)))</td><td>\(leak.culprit.shortLocation.map(c) ?? "")</td></tr>")
         }
         return html + ["</tbody>", "</table>"]
@@ -82,12 +88,14 @@ enum HTMLFormatter {
     private static func leakSections(_ report: Report) -> [String] {
         var html = [String]()
         var phase: String?? = nil // the previous finding's phase: a heading starts each phase
-        for leak in report.leaks {
+        let (full, once) = ReportWording.splitOnce(report)
+        for leak in full {
             if let name = leak.phase, phase != .some(name) { html.append("<h2 class=\"phase\">Phase \(c(name))</h2>") }
             phase = leak.phase
             html.append("<section class=\"finding\" id=\"\(e(leak.id))\">")
             html.append("<h3>\(e(leak.id)): \(leak.count) × \(e(leak.kind)) opened by \(c(leak.api)) in \(c(ReportWording.name(of: leak.culprit)))</h3>")
             var facts = [String]()
+            if let assessment = LeakAssessmentWording.line(leak) { facts.append("Pattern: " + e(assessment)) }
             if let location = leak.culprit.fullLocation { facts.append("Location: " + c(location)) }
             if let caller = leak.calledFrom {
                 facts.append("Called from: " + c(ReportWording.name(of: caller)) + (caller.fullLocation.map { " at " + c($0) } ?? ""))
@@ -101,6 +109,13 @@ enum HTMLFormatter {
             html += stack(leak.stack, keeping: [leak.culprit] + [leak.calledFrom].compactMap { $0 }, fold: report.foldInterpreterFrames)
             html.append("</section>")
         }
+        // Held once from start-up: one line each, after the rest (as in the Markdown report; --all shows them in full).
+        html += list(LeakAssessmentWording.onceHeading(once.count), once.map { leak in
+            "<span id=\"\(e(leak.id))\">\(e(leak.id))</span>: \(leak.count) × \(e(leak.kind)) opened by \(c(leak.api)) in "
+                + c(ReportWording.codePath(leak.culprit, calledFrom: leak.calledFrom))
+                + " (\(e(ReportWording.pidList(leak.pids))))" + (LeakAssessmentWording.line(leak).map { ": " + e($0) } ?? "")
+                + (leak.samples.first.map { "; sample " + c($0) } ?? "")
+        })
         return html
     }
 

@@ -2,8 +2,9 @@
 // actions that read test results): <testsuites> → one <testsuite> per traced process → one <testcase> per
 // phase it named (each test under the pytest plugin; findings opened outside any phase get a case of their
 // own), or one case for the whole process when it named none. A case fails on what `check` fails on by
-// default — descriptors left open, descriptors leaked across exec — with one <failure> whose message
-// sums the findings and whose body gives each one with its stack; misuse, reclaimed and growing code
+// default — descriptors left open (but those opened once and held from start-up), descriptors leaked
+// across exec — with one <failure> whose message sums the findings and whose body gives each one with its
+// pattern and stack; held-once leaks, running out of descriptors, misuse, reclaimed and growing code
 // paths, and descriptors that outlived their phase, go to the case's <system-out>. Every string from the trace goes through MarkupEscapes.
 
 enum JUnitFormatter {
@@ -63,9 +64,17 @@ enum JUnitFormatter {
         if process.phases.isEmpty { _ = index(of: nil) }
         for leak in report.leaks {
             guard let mine = leak.perProcess.first(where: { $0.pid == pid }) else { continue }
+            let summary = "\(leak.id): \(mine.count) × \(leak.kind) left open, \(ReportWording.headline(leak))"
+            let assessment = LeakAssessmentWording.line(leak).map { ["pattern: " + $0] } ?? []
+            if leak.isHeldOnce { // as `check` without --strict: worth reading, not a failure
+                cases[index(of: leak.phase)].notes.append(([summary] + assessment).joined(separator: "; "))
+                continue
+            }
             cases[index(of: leak.phase)].failures.append(
-                ("\(leak.id): \(mine.count) × \(leak.kind) left open, \(ReportWording.headline(leak))",
-                 leak.samples.map { "sample: " + $0 } + stack(leak.stack, leak.culprit, report)))
+                (summary, assessment + leak.samples.map { "sample: " + $0 } + stack(leak.stack, leak.culprit, report)))
+        }
+        for entry in report.exhaustion where entry.pid == pid {
+            cases[index(of: nil)].notes.append("\(entry.id): " + EvidenceWording.exhaustionLine(entry))
         }
         for group in report.execLeaks where group.fromPids.contains(pid) {
             cases[index(of: nil)].failures.append(("\(group.id): " + ProcessTreeWording.headline(group),
