@@ -56,6 +56,24 @@ final class GoldenReportTests: XCTestCase {
         XCTAssertTrue(report.processes.contains { !$0.phases.isEmpty })
     }
 
+    /// Every finding, of every section, says how sure the report is and why (issue 10); passed-on-purpose
+    /// descriptors are not findings and say nothing.
+    func testEveryFindingHasAConfidenceAndAReason() throws {
+        let report = try Self.goldenReport()
+        var assessed: [(id: String, confidence: Confidence?, reason: String?)] = report.leaks.map { ($0.id, $0.confidence, $0.reason) }
+        assessed += report.execLeaks.map { ($0.id, $0.confidence, $0.reason) }
+        assessed += report.misuse.map { ($0.id, $0.confidence, $0.reason) }
+        assessed += report.reclaimed.map { ($0.id, $0.confidence, $0.reason) }
+        assessed += report.growth.map { ($0.id, $0.confidence, $0.reason) }
+        assessed += report.outlivedPhase.map { ($0.id, $0.confidence, $0.reason) }
+        XCTAssertGreaterThan(Set(assessed.map { $0.id.prefix(1) }).count, 5, "findings of every kind: \(assessed.map(\.id))")
+        for finding in assessed {
+            XCTAssertNotNil(finding.confidence, finding.id)
+            XCTAssertFalse(finding.reason?.isEmpty ?? true, finding.id)
+        }
+        XCTAssertTrue(report.execPassed.allSatisfy { $0.confidence == nil && $0.reason == nil })
+    }
+
     func testEveryFormatMatchesItsSnapshot() throws {
         let report = try Self.goldenReport()
         let record = ProcessInfo.processInfo.environment["FDHOUND_RECORD_SNAPSHOTS"] == "1"

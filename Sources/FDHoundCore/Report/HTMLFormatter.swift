@@ -124,13 +124,13 @@ enum HTMLFormatter {
         for group in report.execLeaks {
             html += ["<section class=\"finding\" id=\"\(e(group.id))\">", "<h3>\(e(group.id)): \(e(ProcessTreeWording.headline(group)))</h3>"]
             html += bullets([group.passedBecause.map { "Passed on purpose: " + e($0) } ?? "Fix: " + e(ProcessTreeWording.execAdvice)]
-                + group.samples.map { "Sample: " + c($0) })
+                + confidence(group.confidence, group.reason) + group.samples.map { "Sample: " + c($0) })
             html += stack(group.stack, keeping: [group.culprit], fold: report.foldInterpreterFrames)
             html.append("</section>")
         }
         for group in report.misuse {
             html += ["<section class=\"finding\" id=\"\(e(group.id))\">", "<h3>\(e(group.id)): \(e(ProcessTreeWording.headline(group)))</h3>"]
-            html += bullets(["Why it matters: " + e(ProcessTreeWording.advice(group))])
+            html += bullets(["Why it matters: " + e(ProcessTreeWording.advice(group))] + confidence(group.confidence, group.reason))
             for (label, site) in ProcessTreeWording.sites(group) {
                 html += stack(site.stack, keeping: [site.culprit], fold: report.foldInterpreterFrames, summary: label)
             }
@@ -141,7 +141,7 @@ enum HTMLFormatter {
             if let name = group.phase, phase != .some(name) { html.append("<h2 class=\"phase\">Phase \(c(name))</h2>") }
             phase = group.phase
             html += ["<section class=\"finding\" id=\"\(e(group.id))\">", "<h3>\(e(group.id)): \(e(ReclaimWording.headline(group)))</h3>"]
-            var facts = ["Fix: " + e(ReclaimWording.reclaimedAdvice)]
+            var facts = ["Fix: " + e(ReclaimWording.reclaimedAdvice)] + confidence(group.confidence, group.reason)
             if let location = group.culprit.fullLocation { facts.append("Opened at: " + c(location)) }
             if let released = ReclaimWording.released(group) { facts.append(e(released)) }
             facts.append("Process\(group.pids.count == 1 ? "" : "es"): " + group.pids.map(String.init).joined(separator: ", "))
@@ -155,7 +155,7 @@ enum HTMLFormatter {
             if phase != .some(group.phase) { html.append("<h2 class=\"phase\">Phase \(c(group.phase))</h2>") }
             phase = group.phase
             html += ["<section class=\"finding\" id=\"\(e(group.id))\">", "<h3>\(e(group.id)): \(e(PhaseOutlivedWording.headline(group)))</h3>"]
-            var facts = ["Fix: " + e(PhaseOutlivedWording.advice), e(PhaseOutlivedWording.times(group))]
+            var facts = ["Fix: " + e(PhaseOutlivedWording.advice), e(PhaseOutlivedWording.times(group))] + confidence(group.confidence, group.reason)
             if let location = group.culprit.fullLocation { facts.append("Opened at: " + c(location)) }
             facts.append("Process\(group.pids.count == 1 ? "" : "es"): " + group.pids.map(String.init).joined(separator: ", "))
             html += bullets(facts + group.samples.map { "Sample: " + c($0) })
@@ -164,7 +164,7 @@ enum HTMLFormatter {
         }
         for group in report.growth {
             html += ["<section class=\"finding\" id=\"\(e(group.id))\">", "<h3>\(e(group.id)): \(e(ReclaimWording.headline(group)))</h3>"]
-            var facts = [e(ReclaimWording.evidence(group))]
+            var facts = [e(ReclaimWording.evidence(group))] + confidence(group.confidence, group.reason)
             if let location = group.culprit.fullLocation { facts.append("Opened at: " + c(location)) }
             facts.append("Process\(group.pids.count == 1 ? "" : "es"): " + group.pids.map(String.init).joined(separator: ", "))
             html += bullets(facts)
@@ -181,6 +181,11 @@ enum HTMLFormatter {
         let lines = StackFolding.lines(frames, marked: nil, fold: fold, keeping: kept, indent: "")
         return ["<details><summary>\(e(summary)) (\(ReportWording.plural(frames.count, "frame")))</summary>",
                 "<pre>" + lines.map(e).joined(separator: "\n") + "</pre>", "</details>"]
+    }
+
+    /// A finding's "Confidence: …" item, escaped; none without an assessment.
+    private static func confidence(_ confidence: Confidence?, _ reason: String?) -> [String] {
+        FindingAssessmentWording.line(confidence: confidence, reason: reason).map { ["Confidence: " + e($0)] } ?? []
     }
 
     /// Items already escaped, as a list.

@@ -20,6 +20,9 @@ public struct PhaseOutlivedGroup: Codable, Equatable, Sendable {
     public var samples: [String]
     public var pids: [Int]
     public var perProcess: [LeakGroup.ProcessCount] = []
+    /// How sure the report is that this is a bug to fix, and the one-sentence evidence (FindingAssessment).
+    @NullEncoded public var confidence: Confidence? = nil
+    @NullEncoded public var reason: String? = nil
     /// Seconds since their process started: when the first and last of them were opened, and closed.
     public var firstOpenedSeconds: Double
     public var lastOpenedSeconds: Double

@@ -34,6 +34,7 @@ extension TextFormatter {
             phase = group.phase
             lines.append("\(group.id)  \(PhaseOutlivedWording.headline(group))")
             lines.append("    " + PhaseOutlivedWording.times(group) + "; " + ReportWording.pidList(group.pids))
+            if let assessment = FindingAssessmentWording.line(confidence: group.confidence, reason: group.reason) { lines.append("    confidence " + assessment) }
             for sample in group.samples { lines.append("    sample: \(sample)") }
             lines += StackFolding.lines(group.stack, marked: group.culprit, fold: report.foldInterpreterFrames,
                                         keeping: [group.calledFrom].compactMap { $0 })
@@ -54,6 +55,7 @@ extension MarkdownFormatter {
             lines += ["### \(group.id): \(escape(PhaseOutlivedWording.headline(group)))", "",
                       "- Fix: \(escape(PhaseOutlivedWording.advice))",
                       "- \(escape(PhaseOutlivedWording.times(group)))"]
+            if let assessment = FindingAssessmentWording.line(confidence: group.confidence, reason: group.reason) { lines.append("- Confidence: " + escape(assessment)) }
             if let location = group.culprit.fullLocation { lines.append("- Opened at: \(code(location))") }
             lines.append("- Process\(group.pids.count == 1 ? "" : "es"): \(group.pids.map(String.init).joined(separator: ", "))")
             lines += group.samples.map { "- Sample: \(code($0))" }

@@ -62,6 +62,7 @@ extension TextFormatter {
             lines += ["Leaked into other programs across exec (\(ProcessTreeWording.execAdvice)):", ""]
             for group in report.execLeaks {
                 lines.append("\(group.id)  \(ProcessTreeWording.headline(group))")
+                if let assessment = FindingAssessmentWording.line(confidence: group.confidence, reason: group.reason) { lines.append("    confidence " + assessment) }
                 for sample in group.samples { lines.append("    sample: \(sample)") }
                 lines += StackFolding.lines(group.stack, marked: group.culprit, fold: report.foldInterpreterFrames)
                 lines.append("")
@@ -72,6 +73,7 @@ extension TextFormatter {
             for group in report.misuse {
                 lines.append("\(group.id)  \(ProcessTreeWording.headline(group))")
                 lines.append("    \(ProcessTreeWording.advice(group))")
+                if let assessment = FindingAssessmentWording.line(confidence: group.confidence, reason: group.reason) { lines.append("    confidence " + assessment) }
                 for (label, site) in ProcessTreeWording.sites(group) {
                     lines.append("    \(label):")
                     lines += StackFolding.lines(site.stack, marked: site.culprit, fold: report.foldInterpreterFrames,
@@ -90,6 +92,7 @@ extension MarkdownFormatter {
         for group in report.execLeaks {
             lines += ["### \(group.id): \(escape(ProcessTreeWording.headline(group)))", "",
                       "- Fix: \(ProcessTreeWording.execAdvice)"]
+            if let assessment = FindingAssessmentWording.line(confidence: group.confidence, reason: group.reason) { lines.append("- Confidence: " + escape(assessment)) }
             lines += group.samples.map { "- Sample: \(code($0))" }
             lines.append("")
             let stack = StackFolding.lines(group.stack, marked: nil, fold: report.foldInterpreterFrames,
@@ -98,7 +101,9 @@ extension MarkdownFormatter {
         }
         for group in report.misuse {
             lines += ["### \(group.id): \(escape(ProcessTreeWording.headline(group)))", "",
-                      "- Why it matters: \(ProcessTreeWording.advice(group))", ""]
+                      "- Why it matters: \(ProcessTreeWording.advice(group))"]
+            if let assessment = FindingAssessmentWording.line(confidence: group.confidence, reason: group.reason) { lines.append("- Confidence: " + escape(assessment)) }
+            lines.append("")
             for (label, site) in ProcessTreeWording.sites(group) {
                 let stack = StackFolding.lines(site.stack, marked: nil, fold: report.foldInterpreterFrames,
                                                keeping: [site.culprit], indent: "")

@@ -30,6 +30,9 @@ public struct ReclaimedGroup: Codable, Equatable, Sendable {
     public var lastOpenedSeconds: Double
     public var firstReleasedSeconds: Double
     public var lastReleasedSeconds: Double
+    /// How sure the report is that this is a bug to fix, and the one-sentence evidence (FindingAssessment).
+    @NullEncoded public var confidence: Confidence? = nil
+    @NullEncoded public var reason: String? = nil
     /// The phase they were opened in (see LeakGroup.phase); null outside any phase.
     @NullEncoded public var phase: String? = nil
 }
@@ -57,6 +60,9 @@ public struct GrowthGroup: Codable, Equatable, Sendable {
     public var lowWaterMarks: [Int]
     public var pids: [Int]
     public var perProcess: [LeakGroup.ProcessCount] = []
+    /// How sure the report is that this is a bug to fix, and the one-sentence evidence (FindingAssessment).
+    @NullEncoded public var confidence: Confidence? = nil
+    @NullEncoded public var reason: String? = nil
     /// The code path's first and last event before shutdown, in seconds since its process started.
     public var firstSeenSeconds: Double
     public var lastSeenSeconds: Double

@@ -67,6 +67,7 @@ extension TextFormatter {
                 facts.append(ReportWording.pidList(group.pids))
                 lines.append("    " + facts.joined(separator: "; "))
                 if let released = ReclaimWording.released(group) { lines.append("    " + released) }
+                if let assessment = FindingAssessmentWording.line(confidence: group.confidence, reason: group.reason) { lines.append("    confidence " + assessment) }
                 for sample in group.samples { lines.append("    sample: \(sample)") }
                 stack(group.stack, culprit: group.culprit)
                 lines.append("")
@@ -77,6 +78,7 @@ extension TextFormatter {
             for group in report.growth {
                 lines.append("\(group.id)  \(ReclaimWording.headline(group))")
                 lines.append("    " + ReclaimWording.evidence(group) + "; " + ReportWording.pidList(group.pids))
+                if let assessment = FindingAssessmentWording.line(confidence: group.confidence, reason: group.reason) { lines.append("    confidence " + assessment) }
                 stack(group.stack, culprit: group.culprit)
                 lines.append("")
             }
@@ -101,6 +103,7 @@ extension MarkdownFormatter {
                       "- Fix: \(ReclaimWording.reclaimedAdvice)"]
             if let location = group.culprit.fullLocation { lines.append("- Opened at: \(code(location))") }
             if let released = ReclaimWording.released(group) { lines.append("- \(escape(released))") }
+            if let assessment = FindingAssessmentWording.line(confidence: group.confidence, reason: group.reason) { lines.append("- Confidence: " + escape(assessment)) }
             lines.append("- Process\(group.pids.count == 1 ? "" : "es"): \(group.pids.map(String.init).joined(separator: ", "))")
             lines += group.samples.map { "- Sample: \(code($0))" }
             lines.append("")
@@ -109,6 +112,7 @@ extension MarkdownFormatter {
         for group in report.growth {
             lines += ["### \(group.id): \(escape(ReclaimWording.headline(group)))", "",
                       "- \(escape(ReclaimWording.evidence(group)))"]
+            if let assessment = FindingAssessmentWording.line(confidence: group.confidence, reason: group.reason) { lines.append("- Confidence: " + escape(assessment)) }
             if let location = group.culprit.fullLocation { lines.append("- Opened at: \(code(location))") }
             lines.append("- Process\(group.pids.count == 1 ? "" : "es"): \(group.pids.map(String.init).joined(separator: ", "))")
             lines.append("")

@@ -255,6 +255,9 @@ public struct ExecLeakGroup: Codable, Equatable, Sendable {
     public var culprit: Frame
     public var stack: [Frame]
     public var samples: [String]
+    /// How sure the report is that this is a bug to fix, and the one-sentence evidence (FindingAssessment).
+    @NullEncoded public var confidence: Confidence? = nil
+    @NullEncoded public var reason: String? = nil
     /// In `execPassed` only: why the descriptor was passed on purpose (null in `execLeaks`).
     @NullEncoded public var passedBecause: String? = nil
 }
@@ -280,6 +283,9 @@ public struct MisuseGroup: Codable, Equatable, Sendable {
     /// For owner violations: who owned it ("FILE*", "DIR*", "dbus").
     @NullEncoded public var owner: String? = nil
     public var pids: [Int]
+    /// How sure the report is that this is a bug to fix, and the one-sentence evidence (FindingAssessment).
+    @NullEncoded public var confidence: Confidence? = nil
+    @NullEncoded public var reason: String? = nil
     /// The offending close.
     public var close: Site
     /// For a double close: the first, successful close.

@@ -84,6 +84,7 @@ public enum ReportBuilder {
         report.foldInterpreterFrames = !options.nativeFrames
         report.execPassed = crossings.passed
         report.exhaustion = ExhaustionSection.entries(from: processes)
+        FindingAssessment.apply(to: &report)
         Fingerprint.assign(to: &report)
         SuppressionStep.apply(options.suppressions, to: &report)
         return report

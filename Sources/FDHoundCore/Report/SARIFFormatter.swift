@@ -39,32 +39,32 @@ enum SARIFFormatter {
             add(.execLeak, message: "\(ReportWording.plural(group.count, "descriptor")) (\(group.kind)) opened by \(group.api) in "
                 + "\(name(group.culprit)) leaked into \(group.intoProgram) across exec: no close-on-exec (\(group.id)).",
                 culprit: group.culprit, stack: group.stack, fingerprint: group.fingerprint,
-                properties: common(group.id, group.count, group.kind, group.api, nil))
+                properties: common(group.id, group.count, group.kind, group.api, nil, group.confidence, group.reason))
         }
         for group in report.misuse {
             let rule = Rule.misuse(group.kind)
             add(rule, message: "\(rule.shortDescription) of fd \(group.fd) in \(name(group.close.culprit)), "
                 + "\(ReportWording.plural(group.count, "time")) (\(group.id)).",
                 culprit: group.close.culprit, stack: group.close.stack, fingerprint: group.fingerprint,
-                properties: common(group.id, group.count, group.kind, "close", nil))
+                properties: common(group.id, group.count, group.kind, "close", nil, group.confidence, group.reason))
         }
         for group in report.reclaimed {
             add(.reclaimed, message: "\(ReportWording.plural(group.count, "descriptor")) (\(group.kind)) opened by \(group.api) in "
                 + "\(name(group.culprit)) never closed by the program: released by \(group.how.rawValue.replacingOccurrences(of: "-", with: " ")) (\(group.id)).",
                 culprit: group.culprit, stack: group.stack, fingerprint: group.fingerprint,
-                properties: common(group.id, group.count, group.kind, group.api, group.phase))
+                properties: common(group.id, group.count, group.kind, group.api, group.phase, group.confidence, group.reason))
         }
         for group in report.outlivedPhase {
             add(.outlivedPhase, message: "\(ReportWording.plural(group.count, "descriptor")) (\(group.kind)) opened by \(group.api) in "
                 + "\(name(group.culprit)) during phase \(group.phase) outlived it: closed only after it ended (\(group.id)).",
                 culprit: group.culprit, stack: group.stack, fingerprint: group.fingerprint,
-                properties: common(group.id, group.count, group.kind, group.api, group.phase))
+                properties: common(group.id, group.count, group.kind, group.api, group.phase, group.confidence, group.reason))
         }
         for group in report.growth {
             add(.growth, message: "Descriptors (\(group.kind)) opened by \(group.api) in \(name(group.culprit)) kept rising "
                 + "during the run: \(group.count) held, peak \(group.peak) (\(group.id)).",
                 culprit: group.culprit, stack: group.stack, fingerprint: group.fingerprint,
-                properties: common(group.id, group.count, group.kind, group.api, nil))
+                properties: common(group.id, group.count, group.kind, group.api, nil, group.confidence, group.reason))
         }
         for entry in report.exhaustion {
             let holders = EvidenceWording.exhaustionHolders(entry, leaks: report.leaks)
@@ -159,11 +159,13 @@ enum SARIFFormatter {
         ReportWording.name(of: frame)
     }
 
-    private static func common(_ id: String, _ count: Int, _ kind: String, _ api: String, _ phase: String?)
-        -> [String: PropertyValue] {
+    private static func common(_ id: String, _ count: Int, _ kind: String, _ api: String, _ phase: String?,
+                               _ confidence: Confidence? = nil, _ reason: String? = nil) -> [String: PropertyValue] {
         var properties: [String: PropertyValue] = ["id": .string(id), "count": .int(count), "kind": .string(kind),
                                                    "api": .string(api)]
         if let phase { properties["phase"] = .string(phase) }
+        if let confidence { properties["confidence"] = .string(confidence.rawValue) }
+        if let reason { properties["reason"] = .string(reason) }
         return properties
     }
 
