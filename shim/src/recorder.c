@@ -194,9 +194,9 @@ static void site_closed(uint32_t stack) {
 
 /* Marks a slot closed; a descriptor opened while traced counts as closed at its call site. */
 static void live_release(struct fdh_live_fd *slot) {
-    if (slot->state == FDH_LIVE_OPEN) site_closed(slot->stack);
-    if (slot->state != FDH_LIVE_CLOSED) fdh_evidence_closed();
-    slot->state = FDH_LIVE_CLOSED;
+    if (LIVE_GET(slot, state) == FDH_LIVE_OPEN) site_closed(LIVE_GET(slot, stack));
+    if (LIVE_GET(slot, state) != FDH_LIVE_CLOSED) fdh_evidence_closed();
+    LIVE_SET(slot, state, FDH_LIVE_CLOSED);
 }
 
 static void note_highest(int fd) {
@@ -214,18 +214,18 @@ static void live_fill(int fd, uint32_t state, const struct fdh_opened *o, uint32
     live_begin(slot);
     /* Still marked open: it was closed behind our back (raw syscall, a path we cannot see). */
     live_release(slot);
-    slot->state = state;
-    slot->kind = o->kind;
-    slot->owner = o->owner;
-    slot->api = o->api;
-    slot->cloexec = o->cloexec;
-    slot->stack = stack;
-    slot->str1 = o->str1;
-    slot->str2 = o->str2;
-    slot->tid = fdh_tid();
-    slot->tcp_state = 0;
-    slot->open_seq = seq;
-    slot->time_ns = time_ns;
+    LIVE_SET(slot, state, state);
+    LIVE_SET(slot, kind, o->kind);
+    LIVE_SET(slot, owner, o->owner);
+    LIVE_SET(slot, api, o->api);
+    LIVE_SET(slot, cloexec, o->cloexec);
+    LIVE_SET(slot, stack, stack);
+    LIVE_SET(slot, str1, o->str1);
+    LIVE_SET(slot, str2, o->str2);
+    LIVE_SET(slot, tid, fdh_tid());
+    LIVE_SET(slot, tcp_state, 0);
+    LIVE_SET(slot, open_seq, seq);
+    LIVE_SET(slot, time_ns, time_ns);
     live_end(slot);
 }
 
@@ -316,10 +316,10 @@ void fdh_record_close(uint8_t api, int fd, struct fdh_close_ticket *ticket) {
     ticket->description = 0;
     if (slot) {
         live_begin(slot);
-        kind = slot->kind;
-        owner = slot->owner;
-        ticket->was_open = slot->state != FDH_LIVE_CLOSED;
-        ticket->description = slot->str1; /* kept after close: names what a double close closed */
+        kind = LIVE_GET(slot, kind);
+        owner = LIVE_GET(slot, owner);
+        ticket->was_open = LIVE_GET(slot, state) != FDH_LIVE_CLOSED;
+        ticket->description = LIVE_GET(slot, str1); /* kept after close: names what a double close closed */
         live_release(slot);
         live_end(slot);
     }
@@ -362,7 +362,7 @@ void fdh_record_close_range(uint8_t api, unsigned int first, unsigned int last, 
     for (uint64_t fd = first; fd <= last; fd++) {
         struct fdh_live_fd *slot = &t->live[fd];
         if (!fdh_committed(slot, sizeof *slot)) continue; /* never written: closed */
-        if (slot->state == FDH_LIVE_CLOSED) continue;
+        if (LIVE_GET(slot, state) == FDH_LIVE_CLOSED) continue;
         if (cloexec_only) {
             fdh_record_cloexec(api, (int)fd, 1);
             continue;
@@ -375,17 +375,17 @@ void fdh_record_close_range(uint8_t api, unsigned int first, unsigned int last, 
 
 void fdh_record_cloexec(uint8_t api, int fd, int cloexec) {
     struct fdh_live_fd *slot = live_slot(fd);
-    if (!slot || slot->state == FDH_LIVE_CLOSED || slot->cloexec == (cloexec != 0)) return;
+    if (!slot || LIVE_GET(slot, state) == FDH_LIVE_CLOSED || LIVE_GET(slot, cloexec) == (cloexec != 0)) return;
     live_begin(slot);
-    slot->cloexec = cloexec != 0;
+    LIVE_SET(slot, cloexec, cloexec != 0);
     live_end(slot);
     uint64_t seq;
     struct fdh_event *e = reserve_event(FDH_EVENT_CLOEXEC, api, &seq);
     if (!e) return;
-    e->kind = slot->kind;
-    e->owner = slot->owner;
+    e->kind = LIVE_GET(slot, kind);
+    e->owner = LIVE_GET(slot, owner);
     e->fd = fd;
-    e->str1 = slot->str1;
+    e->str1 = LIVE_GET(slot, str1);
     e->arg = cloexec != 0;
     publish_event(e);
 }
@@ -455,10 +455,10 @@ void fdh_record_dup(uint8_t api, int oldfd, int newfd, uint64_t arg, int cloexec
     struct fdh_opened copy = {.api = api, .kind = FDH_KIND_UNKNOWN, .owner = FDH_OWNER_RAW,
                               .cloexec = (uint8_t)cloexec, .fd = newfd, .fd2 = -1, .arg = arg};
     struct fdh_live_fd *source = live_slot(oldfd);
-    if (source && source->state != FDH_LIVE_CLOSED) {
-        copy.kind = source->kind;
-        copy.str1 = source->str1;
-        copy.str2 = source->str2;
+    if (source && LIVE_GET(source, state) != FDH_LIVE_CLOSED) {
+        copy.kind = LIVE_GET(source, kind);
+        copy.str1 = LIVE_GET(source, str1);
+        copy.str2 = LIVE_GET(source, str2);
     }
     if (e) {
         e->kind = copy.kind;
@@ -481,16 +481,16 @@ void fdh_record_label(uint8_t api, int fd, uint32_t local, uint32_t peer, uint8_
     uint64_t seq;
     struct fdh_event *e = reserve_event(FDH_EVENT_LABEL, api, &seq);
     struct fdh_live_fd *slot = live_slot(fd);
-    if (slot && slot->state != FDH_LIVE_CLOSED) {
+    if (slot && LIVE_GET(slot, state) != FDH_LIVE_CLOSED) {
         live_begin(slot);
-        if (local) slot->str1 = local;
-        if (peer) slot->str2 = peer;
-        if (kind != FDH_KIND_UNKNOWN) slot->kind = kind;
+        if (local) LIVE_SET(slot, str1, local);
+        if (peer) LIVE_SET(slot, str2, peer);
+        if (kind != FDH_KIND_UNKNOWN) LIVE_SET(slot, kind, kind);
         live_end(slot);
     }
     if (!e) return;
-    e->kind = slot ? slot->kind : kind;
-    e->owner = slot ? slot->owner : FDH_OWNER_RAW;
+    e->kind = slot ? LIVE_GET(slot, kind) : kind;
+    e->owner = slot ? LIVE_GET(slot, owner) : FDH_OWNER_RAW;
     e->fd = fd; /* the opening stack is what matters; labels are cheap on purpose */
     e->str1 = local;
     e->str2 = peer;
@@ -502,13 +502,13 @@ void fdh_record_owner(uint8_t api, int fd, uint8_t owner) {
     uint64_t seq;
     struct fdh_event *e = reserve_event(FDH_EVENT_OWNER, api, &seq);
     struct fdh_live_fd *slot = live_slot(fd);
-    if (slot && slot->state != FDH_LIVE_CLOSED) {
+    if (slot && LIVE_GET(slot, state) != FDH_LIVE_CLOSED) {
         live_begin(slot);
-        slot->owner = owner;
+        LIVE_SET(slot, owner, owner);
         live_end(slot);
     }
     if (!e) return;
-    e->kind = slot ? slot->kind : FDH_KIND_UNKNOWN;
+    e->kind = slot ? LIVE_GET(slot, kind) : FDH_KIND_UNKNOWN;
     e->owner = owner;
     e->fd = fd;
     e->stack = stack;
@@ -565,10 +565,10 @@ uint64_t fdh_record_event(const struct fdh_event *fields) {
 
 void fdh_live_adopt(int fd, uint8_t kind, uint8_t owner) {
     struct fdh_live_fd *slot = live_slot(fd);
-    if (!slot || slot->state == FDH_LIVE_CLOSED) return;
+    if (!slot || LIVE_GET(slot, state) == FDH_LIVE_CLOSED) return;
     live_begin(slot);
-    slot->kind = kind;
-    slot->owner = owner;
+    LIVE_SET(slot, kind, kind);
+    LIVE_SET(slot, owner, owner);
     live_end(slot);
 }
 
@@ -576,12 +576,12 @@ uint8_t fdh_live_kind(int fd) {
     struct fdh_trace *t = &fdh_state.trace;
     if (fd < 0 || (uint64_t)fd >= t->live_capacity) return FDH_KIND_UNKNOWN;
     if (!fdh_committed(&t->live[fd], sizeof t->live[fd])) return FDH_KIND_UNKNOWN;
-    return t->live[fd].state == FDH_LIVE_CLOSED ? FDH_KIND_UNKNOWN : t->live[fd].kind;
+    return LIVE_GET(&t->live[fd], state) == FDH_LIVE_CLOSED ? FDH_KIND_UNKNOWN : LIVE_GET(&t->live[fd], kind);
 }
 
 uint32_t fdh_live_description(int fd) {
     struct fdh_trace *t = &fdh_state.trace;
     if (fd < 0 || (uint64_t)fd >= t->live_capacity) return 0;
     if (!fdh_committed(&t->live[fd], sizeof t->live[fd])) return 0;
-    return t->live[fd].state == FDH_LIVE_CLOSED ? 0 : t->live[fd].str1;
+    return LIVE_GET(&t->live[fd], state) == FDH_LIVE_CLOSED ? 0 : LIVE_GET(&t->live[fd], str1);
 }

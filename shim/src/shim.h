@@ -42,6 +42,13 @@ struct fdh_trace {
     void *base;                    uint64_t size;
 };
 
+/* Every access to a live slot's fields is a relaxed atomic (a plain move on x86): the slots are seqlocks
+ * read by other threads (the fork snapshot, the exit scan) while a writer may be inside, and a seqlock is
+ * free of data races in C11's model — and under ThreadSanitizer — only if its data accesses are atomic too
+ * (Boehm, "Can seqlocks get along with programming language memory models?", 2012). */
+#define LIVE_GET(slot, field) __atomic_load_n(&(slot)->field, __ATOMIC_RELAXED)
+#define LIVE_SET(slot, field, value) __atomic_store_n(&(slot)->field, (value), __ATOMIC_RELAXED)
+
 /* Sizes chosen from the environment (config.c). */
 struct fdh_config {
     char output_dir[512];

@@ -59,7 +59,7 @@ static void parse_line(const char *line, const char *end) {
     if (fd < 0) return;
     struct fdh_live_fd *slot = &fdh_state.trace.live[fd];
     __atomic_fetch_add(&slot->version, 1, __ATOMIC_ACQ_REL);
-    slot->tcp_state = (uint8_t)state;
+    LIVE_SET(slot, tcp_state, (uint8_t)state);
     __atomic_fetch_add(&slot->version, 1, __ATOMIC_RELEASE);
 }
 
@@ -90,9 +90,9 @@ void fdh_snapshot_socket_states(void) {
     for (uint64_t fd = 0; fd <= top && fd < t->live_capacity; fd++) {
         const struct fdh_live_fd *slot = &t->live[fd];
         if (!fdh_committed(slot, sizeof *slot)) continue; /* never written */
-        if (slot->state == FDH_LIVE_CLOSED) continue;
-        if (slot->kind != FDH_KIND_SOCKET_INET && slot->kind != FDH_KIND_SOCKET_INET6 &&
-            slot->kind != FDH_KIND_SOCKET_OTHER) continue;
+        if (LIVE_GET(slot, state) == FDH_LIVE_CLOSED) continue;
+        if (LIVE_GET(slot, kind) != FDH_KIND_SOCKET_INET && LIVE_GET(slot, kind) != FDH_KIND_SOCKET_INET6 &&
+            LIVE_GET(slot, kind) != FDH_KIND_SOCKET_OTHER) continue;
         struct stat st;
         if (syscall(SYS_fstat, (int)fd, &st) != 0 || !S_ISSOCK(st.st_mode)) continue;
         remember((uint64_t)st.st_ino, (int)fd);

@@ -48,7 +48,6 @@ declare -A incompatible=(
     ["tsan:fast_unwinder_stands_aside_when_its_cache_thrashes"]="the TSan run hides libunwind (tests/preload/hide_libunwind.c): nothing to compare with"
     ["tsan:fast_unwinder_keeps_its_rules_across_dlopen_of_loaded_objects"]="the TSan run hides libunwind (tests/preload/hide_libunwind.c): nothing to compare with"
     ["tsan:vfork_child_shares_memory_and_records_nothing_into_the_parent"]="the TSan runtime, preloaded first, intercepts vfork and performs fork"
-    ["tsan:multithreaded_fork_exec_describes_what_really_crossed"]="it races every seqlock writer of recorder.c (plain stores between version increments) against the fork snapshot on purpose: TSan reports each writer function (see known_races live_fill)"
 )
 
 # skip_under_sanitizer NAME — true (and says so) if NAME cannot run under this run's sanitizer.
@@ -63,9 +62,6 @@ skip_under_sanitizer() {
 # race passes when what it raced on matches a pattern: the global's name, or else the function of the
 # report's first frame (races on the trace mapping have no global). Each one is listed once at the end.
 declare -A known_races=(
-    ["fdh_snapshot_before_fork"]="shim/src/fork_inheritance.c read_live_slot copies live slots (seqlocks) with acquire loads and retries when the version moved, while recorder.c writes them with plain stores between the version increments: TSan does not model a seqlock; the fix is relaxed atomic stores in the writers"
-    ["live_fill"]="the seqlock writer side of the same (recorder.c live_fill), read by a forking thread's snapshot"
-    ["live_release"]="the seqlock writer side of the same (recorder.c live_release), read by a forking thread's snapshot"
 )
 known_seen="$work/known-findings"
 : >"$known_seen"
