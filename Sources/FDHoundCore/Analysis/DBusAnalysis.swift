@@ -8,6 +8,8 @@ struct DBusAnalysis {
     let traces: [TraceFile]
     let symbolizer: Symbolizer
     let maxFrames: Int
+    /// Per trace index, what SharedEventRead gathered from each log; nil: summaries read the logs themselves.
+    var sockets: [SocketCollector]? = nil
 
     struct Result {
         /// Leak groups of kind "dbus", ids not yet assigned (`merged` ranks them with the others).
@@ -35,7 +37,7 @@ struct DBusAnalysis {
         var summaries = [Int: DBusSummary]()
         var warnings = [String]()
         for (index, trace) in traces.enumerated() {
-            if let summary = Self.summary(of: trace) { summaries[index] = summary }
+            if let summary = Self.summary(of: trace, collected: sockets?[index]) { summaries[index] = summary }
             if trace.header.dbusDropped > 0 {
                 warnings.append("process \(trace.header.pid): \(trace.header.dbusDropped) D-Bus connections not tracked (connection table full)")
             }
@@ -113,39 +115,22 @@ struct DBusAnalysis {
 
     /// The process's bus connections: libdbus ones from the connection table (exact), plus bus sockets
     /// opened without libdbus, from the event log (LABEL of kind dbus … CLOSE) and the live table. Nil when
-    /// the process never touched a bus.
-    static func summary(of trace: TraceFile) -> DBusSummary? {
+    /// the process never touched a bus. `collected`: what SharedEventRead gathered from the log; nil reads the log here.
+    static func summary(of trace: TraceFile, collected: SocketCollector? = nil) -> DBusSummary? {
         let dbusKind = UInt8(FDH_KIND_DBUS.rawValue)
-        let libdbusAPIs = (FDH_API_DBUS_CONNECTION_OPEN.rawValue...FDH_API_DBUS_BUS_GET_PRIVATE.rawValue).map { UInt8($0) }
         var intervals = trace.dbusConnections.map { (start: $0.openSeq, end: $0.endSeq ?? UInt64.max) }
 
-        // Plain sockets connected to a bus: from the connect that labelled them to the close of the number.
-        // A socket libdbus opened is labelled too, and then adopted by its connection (DBUS_OPEN): not plain.
-        var openSockets = [Int32: UInt64]()
-        var socketConnections = 0
-        var failed = 0
-        trace.forEachEvent { event in
-            switch event.type {
-            case .label where event.kind == dbusKind && event.owner == 0:
-                if openSockets[event.fd] == nil { openSockets[event.fd] = event.seq }
-            case .dbusOpen:
-                openSockets[event.fd] = nil
-            case .close:
-                if let start = openSockets.removeValue(forKey: event.fd) {
-                    intervals.append((start, event.seq))
-                    socketConnections += 1
-                }
-            case .dup:
-                if let start = openSockets.removeValue(forKey: event.fd2) {
-                    intervals.append((start, event.seq))
-                    socketConnections += 1
-                }
-            case .failed where libdbusAPIs.contains(event.api):
-                failed += 1
-            default:
-                break
-            }
+        var sockets: SocketCollector
+        if let collected {
+            sockets = collected
+        } else {
+            sockets = SocketCollector()
+            trace.forEachEvent { sockets.take($0) }
         }
+        intervals += sockets.intervals
+        let openSockets = sockets.openSockets
+        var socketConnections = sockets.socketConnections
+        let failed = sockets.failed
         for start in openSockets.values { intervals.append((start, UInt64.max)) }
         socketConnections += openSockets.count
         // What is open at the end is exact from the live table, whatever the log kept.
@@ -164,6 +149,45 @@ struct DBusAnalysis {
             socketConnections: max(socketConnections, socketsLeftOpen),
             failedConnections: failed,
             exact: trace.header.eventsDropped == 0 && trace.eventsOverwritten == 0 && trace.header.dbusDropped == 0)
+    }
+
+    /// Plain sockets connected to a bus, from the event log: from the connect that labelled them to the close
+    /// of the number. A socket libdbus opened is labelled too, and then adopted by its connection (DBUS_OPEN):
+    /// not plain. Fed every event in sequence order.
+    struct SocketCollector {
+        private static let dbusKind = UInt8(FDH_KIND_DBUS.rawValue)
+        private static let libdbusAPIs = UInt8(FDH_API_DBUS_CONNECTION_OPEN.rawValue)...UInt8(FDH_API_DBUS_BUS_GET_PRIVATE.rawValue)
+        /// Descriptor → the seq of the event that labelled it a bus socket, while open.
+        private(set) var openSockets = [Int32: UInt64]()
+        /// [labelled, closed) of each such socket that was closed.
+        private(set) var intervals = [(start: UInt64, end: UInt64)]()
+        private(set) var socketConnections = 0
+        /// libdbus calls that failed to open a connection.
+        private(set) var failed = 0
+
+        mutating func take(_ event: TraceEvent) {
+            switch event.type {
+            case .label where event.kind == Self.dbusKind && event.owner == 0:
+                if openSockets[event.fd] == nil { openSockets[event.fd] = event.seq }
+            case .dbusOpen:
+                openSockets[event.fd] = nil
+            case .close:
+                // No bus socket open (the usual trace): no lookup per close.
+                if !openSockets.isEmpty, let start = openSockets.removeValue(forKey: event.fd) {
+                    intervals.append((start, event.seq))
+                    socketConnections += 1
+                }
+            case .dup:
+                if !openSockets.isEmpty, let start = openSockets.removeValue(forKey: event.fd2) {
+                    intervals.append((start, event.seq))
+                    socketConnections += 1
+                }
+            case .failed where Self.libdbusAPIs.contains(event.api):
+                failed += 1
+            default:
+                break
+            }
+        }
     }
 
     /// The most intervals [start, end) open at once (sequence numbers are unique, so no ties).

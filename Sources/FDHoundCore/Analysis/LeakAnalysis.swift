@@ -15,6 +15,8 @@ struct LeakAnalysis {
     let maxFrames: Int
     /// Links inherited descriptors to the process and stack that opened them (exec, spawn).
     var lineage: ProcessLineage? = nil
+    /// The one read of each log (phase timelines); nil: this pass reads the logs it needs itself.
+    var shared: [SharedEventRead]? = nil
 
     struct Result {
         var leaks: [LeakGroup]
@@ -40,7 +42,7 @@ struct LeakAnalysis {
             // An image replaced by exec left nothing open "at exit": what it held was closed by the exec
             // (close-on-exec) or crossed into the new program (ExecCrossingAnalysis reports those).
             if trace.header.processState == .execed { continue }
-            let timeline = PhaseTimeline.of(trace)
+            let timeline = SharedEventRead.phases(shared, index, trace)
             if let timeline {
                 phaseOrder.add(timeline, trace: index)
                 var seen = Set<String>()

@@ -21,14 +21,14 @@ struct MisuseAnalysis {
     }
 
     /// An event a finding may name: where it is in the log and its stack.
-    private struct Mark {
+    fileprivate struct Mark {
         let seq: UInt64
         let stack: UInt32
         init(_ event: TraceEvent) { seq = event.seq; stack = event.stack }
     }
 
     /// What the log said about one descriptor number so far (events on `fd` only, misuse records aside).
-    private struct History {
+    fileprivate struct History {
         /// The last OPEN or OWNER event (who gave the descriptor its owner).
         var lastOpenOrOwner: Mark?
         /// The last OPEN or INHERITED event.
@@ -62,20 +62,36 @@ struct MisuseAnalysis {
         }
     }
 
+    /// The streaming state of one trace: per descriptor number only the events a finding can name, and each
+    /// misuse record with that history as it stood. Fed by this pass's own read or by SharedEventRead.
+    struct Collector {
+        private var history = DescriptorNumberMap<History>()
+        fileprivate private(set) var misuses = [(misuse: TraceEvent, history: History)]()
+
+        mutating func take(_ event: TraceEvent) {
+            switch event.type {
+            case .misuse: misuses.append((event, history[event.fd] ?? History()))
+            case .open, .close, .owner, .inherited: history.update(event.fd, default: History()) { $0.add(event) }
+            default: break
+            }
+        }
+    }
+
+    /// Per trace index, what SharedEventRead collected; nil: this pass reads each log itself.
+    var collected: [Collector]? = nil
+
     func run() -> (groups: [MisuseGroup], warnings: [String]) {
         var grouping = CodePathGrouping<Finding, String>(traces: traces)  // key: the kind of misuse
         // Per trace: closes of a descriptor not open whose history is partly earlier than the kept window.
         var unsure = [Int: Int]()
         for (index, trace) in traces.enumerated() {
-            // One streaming pass; per descriptor number only the events a finding can name are kept.
-            var history = [Int32: History]()
-            var misuses = [(misuse: TraceEvent, history: History)]()
-            trace.forEachEvent { event in
-                switch event.type {
-                case .misuse: misuses.append((event, history[event.fd] ?? History()))
-                case .open, .close, .owner, .inherited: history[event.fd, default: History()].add(event)
-                default: break
-                }
+            let misuses: [(misuse: TraceEvent, history: History)]
+            if let collected {
+                misuses = collected[index].misuses
+            } else {
+                var collector = Collector()
+                trace.forEachEvent { collector.take($0) }
+                misuses = collector.misuses
             }
             for (misuse, past) in misuses {
                 var earlier: Mark?

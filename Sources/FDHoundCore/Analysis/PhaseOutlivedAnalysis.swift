@@ -14,6 +14,8 @@ struct PhaseOutlivedAnalysis {
     let replays: [Int: DescriptorReplay]
     /// Per trace index: close events ReclaimAnalysis reported as reclaimed.
     let reclaimedCloses: [Int: Set<UInt64>]
+    /// The one read of each log (phase timelines); nil: this pass reads the logs it needs itself.
+    var shared: [SharedEventRead]? = nil
 
     private struct Finding {
         let trace: Int
@@ -28,7 +30,7 @@ struct PhaseOutlivedAnalysis {
         var findings = [Finding]()
         var openHandles = [Int: [UInt32: Int]]()  // one handle per (trace, opening stack id)
         for (index, trace) in traces.enumerated() {
-            guard let timeline = PhaseTimeline.of(trace) else { continue }
+            guard let timeline = SharedEventRead.phases(shared, index, trace) else { continue }
             phaseOrder.add(timeline, trace: index)
             let replay = replays[index] ?? DescriptorReplay(trace: trace)
             let reclaimed = reclaimedCloses[index] ?? []

@@ -24,16 +24,25 @@ struct PhaseTimeline {
 
     /// `source` hands every event to its argument, in sequence order (TraceFile.forEachEvent: streamed).
     init(source: ((TraceEvent) -> Void) -> Void, name: (UInt32) -> String?) {
-        var perThread = [UInt32: [Int]]() // tid → its open phases, innermost last
-        var open = [Int]()                // every open phase, in begin order
-        var phases = [Phase]()
-        var nameIDs = [UInt32]()  // string ids, resolved after the pass
-        var phaseOfOpen = [UInt64: Int]()
-        source { event in
+        var builder = Builder()
+        source { builder.take($0) }
+        self = builder.timeline(name: name)
+    }
+
+    /// The streaming state: fed every event in sequence order (by its own pass or by SharedEventRead's one
+    /// read of the log), then turned into the timeline once the string ids can be resolved.
+    struct Builder {
+        private var perThread = [UInt32: [Int]]() // tid → its open phases, innermost last
+        private var open = [Int]()                // every open phase, in begin order
+        private var phases = [Phase]()
+        private var nameIDs = [UInt32]()  // string ids, resolved after the pass
+        private var phaseOfOpen = [UInt64: Int]()
+
+        mutating func take(_ event: TraceEvent) {
             switch event.type {
             case .phaseBegin:
                 let index = phases.count
-                phases.append(Phase(name: Self.unnamed, beginSeq: event.seq))
+                phases.append(Phase(name: PhaseTimeline.unnamed, beginSeq: event.seq))
                 nameIDs.append(event.str1)
                 perThread[event.tid, default: []].append(index)
                 open.append(index)
@@ -42,17 +51,26 @@ struct PhaseTimeline {
                 phases[index].endSeq = event.seq
                 open.removeAll { $0 == index }
             case .open, .dup:
+                // No phase begun yet (the usual trace): nothing to look up.
+                guard !phases.isEmpty else { return }
                 if let index = perThread[event.tid]?.last ?? open.last { phaseOfOpen[event.seq] = index }
             default:
                 return
             }
         }
-        for index in phases.indices where nameIDs[index] != 0 {
-            phases[index].name = name(nameIDs[index]) ?? Self.unnamed
+
+        func timeline(name: (UInt32) -> String?) -> PhaseTimeline {
+            var timeline = PhaseTimeline()
+            timeline.phases = phases
+            for index in phases.indices where nameIDs[index] != 0 {
+                timeline.phases[index].name = name(nameIDs[index]) ?? PhaseTimeline.unnamed
+            }
+            timeline.phaseOfOpen = phaseOfOpen
+            return timeline
         }
-        self.phases = phases
-        self.phaseOfOpen = phaseOfOpen
     }
+
+    private init() {}
 
     /// Whether the program named any phase at all (else reports stay as they were).
     var isEmpty: Bool { phases.isEmpty }

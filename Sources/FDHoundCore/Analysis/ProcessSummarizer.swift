@@ -31,7 +31,20 @@ enum ProcessSummarizer {
         return summary
     }
 
-    static func warnings(for trace: TraceFile) -> [String] {
+    /// What the warnings need from a trace's event log: the read's summary and the opens refused with
+    /// EMFILE/ENFILE. Fed every event in sequence order (by SharedEventRead, or by `warnings` itself).
+    struct LogCounts {
+        var scan = EventLogSummary()
+        var exhausted = 0
+
+        mutating func take(_ event: TraceEvent) {
+            if event.type == .failed && (event.err == EMFILE || event.err == ENFILE) { exhausted += 1 }
+        }
+    }
+
+    /// `log`: what SharedEventRead counted in the trace's event log; nil reads the log here. Call it after
+    /// every other pass: it says how many pages of the file could not be read so far.
+    static func warnings(for trace: TraceFile, log: LogCounts? = nil) -> [String] {
         let header = trace.header
         let name = "process \(header.pid)" + (trace.executable.map { " (\($0))" } ?? "")
         var warnings = [String]()
@@ -61,10 +74,14 @@ enum ProcessSummarizer {
             warnings.append("\(name): \(header.pyCodesDropped) Python code objects not stored (code table full; FDHOUND_PY_CODES)")
         }
 
-        var exhausted = 0
-        let scan = trace.forEachEvent { event in
-            if event.type == .failed && (event.err == EMFILE || event.err == ENFILE) { exhausted += 1 }
+        var counts: LogCounts
+        if let log {
+            counts = log
+        } else {
+            counts = LogCounts()
+            counts.scan = trace.forEachEvent { counts.take($0) }
         }
+        let scan = counts.scan, exhausted = counts.exhausted
         if scan.corrupt > 0 {
             warnings.append("\(name): \(scan.corrupt) events with a wrong sequence number were skipped")
         }

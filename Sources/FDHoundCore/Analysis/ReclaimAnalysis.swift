@@ -9,6 +9,8 @@ struct ReclaimAnalysis {
     let traces: [TraceFile]
     let symbolizer: Symbolizer
     let maxFrames: Int
+    /// The one read of each log (phase timelines, where shutdown began); nil: this pass reads the logs it needs itself.
+    var shared: [SharedEventRead]? = nil
 
     struct Result {
         var groups: [ReclaimedGroup]
@@ -33,6 +35,18 @@ struct ReclaimAnalysis {
     /// Groups are per class of release, opening code path and phase.
     private struct Key: Hashable { let how: ReclaimKind; let phase: String? }
 
+    /// Where interpreter shutdown began: the first EXIT, or the first close made while the interpreter was
+    /// finalizing (UInt64.max: neither). Fed every event in sequence order.
+    struct ShutdownStart {
+        private(set) var start = UInt64.max
+
+        mutating func take(_ event: TraceEvent) {
+            if event.type == .exit || (event.type == .close && event.arg & CloseClassifier.finalizingBit != 0) {
+                start = min(start, event.seq)
+            }
+        }
+    }
+
     func run() -> Result {
         var warnings = [String]()
         var shutdownStart = [Int: UInt64]()
@@ -52,17 +66,17 @@ struct ReclaimAnalysis {
             }
             let replay = DescriptorReplay(trace: trace)
             replays[index] = replay
-            if let timeline = PhaseTimeline.of(trace) {
+            if let timeline = SharedEventRead.phases(shared, index, trace) {
                 timelines[index] = timeline
                 phaseOrder.add(timeline, trace: index)
             }
-            var start = UInt64.max
-            trace.forEachEvent { event in
-                if event.type == .exit || (event.type == .close && event.arg & CloseClassifier.finalizingBit != 0) {
-                    start = min(start, event.seq)
-                }
+            if let shared {
+                shutdownStart[index] = shared[index].shutdownStart.start
+            } else {
+                var shutdown = ShutdownStart()
+                trace.forEachEvent { shutdown.take($0) }
+                shutdownStart[index] = shutdown.start
             }
-            shutdownStart[index] = start
             for release in replay.releases where release.fd > 2 && release.opening.stack != 0 && release.close.type == .close {
                 candidates.append((index, release))
                 let flags = release.close.arg & (CloseClassifier.finalizingBit | CloseClassifier.collectingBit)

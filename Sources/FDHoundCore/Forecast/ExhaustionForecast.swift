@@ -17,6 +17,9 @@ struct ExhaustionForecast {
     var shutdownStart: [Int: UInt64] = [:]
     /// Whether to take the chart's series too (the report does; a metrics scrape does not draw them).
     var withSeries = true
+    /// Timelines already replayed (by SharedEventRead, with `withSeries` and no shutdown start), by trace
+    /// index; the others are replayed here.
+    var timelines: [Int: LiveCountTimeline] = [:]
 
     struct Result {
         var processes: [Int: TimeLeft] = [:]
@@ -52,7 +55,8 @@ struct ExhaustionForecast {
         var candidates = [Candidate]()
         var pending = [PendingSeries]()
         for (index, trace) in traces.enumerated() where trace.header.processState != .execed {
-            let timeline = LiveCountTimeline(trace: trace, endSeq: shutdownStart[index], withSeries: withSeries)
+            let timeline = timelines[index]
+                ?? LiveCountTimeline(trace: trace, endSeq: shutdownStart[index], withSeries: withSeries)
             guard let window = timeline.window else { continue }
             if withSeries { pending.append(Self.series(of: timeline, trace: index, window: window)) }
             let limit = Self.softLimit(trace)

@@ -25,12 +25,36 @@ struct LiveCountTimeline {
     /// From the first event after start-up (the inherited descriptors) to the last one fitted.
     private(set) var window: (start: Double, end: Double)?
 
+    /// The timeline of a log with nothing that counts.
+    init() {}
+
     init(trace: TraceFile, endSeq: UInt64?, withSeries: Bool = false) {
-        guard let last = Self.windowEnd(trace: trace, endSeq: endSeq) else { return }
+        guard var builder = Builder(trace: trace, endSeq: endSeq, withSeries: withSeries) else { return }
+        trace.forEachEvent { builder.take($0) }
+        finish(trace: trace, replay: builder.replay)
+    }
+
+    /// The timeline once `builder` has been fed the whole log (by SharedEventRead's one read).
+    init(trace: TraceFile, built builder: Builder) {
+        finish(trace: trace, replay: builder.replay)
+    }
+
+    /// The streaming state, fed every event in sequence order. Nil when the log holds nothing that counts.
+    struct Builder {
         // One value mutated once per event: the closure's captured state costs one access check per event,
         // not one per field.
-        var replay = Replay(last: last, endSeq: endSeq, wrapped: trace.eventsOverwritten > 0, withSeries: withSeries)
-        trace.forEachEvent { replay.take($0) }
+        fileprivate var replay: Replay
+
+        init?(trace: TraceFile, endSeq: UInt64?, withSeries: Bool) {
+            guard let last = LiveCountTimeline.windowEnd(trace: trace, endSeq: endSeq) else { return nil }
+            replay = Replay(last: last, endSeq: endSeq, wrapped: trace.eventsOverwritten > 0, withSeries: withSeries)
+        }
+
+        mutating func take(_ event: TraceEvent) { replay.take(event) }
+    }
+
+    private mutating func finish(trace: TraceFile, replay initial: Replay) {
+        var replay = initial
         if replay.wrapped {
             // What is open now comes from the live table and the call-site counters, which lost nothing.
             replay.processCount = trace.liveDescriptors.count - replay.afterEnd
@@ -61,12 +85,12 @@ struct LiveCountTimeline {
         return replay.pathSeries
     }
 
-    private static func windowEnd(trace: TraceFile, endSeq: UInt64?) -> Double? {
+    fileprivate static func windowEnd(trace: TraceFile, endSeq: UInt64?) -> Double? {
         trace.lastEvent(below: endSeq, where: Self.counts).map { LeakAnalysis.seconds($0.timeNs) }
     }
 
     /// The streaming state. Paths live in an array (changed in place), found by stack through `pathIndex`.
-    private struct Replay {
+    fileprivate struct Replay {
         let last: Double
         let endSeq: UInt64?
         /// A wrapped ring lost the oldest events: descriptors opened before the kept window (the inherited

@@ -27,25 +27,34 @@ public enum ReportBuilder {
         let symbolizer = CachingSymbolizer(tool) // later passes re-ask for the leak groups' addresses
 
         let maxFrames = max(1, options.maxFrames)
+        let full = !options.summaryOnly
+        // Each log is read once here for every pass that streams it (SharedEventRead), not once per pass.
+        let needs = SharedEventRead.Needs(summarizerCounts: full, forecastWithSeries: full ? true : nil)
+        let shared = traces.map { SharedEventRead(trace: $0, needs: needs) }
         let lineage = ProcessLineage(traces: traces)
         let analysis = LeakAnalysis(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames,
-                                    lineage: lineage).run()
+                                    lineage: lineage, shared: shared).run()
         let crossings = ExecCrossingAnalysis(traces: traces, lineage: lineage, symbolizer: symbolizer,
                                              maxFrames: maxFrames).run()
-        let misuse = MisuseAnalysis(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames).run()
-        let dbus = DBusAnalysis(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames).run()
-        let reclaim = ReclaimAnalysis(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames).run()
+        let misuse = MisuseAnalysis(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames,
+                                    collected: shared.map(\.misuse)).run()
+        let dbus = DBusAnalysis(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames,
+                                sockets: shared.map(\.dbusSockets)).run()
+        let reclaim = ReclaimAnalysis(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames, shared: shared).run()
         let growth = GrowthAnalysis(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames,
                                     shutdownStart: reclaim.shutdownStart, replays: reclaim.replays).run()
         let outlived = PhaseOutlivedAnalysis(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames,
-                                             replays: reclaim.replays, reclaimedCloses: reclaim.reclaimedCloses).run()
-        let full = !options.summaryOnly
-        if full { for trace in traces { warnings += ProcessSummarizer.warnings(for: trace) } }
+                                             replays: reclaim.replays, reclaimedCloses: reclaim.reclaimedCloses,
+                                             shared: shared).run()
+        if full {
+            for (trace, read) in zip(traces, shared) { warnings += ProcessSummarizer.warnings(for: trace, log: read.summarizerCounts) }
+        }
         warnings += dbus.warnings
         let evidence = full ? EvidenceAnalysis(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames).run()
             : EvidenceAnalysis.Result()
         let forecast = full ? ExhaustionForecast(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames,
-                                                 shutdownStart: reclaim.shutdownStart).run()
+                                                 shutdownStart: reclaim.shutdownStart,
+                                                 timelines: Self.timelines(shared)).run()
             : ExhaustionForecast.Result()
         var processes = traces.map(ProcessSummarizer.summary)
         for (index, summary) in dbus.summaries { processes[index].dbus = summary }
@@ -88,5 +97,12 @@ public enum ReportBuilder {
         Fingerprint.assign(to: &report)
         SuppressionStep.apply(options.suppressions, to: &report)
         return report
+    }
+
+    /// The forecast's timelines the shared read replayed, by trace index.
+    private static func timelines(_ shared: [SharedEventRead]) -> [Int: LiveCountTimeline] {
+        var timelines = [Int: LiveCountTimeline]()
+        for (index, read) in shared.enumerated() { timelines[index] = read.forecast }
+        return timelines
     }
 }
