@@ -1,36 +1,29 @@
 // A map keyed by descriptor number for state a pass keeps per descriptor while it streams the event log:
 // an array for the usual small numbers (no hashing per event), a dictionary beyond, so that a huge or
-// corrupt number cannot make the array huge. (LiveCountTimeline's DescriptorMap is the Int-only variant.)
+// corrupt number cannot make the array huge. Every number starts at `initial` (a number never seen reads
+// as that), so a value is changed in place, never copied out and back per event. (LiveCountTimeline's
+// DescriptorMap is the Int-only variant with an "absent" marker.)
 
 struct DescriptorNumberMap<Value> {
     private static var denseLimit: Int32 { 1 << 16 }
-    private var dense = [Value?]()
+    private let initial: Value
+    private var dense = [Value]()
     private var sparse = [Int32: Value]()
 
-    subscript(fd: Int32) -> Value? {
-        get {
-            guard fd >= 0, fd < Self.denseLimit else { return sparse[fd] }
-            let index = Int(fd)
-            return index < dense.count ? dense[index] : nil
-        }
-        set {
-            guard fd >= 0, fd < Self.denseLimit else { sparse[fd] = newValue; return }
-            let index = Int(fd)
-            if index >= dense.count {
-                guard newValue != nil else { return }
-                dense += repeatElement(nil, count: max(index + 1, dense.count * 2) - dense.count)
-            }
-            dense[index] = newValue
-        }
+    init(initial: Value) { self.initial = initial }
+
+    subscript(fd: Int32) -> Value {
+        guard fd >= 0, fd < Self.denseLimit else { return sparse[fd] ?? initial }
+        let index = Int(fd)
+        return index < dense.count ? dense[index] : initial
     }
 
-    /// Changes the value of `fd` in place, starting from `initial` when it has none.
-    mutating func update(_ fd: Int32, default initial: @autoclosure () -> Value, _ change: (inout Value) -> Void) {
-        guard fd >= 0, fd < Self.denseLimit else { change(&sparse[fd, default: initial()]); return }
+    /// Changes the value of `fd` in place.
+    mutating func update(_ fd: Int32, _ change: (inout Value) -> Void) {
+        let initial = self.initial
+        guard fd >= 0, fd < Self.denseLimit else { change(&sparse[fd, default: initial]); return }
         let index = Int(fd)
-        if index >= dense.count { dense += repeatElement(nil, count: max(index + 1, dense.count * 2) - dense.count) }
-        var value = dense[index] ?? initial()
-        change(&value)
-        dense[index] = value
+        if index >= dense.count { dense += repeatElement(initial, count: max(index + 1, dense.count * 2) - dense.count) }
+        change(&dense[index])
     }
 }

@@ -65,13 +65,13 @@ struct MisuseAnalysis {
     /// The streaming state of one trace: per descriptor number only the events a finding can name, and each
     /// misuse record with that history as it stood. Fed by this pass's own read or by SharedEventRead.
     struct Collector {
-        private var history = DescriptorNumberMap<History>()
+        private var history = DescriptorNumberMap(initial: History())
         fileprivate private(set) var misuses = [(misuse: TraceEvent, history: History)]()
 
         mutating func take(_ event: TraceEvent) {
             switch event.type {
-            case .misuse: misuses.append((event, history[event.fd] ?? History()))
-            case .open, .close, .owner, .inherited: history.update(event.fd, default: History()) { $0.add(event) }
+            case .misuse: misuses.append((event, history[event.fd]))
+            case .open, .close, .owner, .inherited: history.update(event.fd) { $0.add(event) }
             default: break
             }
         }

@@ -40,7 +40,8 @@ struct SeriesAccumulator {
     mutating func add(time: Double, delta: Int) {
         var index = buffer.count
         while index > head && buffer[index - 1].time > time { index -= 1 }
-        buffer.insert((time, delta), at: index)
+        // In time order (nearly every step): an append, not the general insert.
+        if index == buffer.count { buffer.append((time, delta)) } else { buffer.insert((time, delta), at: index) }
         if buffer.count - head > Self.reorderLimit { drawNext() }
     }
 
