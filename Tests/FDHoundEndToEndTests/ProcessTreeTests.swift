@@ -9,6 +9,7 @@ final class ProcessTreeTests: XCTestCase {
     private var workDirectory: URL!
     private var program: FixtureProgram!
     private var report: [String: Any] = [:]
+    private var runStderr = ""
 
     override func setUpWithError() throws {
         workDirectory = try FDHoundCLI.temporaryDirectory(name.filter { $0.isLetter })
@@ -16,6 +17,7 @@ final class ProcessTreeTests: XCTestCase {
         let traces = workDirectory.appendingPathComponent("traces").path
         let run = try FDHoundCLI.run(["run", "-o", traces, "--", program.binaryPath])
         XCTAssertEqual(run.status, 0, run.stderr)
+        runStderr = run.stderr
         report = try FDHoundCLI.jsonReport(traces)
     }
 
@@ -31,6 +33,22 @@ final class ProcessTreeTests: XCTestCase {
                 let pids = Set((report["processes"] as? [[String: Any]] ?? []).compactMap { $0["pid"] as? Int })
                 return pids.contains(process["ppid"] as? Int ?? -1) ? nil : process["pid"] as? Int
             }
+    }
+
+    /// `run`'s exit line is built from fewer passes and symbolizes neither exec leaks nor misuse (it prints
+    /// their counts only): its counts are the full report's all the same.
+    func testTheExitSummaryCountsWhatTheFullReportHolds() throws {
+        func total(_ key: String) -> Int {
+            (report[key] as? [[String: Any]] ?? []).reduce(0) { $0 + ($1["count"] as? Int ?? 0) }
+        }
+        func plural(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
+        let line = runStderr.split(separator: "\n").last { $0.hasPrefix("fdhound: ") }.map(String.init) ?? ""
+        let leaks = report["leaks"] as? [[String: Any]] ?? []
+        XCTAssertGreaterThan(total("execLeaks"), 0)
+        XCTAssertGreaterThan(total("misuse"), 0)
+        XCTAssertTrue(line.contains("\(plural(total("leaks"), "descriptor")) left open in \(plural(leaks.count, "code path"))"), line)
+        XCTAssertTrue(line.contains("\(plural(total("execLeaks"), "descriptor")) leaked across exec"), line)
+        XCTAssertTrue(line.contains(", \(plural(total("misuse"), "misuse"))"), line)
     }
 
     func testLeaksOfEveryProcessAreGroupedUnderTheirHelpers() throws {

@@ -34,9 +34,12 @@ public enum ReportBuilder {
         let lineage = ProcessLineage(traces: traces)
         let analysis = LeakAnalysis(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames,
                                     lineage: lineage, shared: shared).run()
-        let crossings = ExecCrossingAnalysis(traces: traces, lineage: lineage, symbolizer: symbolizer,
+        // `run`'s summary line prints how many descriptors crossed an exec and how many misuses there were, not
+        // their code paths, and those counts do not depend on names: it symbolizes none of their stacks.
+        let countsOnly: Symbolizer = full ? symbolizer : NullSymbolizer()
+        let crossings = ExecCrossingAnalysis(traces: traces, lineage: lineage, symbolizer: countsOnly,
                                              maxFrames: maxFrames).run()
-        let misuse = MisuseAnalysis(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames,
+        let misuse = MisuseAnalysis(traces: traces, symbolizer: countsOnly, maxFrames: maxFrames,
                                     collected: shared.map(\.misuse)).run()
         let dbus = DBusAnalysis(traces: traces, symbolizer: symbolizer, maxFrames: maxFrames,
                                 sockets: shared.map(\.dbusSockets)).run()
