@@ -1,7 +1,7 @@
-/* fast_backtrace.S — int fdh_fast_backtrace(void **frames, int max, uint64_t *hash): the entry of the fast
+/* fast_backtrace.S — int fdh_fast_backtrace(void **frames, int max, struct fdh_walk *walk): the entry of the fast
  * unwinder (fast_unwind.c). C cannot name its caller's stack pointer and rbp exactly; here, at entry, they
  * are [rsp] (the return address), rsp + 8 (the caller's rsp after the return) and rbp (callee-saved, not
- * yet touched). Tail-calls fdh_unwind_from(frames, max, hash, ip, sp, rbp), which returns to our caller. */
+ * yet touched). Tail-calls fdh_unwind_from(frames, max, walk, ip, sp, rbp), which returns to our caller. */
     .text
     .globl fdh_fast_backtrace
     .hidden fdh_fast_backtrace

@@ -74,6 +74,10 @@ struct good_range {
 
 struct rule_cache {
     uint64_t generation;
+    /* Moves whenever the cache forgets something a walk relied on: emptied, a rule evicted, a known range
+     * replaced. A walk memo entry is only used in the epoch it was recorded in (see the walk memo). */
+    uint64_t epoch;
+    uint32_t walking;   /* inside fdh_unwind_from: a nested call (never expected) leaves it all alone */
     uint32_t good_next; /* the range a new one replaces */
     /* Thrashing: captures and rules evicted in the current window, and how many captures libunwind still
      * takes alone (see fdh_unwind_from). */
@@ -88,6 +92,7 @@ _Atomic uint64_t fdh_fast_unwind_generation = 1;
 static int available; /* _dl_find_object exists (glibc 2.35+) */
 
 _Atomic uint64_t fdh_fast_unwind_rules_read; /* counted with FDHOUND_UNWIND_VERIFY=1 only, for its report */
+_Atomic uint64_t fdh_fast_unwind_walks_reused; /* the same */
 
 void fdh_fast_unwind_invalidate(void) {
     atomic_fetch_add_explicit(&fdh_fast_unwind_generation, 1, memory_order_release);
@@ -414,7 +419,10 @@ static __attribute__((noinline)) const struct rule *rule_missed(struct rule_cach
         ip - 8 < (uint64_t)(uintptr_t)object.dlfo_map_start) {
         return &unknown_rule;
     }
-    if (set[RULE_WAYS - 1].ip != 0) cache->window_evictions++; /* a rule made earlier goes */
+    if (set[RULE_WAYS - 1].ip != 0) { /* a rule made earlier goes */
+        cache->window_evictions++;
+        cache->epoch++;
+    }
     if (FDH_UNLIKELY(fdh_state.config.unwind_verify)) {
         atomic_fetch_add_explicit(&fdh_fast_unwind_rules_read, 1, memory_order_relaxed);
     }
@@ -466,6 +474,7 @@ static __attribute__((noinline)) uint64_t readable_up_to(struct rule_cache *cach
             }
             if (!found) {
                 found = &cache->good[cache->good_next++ % GOOD_RANGES];
+                if (found->low != found->high) cache->epoch++; /* a known range is forgotten */
                 found->low = at;
                 found->high = at + 4096;
             }
@@ -482,17 +491,78 @@ void fdh_fast_unwind_init(void) {
 #endif
 }
 
+/* ---- the walk memo ---------------------------------------------------------------------------------- */
+
+/* The walk is a function of its starting registers, of the rules it finds and of the memory it reads, and
+ * nothing else: the same registers, the same rules and the same words give the same frames. A program
+ * opening in a loop walks the same stack again and again, so each thread remembers its last walks — the
+ * starting registers, the frames, and every word the walk read, in the order it read them: the 8 code bytes
+ * before each return address (what the rule cache checks its rule by) and each saved rbp and return
+ * address. A capture with the same registers whose words all still hold their values has the same frames:
+ * one load and comparison per word instead of a rule lookup and a step per frame.
+ *
+ * Why that is exact: the words are compared in the walk's order and the comparison stops at the first
+ * difference, so each address read is the one the walk would read next, from the same values; the rules
+ * are the cached ones as long as the cache's epoch has not moved (nothing evicted, nothing emptied: a rule
+ * for a return address with the same code bytes in the same epoch is the rule the walk would use), and
+ * every word lies in memory the cache still knows readable (a forgotten range moves the epoch too). Only
+ * complete walks are remembered (not one that handed its capture to libunwind or met a signal frame).
+ * FDHOUND_UNWIND_VERIFY=1 compares each reused walk with libunwind's, as every other capture.
+ *
+ * Where: 4 sets of 2 entries in the thread's scratch area, the set picked by the caller's hint (the
+ * recorder's call site and stack pointer, stack_capture.c), so that the opens and closes of a loop each find
+ * their own; a hint says nothing of the stack and is never trusted. An entry is invalid (checks == 0) while
+ * it is written, and `walking` keeps a nested call off the cache altogether: a signal handler interrupting
+ * a capture never walks (it records the nested stack, stack_capture.c), and if one ever did it would find
+ * the memo busy and leave this capture to libunwind. */
+#define MEMO_SETS 4u
+#define MEMO_WAYS 2u
+#define MEMO_FRAMES (FDH_MAX_STACK_DEPTH + 8)
+#define MEMO_CHECKS (3 * MEMO_FRAMES) /* at most: code bytes, saved rbp, return address per frame */
+
+struct word_check {
+    uint64_t address, value;
+};
+
+struct walk_memo {
+    uint64_t hint, ip, sp, rbp; /* the starting registers (and the hint that chose the set) */
+    uint64_t epoch;             /* the rule cache's epoch when it was recorded */
+    uint64_t hash;
+    uint32_t checks;            /* words in check[]; 0: empty */
+    int32_t max, count;         /* the walk's limit and its frames */
+    uint32_t replace_next;      /* in a set's first entry: the way the next recording goes into */
+    uint32_t rbp_needed;        /* some frame's CFA depends on the starting rbp */
+    uint64_t note;              /* the caller's, about these frames (stack_capture.c: their stack id); 0 when recorded */
+    void *frames[MEMO_FRAMES];
+    struct word_check check[MEMO_CHECKS];
+};
+_Static_assert(sizeof(struct walk_memo) * MEMO_SETS * MEMO_WAYS <= FDH_SCRATCH_WALK_MEMO_SIZE,
+               "walk memo outgrew its scratch slot");
+
+/* Whether every word still holds the value the walk read, compared in the walk's order. Not instrumented by
+ * ASan, like the walk. */
+__attribute__((no_sanitize("address"))) static int memo_holds(const struct walk_memo *e) {
+    const struct word_check *c = e->check, *end = c + e->checks;
+    for (; c < end; c++) {
+        if (*(const uint64_t *)(uintptr_t)c->address != c->value) return 0;
+    }
+    return 1;
+}
+
+static int walk(struct rule_cache *cache, void **frames, int max, uint64_t *hash, struct word_check *check,
+                uint32_t *checks, int *rbp_needed, uint64_t ip, uint64_t sp, uint64_t rbp, char *scratch);
+
 /* Called by fdh_fast_backtrace (fast_backtrace.S) with its caller's return address, stack pointer after
  * the return and rbp. Fills frames[] with return addresses, innermost first, as unw_backtrace does, and
- * *hash with a hash of them (stack_capture.c's memo); returns how many, or -1 when libunwind must do this
- * capture, or FDH_FAST_UNWIND_AT_SIGNAL(n) when the walk reached a signal frame after the n frames in
- * frames[] (libunwind steps through it; the caller decides whether it may be called, shim.h). Not instrumented by ASan: it reads other frames' saved registers, as libunwind does. */
-__attribute__((no_sanitize("address"))) int fdh_unwind_from(void **frames, int max, uint64_t *hash, uint64_t ip,
-                                                           uint64_t sp, uint64_t rbp) {
-    if (!available || max <= 0) return -1;
+ * walk->hash with a hash of them (stack_capture.c's memo); returns how many, or -1 when libunwind must do
+ * this capture, or FDH_FAST_UNWIND_AT_SIGNAL(n) when the walk reached a signal frame after the n frames in
+ * frames[] (libunwind steps through it; the caller decides whether it may be called, shim.h). */
+int fdh_unwind_from(void **frames, int max, struct fdh_walk *request, uint64_t ip, uint64_t sp, uint64_t rbp) {
+    if (!available || max <= 0 || max > (int)MEMO_FRAMES) return -1;
     char *scratch = fdh_side_stack_scratch(FDH_SCRATCH_SIZE);
     if (!scratch) return -1;
     struct rule_cache *cache = (struct rule_cache *)(void *)(scratch + FDH_SCRATCH_UNWIND_OFFSET);
+    if (FDH_UNLIKELY(cache->walking)) return -1;
     uint64_t now = atomic_load_explicit(&fdh_fast_unwind_generation, memory_order_acquire);
     if (FDH_UNLIKELY(cache->generation != now)) {
         /* A fresh area reads as zeros, an empty cache: not touched, so a thread's memory grows only by the
@@ -503,7 +573,63 @@ __attribute__((no_sanitize("address"))) int fdh_unwind_from(void **frames, int m
             cache->last = (struct good_range){0, 0};
         }
         cache->generation = now;
+        cache->epoch++;
     }
+    uint64_t hint = request->hint;
+    request->frames = frames;
+    request->note = NULL;
+    struct walk_memo *set = (struct walk_memo *)(void *)(scratch + FDH_SCRATCH_WALK_MEMO_OFFSET) +
+                            ((hint * 0x9E3779B97F4A7C15ull) >> 62) * MEMO_WAYS;
+    for (unsigned way = 0; way < MEMO_WAYS; way++) {
+        struct walk_memo *e = &set[way];
+        if (e->checks != 0 && e->ip == ip && e->sp == sp && (e->rbp == rbp || !e->rbp_needed) &&
+            e->epoch == cache->epoch && e->max == max && e->hint == hint && memo_holds(e)) {
+            request->frames = e->frames;
+            request->note = &e->note;
+            request->hash = e->hash;
+            if (FDH_UNLIKELY(fdh_state.config.unwind_verify)) {
+                atomic_fetch_add_explicit(&fdh_fast_unwind_walks_reused, 1, memory_order_relaxed);
+            }
+            return e->count;
+        }
+    }
+    /* Recorded into the way not written last; invalid until the walk completes in the same epoch. */
+    struct walk_memo *e = &set[set[0].replace_next % MEMO_WAYS];
+    set[0].replace_next = (uint32_t)(e == &set[0]);
+    cache->walking = 1;
+    e->checks = 0;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    uint64_t epoch = cache->epoch;
+    uint32_t checks = 0;
+    int rbp_needed = 1;
+    int n = walk(cache, frames, max, &request->hash, e->check, &checks, &rbp_needed, ip, sp, rbp, scratch);
+    if (n > 0 && cache->epoch == epoch) {
+        memcpy(e->frames, frames, (size_t)n * sizeof *frames);
+        e->hint = hint;
+        e->ip = ip;
+        e->sp = sp;
+        e->rbp = rbp;
+        e->rbp_needed = (uint32_t)rbp_needed;
+        e->epoch = epoch;
+        e->hash = request->hash;
+        e->max = max;
+        e->count = n;
+        e->note = 0;
+        request->note = &e->note;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        e->checks = checks;
+    }
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    cache->walking = 0;
+    return n;
+}
+
+/* The walk itself (see the file comment), writing into frames[] and, for the walk memo, each word it reads
+ * into check[]. Not instrumented by ASan: it reads other frames' saved registers, as libunwind does. */
+__attribute__((no_sanitize("address"))) static int walk(struct rule_cache *cache, void **frames, int max,
+                                                        uint64_t *hash, struct word_check *check,
+                                                        uint32_t *checks, int *rbp_needed, uint64_t ip,
+                                                        uint64_t sp, uint64_t rbp, char *scratch) {
     /* A thread whose call sites outnumber the cache reads CFI at nearly every capture, evicting a rule it
      * will need again, which costs more than libunwind's own walk (its cache is larger): when a window of
      * WINDOW captures evicted at least 3/4 as many rules, libunwind takes the next BYPASS captures alone,
@@ -525,7 +651,14 @@ __attribute__((no_sanitize("address"))) int fdh_unwind_from(void **frames, int m
      * mapped from sp up to its top; below it lie a guard page and the nested side stack (side_stack.c). */
     uint64_t side_top = (uint64_t)(uintptr_t)fdh_side_stack_top(scratch, 1);
     if (sp > (uint64_t)(uintptr_t)fdh_side_stack_top(scratch, 2) + 4096 && sp < side_top) known_high = side_top;
-    uint64_t h = 0;
+    uint64_t h = 0, previous_ip = 0;
+    struct word_check *c = check;
+    /* Saved rbp words matter only if a later frame's CFA is rbp-based before rbp is restored again: the
+     * others are not checked (a frame-pointer-less program's pushed rbp says nothing of its frames). Marked
+     * here, dropped at the end; rbp_source: the check the current rbp came from, -1 the starting register. */
+    uint64_t rbp_words[MEMO_CHECKS / 64 + 1] = {0}, needed[MEMO_CHECKS / 64 + 1] = {0};
+    long rbp_source = -1;
+    int start_rbp_needed = 0;
     void **out = frames, **end = frames + max;
     for (;;) {
         *out++ = (void *)(uintptr_t)ip;
@@ -537,7 +670,15 @@ __attribute__((no_sanitize("address"))) int fdh_unwind_from(void **frames, int m
         if (FDH_UNLIKELY(kind > RULE_CFA_RBP)) {
             if (kind == RULE_SIGNAL) return FDH_FAST_UNWIND_AT_SIGNAL((int)(out - frames));
             if (kind != RULE_OUTERMOST) return -1;
+            *c++ = (struct word_check){ip - 8, rule->code};
             break;
+        }
+        /* The code bytes the rule was found by: once per run of equal return addresses (recursion). */
+        if (ip != previous_ip) *c++ = (struct word_check){ip - 8, rule->code};
+        previous_ip = ip;
+        if (kind == RULE_CFA_RBP) {
+            if (rbp_source < 0) start_rbp_needed = 1;
+            else needed[rbp_source / 64] |= 1ull << (rbp_source % 64);
         }
         uint64_t cfa = (kind == RULE_CFA_RBP ? rbp : sp) + (uint64_t)(int64_t)rule->cfa_offset;
         int64_t rbp_offset = rule->rbp_offset;
@@ -554,13 +695,30 @@ __attribute__((no_sanitize("address"))) int fdh_unwind_from(void **frames, int m
             if (lowest >= cache->last.low && cfa <= cache->last.high) known_high = cache->last.high;
             else if ((known_high = readable_up_to(cache, lowest, cfa)) == 0) return -1;
         }
-        if (rbp_offset != 0) rbp = *(const uint64_t *)(uintptr_t)(cfa + (uint64_t)rbp_offset);
+        struct word_check *step = c; /* this frame's reads of the caller's registers */
+        if (rbp_offset != 0) {
+            uint64_t at = cfa + (uint64_t)rbp_offset;
+            rbp = *(const uint64_t *)(uintptr_t)at;
+            rbp_source = c - check;
+            rbp_words[rbp_source / 64] |= 1ull << (rbp_source % 64);
+            *c++ = (struct word_check){at, rbp};
+        }
         ip = *(const uint64_t *)(uintptr_t)(cfa - 8);
+        *c++ = (struct word_check){cfa - 8, ip};
         sp = cfa;
-        if (out == end) break;
+        if (out == end) { /* the caller's registers are read but not used: no frame depends on them */
+            c = step;
+            break;
+        }
         if (FDH_UNLIKELY(ip < 4096)) return -1; /* 0 ends libunwind's walk in its own way: let it decide */
     }
     int n = (int)(out - frames);
     *hash = h ^ (h >> 29) ^ (uint64_t)n;
+    struct word_check *kept = check;
+    for (long i = 0; i < c - check; i++) {
+        if (!(rbp_words[i / 64] >> (i % 64) & 1) || (needed[i / 64] >> (i % 64) & 1)) *kept++ = check[i];
+    }
+    *checks = (uint32_t)(kept - check);
+    *rbp_needed = start_rbp_needed;
     return n;
 }

@@ -214,12 +214,21 @@ void fdh_fast_unwind_init(void);
 void fdh_fast_unwind_invalidate(void); /* empties every thread's rule cache and stack memo */
 void fdh_fast_unwind_objects_changed(void); /* after dlopen/dlclose: invalidate if the loaded set changed */
 extern _Atomic uint64_t fdh_fast_unwind_rules_read; /* CFI reads, counted with FDHOUND_UNWIND_VERIFY=1 */
+extern _Atomic uint64_t fdh_fast_unwind_walks_reused; /* walk memo hits, counted with FDHOUND_UNWIND_VERIFY=1 */
 /* fast_backtrace.S: frames innermost first (the shim's own included) and a hash of them; -1: libunwind must
  * do this capture; FDH_FAST_UNWIND_AT_SIGNAL(n) (<= -2): the capture runs in a signal handler, frames[]
  * holds the n frames up to and including the signal trampoline, and libunwind must do the rest. */
 #define FDH_FAST_UNWIND_AT_SIGNAL(n) (-2 - (n))
-int fdh_fast_backtrace(void **frames, int max, uint64_t *hash);
-int fdh_unwind_from(void **frames, int max, uint64_t *hash, uint64_t ip, uint64_t sp, uint64_t rbp);
+struct fdh_walk {
+    uint64_t hint;        /* in: picks the walk memo's set (fast_unwind.c); any value is correct, a call site's is fast */
+    uint64_t hash;        /* out: a hash of the frames */
+    void *const *frames;  /* out: where the frames are: the caller's array, or the walk memo's (read-only, valid
+                           * until this thread's next capture) when the walk was reused */
+    uint64_t *note;       /* out: NULL, or the walk memo's word for the caller about these frames (0 when they
+                           * were walked afresh; kept while they are reused) */
+};
+int fdh_fast_backtrace(void **frames, int max, struct fdh_walk *walk);
+int fdh_unwind_from(void **frames, int max, struct fdh_walk *walk, uint64_t ip, uint64_t sp, uint64_t rbp);
 extern _Atomic uint64_t fdh_fast_unwind_generation; /* bumped by fdh_fast_unwind_invalidate */
 extern const char fdh_call_on_stack_return[]; /* side_stack_switch.S: where a capture crosses the switch */
 static inline int fdh_is_stack_switch(uint64_t ip) { return ip == (uint64_t)(uintptr_t)fdh_call_on_stack_return; }
@@ -268,7 +277,8 @@ static inline uint64_t fdh_on_side_stack(uint64_t (*fn)(void *), void *arg, uint
 }
 /* The scratch area's users: the stack cache (stack_capture.c) at 0, pending helper frames (python_hints.c),
  * the last path described (describe.c), the fast unwinder's rule cache (fast_unwind.c) from the second
- * page on, the stack memo (stack_capture.c), and the code memo (python_frames.c). */
+ * page on, the stack memo (stack_capture.c), the code memo (python_frames.c) and the walk memo
+ * (fast_unwind.c; its pages are touched only as deep as the stacks it remembers). */
 #define FDH_SCRATCH_STACK_CACHE_SIZE 1024u
 #define FDH_SCRATCH_HINT_OFFSET 1024u
 #define FDH_SCRATCH_HINT_SIZE 1024u
@@ -282,7 +292,9 @@ static inline uint64_t fdh_on_side_stack(uint64_t (*fn)(void *), void *arg, uint
 #define FDH_SCRATCH_MEMO_SIZE 8192u
 #define FDH_SCRATCH_CODE_MEMO_OFFSET (FDH_SCRATCH_MEMO_OFFSET + FDH_SCRATCH_MEMO_SIZE)
 #define FDH_SCRATCH_CODE_MEMO_SIZE 8192u
-#define FDH_SCRATCH_SIZE (FDH_SCRATCH_CODE_MEMO_OFFSET + FDH_SCRATCH_CODE_MEMO_SIZE)
+#define FDH_SCRATCH_WALK_MEMO_OFFSET (FDH_SCRATCH_CODE_MEMO_OFFSET + FDH_SCRATCH_CODE_MEMO_SIZE)
+#define FDH_SCRATCH_WALK_MEMO_SIZE 65536u
+#define FDH_SCRATCH_SIZE (FDH_SCRATCH_WALK_MEMO_OFFSET + FDH_SCRATCH_WALK_MEMO_SIZE)
 /* This thread's scratch area (made on first use) if it holds `size` bytes, else NULL. Inline: a capture
  * asks for it several times. */
 static inline void *fdh_side_stack_scratch(size_t size) {

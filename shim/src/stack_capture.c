@@ -145,10 +145,16 @@ static int before_first_libunwind_walk(int fast_n, backtrace_fn slow);
  * record differ; counted for the line at exit (fdh_unwind_verify_report). */
 static _Atomic uint64_t verified_captures, verified_fast, verified_memo;
 
-static __attribute__((noinline)) int unwind_verified(void **frames, int max, backtrace_fn slow, uint64_t *memo_hash) {
-    void *fast[FDH_MAX_STACK_DEPTH + 8];
-    uint64_t hash;
-    int fast_n = fdh_fast_backtrace(fast, max, &hash);
+static __attribute__((noinline)) int unwind_verified(void **frames, int max, backtrace_fn slow,
+                                                    struct fdh_walk *walk) {
+    void *buffer[FDH_MAX_STACK_DEPTH + 8];
+    int fast_n = fdh_fast_backtrace(buffer, max, walk);
+    void *const *fast = walk->frames; /* the walk memo's when it reused a walk: checked all the same */
+    uint64_t *note = walk->note;
+    walk->frames = frames;
+    walk->note = NULL;
+    uint64_t hash = walk->hash;
+    walk->hash = 0;
     int kept = before_first_libunwind_walk(fast_n, slow);
     if (kept >= 0) { /* in a signal handler, before this thread's first libunwind walk */
         memcpy(frames, fast, (size_t)kept * sizeof *frames);
@@ -172,15 +178,17 @@ static __attribute__((noinline)) int unwind_verified(void **frames, int max, bac
         fdh_diag("unwind verify: the unwinders disagree", line);
         abort();
     }
-    /* Equal: the memo works on libunwind's frames, keyed by the fast walk's hash of this call site (the
-     * same for the same site), so that capture_here checks each of its hits against a full intern. */
-    *memo_hash = hash;
+    /* Equal: the memos work on libunwind's frames, keyed by the fast walk's hash of this call site (the
+     * same for the same site) and by its walk memo entry, so that capture_here checks each of their hits
+     * against a full intern. */
+    walk->hash = hash;
+    walk->note = note;
     return n;
 }
 
 void fdh_unwind_verify_report(void) {
     if (!fdh_state.config.unwind_verify) return;
-    char line[128], *end = line + sizeof line;
+    char line[160], *end = line + sizeof line;
     char *p = fdh_append_u64(line, end, atomic_load(&verified_captures));
     p = fdh_append(p, end, " captures, ");
     p = fdh_append_u64(p, end, atomic_load(&verified_fast));
@@ -188,6 +196,8 @@ void fdh_unwind_verify_report(void) {
     fdh_diag("unwind verify", line);
     p = fdh_append_u64(line, end, atomic_load(&fdh_fast_unwind_rules_read));
     p = fdh_append(p, end, " rules read from CFI, ");
+    p = fdh_append_u64(p, end, atomic_load(&fdh_fast_unwind_walks_reused));
+    p = fdh_append(p, end, " walks reused, ");
     p = fdh_append_u64(p, end, atomic_load(&verified_memo));
     fdh_append(p, end, " stack memo hits checked, all equal");
     fdh_diag("unwind cost", line); /* what the tests can count */
@@ -215,18 +225,23 @@ static int before_first_libunwind_walk(int fast_n, backtrace_fn slow) {
     return -1;
 }
 
-/* Fills frames[] (innermost first, the shim's own frames included) and returns how many; *hash is a hash of
- * them when the fast unwinder walked them all, else 0. */
-static int unwind(void **frames, int max, uint64_t *hash) {
+/* Unwinds into buffer[] (innermost first, the shim's own frames included) and returns how many frames;
+ * walk->frames says where they are (buffer, or the walk memo's copy), walk->hash is a hash of them when the
+ * fast unwinder walked them all (else 0) and walk->note its memo's word for them (or NULL). walk->hint: the
+ * capture's call site (fast_unwind.c). */
+static int unwind(void **buffer, int max, struct fdh_walk *walk) {
     backtrace_fn slow = atomic_load_explicit(&unwind_backtrace, memory_order_acquire);
-    *hash = 0;
     if (FDH_UNLIKELY(fdh_state.config.unwind_verify) && slow != backtrace) {
-        return unwind_verified(frames, max, slow, hash);
+        return unwind_verified(buffer, max, slow, walk);
     }
-    int n = fdh_fast_backtrace(frames, max, hash);
-    int kept = before_first_libunwind_walk(n, slow);
+    int n = fdh_fast_backtrace(buffer, max, walk);
+    int kept = before_first_libunwind_walk(n, slow); /* -1 when n >= 0 */
+    if (FDH_LIKELY(n >= 0)) return n;
+    walk->hash = 0;
+    walk->note = NULL;
+    walk->frames = buffer;
     if (kept >= 0) return kept;
-    return n >= 0 ? n : slow(frames, max);
+    return slow(buffer, max);
 }
 
 /* The stack memo: this thread's recent stacks as the fast unwinder walked them (every frame, the shim's
@@ -252,10 +267,8 @@ struct stack_memo {
 };
 _Static_assert(sizeof(struct stack_memo) <= FDH_SCRATCH_MEMO_SIZE, "stack memo outgrew its scratch slot");
 
-static struct memo_entry *memo_set(void *opening, int n, uint64_t hash) {
-    if (hash == 0 || n > MEMO_FRAMES || !fdh_python_native_only() || (opening && fdh_python_hint_pending())) {
-        return NULL;
-    }
+static struct memo_entry *memo_set(int n, uint64_t hash) {
+    if (hash == 0 || n > MEMO_FRAMES) return NULL;
     char *scratch = fdh_side_stack_scratch(FDH_SCRATCH_SIZE);
     if (!scratch) return NULL;
     struct stack_memo *memo = (struct stack_memo *)(void *)(scratch + FDH_SCRATCH_MEMO_OFFSET);
@@ -303,27 +316,49 @@ static __attribute__((noinline)) void memo_verify(void *opening, void *const *fr
     }
 }
 
-static uint64_t capture_here(void *opening) {
-    void *frames[FDH_MAX_STACK_DEPTH + 8];
+/* What capture() hands to capture_here across the stack switch. */
+struct capture_request {
+    void *opening;
+    uint64_t hint; /* the recorder's call site and stack pointer: picks the walk memo's set (fast_unwind.c) */
+};
+
+/* The walk memo's note (fast_unwind.c) for a stack it reused: the stack id these frames were interned as,
+ * with the trace they belong to in the upper half (a forked child's trace has other ids). */
+static inline uint64_t walk_note(uint32_t stack) { return (uint64_t)(uint32_t)fdh_trace_generation << 32 | stack; }
+
+static uint64_t capture_here(void *argument) {
+    const struct capture_request *request = argument;
+    void *opening = request->opening;
+    void *buffer[FDH_MAX_STACK_DEPTH + 8];
     int depth = (int)fdh_state.config.stack_depth;
-    uint64_t hash;
+    struct fdh_walk walk = {.hint = request->hint};
     fdh_in_capture = 1;
-    int n = unwind(frames, depth + 8, &hash);
+    int n = unwind(buffer, depth + 8, &walk);
     fdh_in_capture = 0;
-    struct memo_entry *set = memo_set(opening, n, hash);
-    if (set) {
-        uint32_t remembered = memo_matches(&set[0], hash, frames, n) ? set[0].stack
-                              : memo_matches(&set[1], hash, frames, n) ? set[1].stack : 0;
-        if (remembered && FDH_LIKELY(!fdh_state.config.unwind_verify)) return remembered;
-        if (remembered) memo_verify(opening, frames, n, remembered);
-        if (remembered) return remembered;
+    void *const *frames = walk.frames;
+    /* The same frames as a walk whose stack is known: no comparison at all (the stack memo's conditions). */
+    int memo_allowed = fdh_python_native_only() && !(opening && fdh_python_hint_pending());
+    if (walk.note && memo_allowed && *walk.note >> 32 == (uint32_t)fdh_trace_generation && (uint32_t)*walk.note) {
+        uint32_t remembered = (uint32_t)*walk.note;
+        if (FDH_UNLIKELY(fdh_state.config.unwind_verify)) memo_verify(opening, frames, n, remembered);
+        return remembered;
     }
-    int first;
-    int count = program_frames(frames, n, depth, &first);
-    if (count <= 0) return 0;
-    fdh_modules_check((uintptr_t)frames[first]);
-    uint32_t stack = intern_capture(opening, frames + first, count);
-    if (set) memo_store(set, hash, frames, n, stack);
+    struct memo_entry *set = memo_allowed ? memo_set(n, walk.hash) : NULL;
+    uint32_t stack = 0;
+    if (set) {
+        stack = memo_matches(&set[0], walk.hash, frames, n) ? set[0].stack
+                : memo_matches(&set[1], walk.hash, frames, n) ? set[1].stack : 0;
+        if (stack && FDH_UNLIKELY(fdh_state.config.unwind_verify)) memo_verify(opening, frames, n, stack);
+    }
+    if (!stack) {
+        int first;
+        int count = program_frames(frames, n, depth, &first);
+        if (count <= 0) return 0;
+        fdh_modules_check((uintptr_t)frames[first]);
+        stack = intern_capture(opening, frames + first, count);
+        if (set) memo_store(set, walk.hash, frames, n, stack);
+    }
+    if (walk.note && memo_allowed && stack) *walk.note = walk_note(stack);
     return stack;
 }
 
@@ -375,14 +410,18 @@ static uint32_t intern_capture(void *opening, void *const *native, int count) {
     return parent;
 }
 
-/* `opening`: the call creates a descriptor, so a Python helper's pending frames belong to it. */
-static uint32_t capture(void *opening) {
+/* `opening`: the call creates a descriptor, so a Python helper's pending frames belong to it. Inlined into
+ * its two callers, so that the return address names the recorder's call site. */
+static inline __attribute__((always_inline)) uint32_t capture(void *opening) {
     if (FDH_UNLIKELY(fdh_state.no_stacks)) return 0;
     if (FDH_UNLIKELY(fdh_depth > 1)) { /* a signal handler inside the recorder: see the file comment */
         __atomic_fetch_add(&fdh_state.trace.header->nested_events, 1, __ATOMIC_RELAXED);
         return nested_stack;
     }
-    return (uint32_t)fdh_on_side_stack(capture_here, opening, 0);
+    uint64_t sp;
+    __asm__("movq %%rsp, %0" : "=r"(sp));
+    struct capture_request request = {opening, (uint64_t)(uintptr_t)__builtin_return_address(0) ^ sp};
+    return (uint32_t)fdh_on_side_stack(capture_here, &request, 0);
 }
 
 uint32_t fdh_capture_stack(void) { return capture(NULL); }

@@ -47,6 +47,7 @@ declare -A incompatible=(
     ["tsan:fast_unwinder_stacks_equal_libunwinds"]="the TSan run hides libunwind (tests/preload/hide_libunwind.c): nothing to compare with"
     ["tsan:fast_unwinder_stands_aside_when_its_cache_thrashes"]="the TSan run hides libunwind (tests/preload/hide_libunwind.c): nothing to compare with"
     ["tsan:fast_unwinder_keeps_its_rules_across_dlopen_of_loaded_objects"]="the TSan run hides libunwind (tests/preload/hide_libunwind.c): nothing to compare with"
+    ["tsan:walk_memo_reuses_a_walk_only_when_every_word_it_read_holds"]="the TSan run hides libunwind (tests/preload/hide_libunwind.c): nothing to compare with"
     ["tsan:vfork_child_shares_memory_and_records_nothing_into_the_parent"]="the TSan runtime, preloaded first, intercepts vfork and performs fork"
 )
 
@@ -575,6 +576,41 @@ expect_eq $t "status" "$status" 0 &&
 expect_eq $t "captures (2 per round)" "$([ "${captures:-0}" -ge 4000 ] && echo yes)" yes &&
 expect_eq $t "all walked by the fast unwinder ($fast of $captures)" "$fast" "$captures" &&
 expect_eq $t "rules read from CFI under 200 ($rules)" "$([ -n "$rules" ] && [ "$rules" -lt 200 ] && echo yes)" yes &&
+pass $t
+fi
+
+# The walk memo (fast_unwind.c) reuses a walk only while every word it read still holds its value: three
+# callers of one recursion differ in one deep word only (walk_memo.c), in turns, on three threads, under a
+# SIGALRM timer whose handler opens too. Checked twice: every capture against libunwind (verify), and, in an
+# ordinary run, the stack of every event of a caller's path holds that caller's return address and no other.
+t=walk_memo_reuses_a_walk_only_when_every_word_it_read_holds
+if ! skip_under_sanitizer $t; then
+mkdir -p "$work/$t/verify" "$work/$t/plain"
+timeout 120 env FDHOUND_UNWIND_VERIFY=1 FDHOUND_OUTPUT_DIR="$work/$t/verify" LD_PRELOAD="$preload" \
+    "$build/tests/walk_memo" 2000 >/dev/null 2>"$work/$t/verify/stderr"; status=$?
+read -r captures fast <<<"$(verdict "$work/$t/verify/stderr")"
+reused="$(sed -n 's/^fdhound: unwind cost: .* rules read from CFI, \([0-9]*\) walks reused, .*/\1/p' "$work/$t/verify/stderr")"
+timeout 120 env FDHOUND_OUTPUT_DIR="$work/$t/plain" LD_PRELOAD="$preload" \
+    "$build/tests/walk_memo" 2000 >"$work/$t/plain/stdout" 2>"$work/$t/plain/stderr"; plain_status=$?
+# "checked N wrong M": events of the callers' paths, and those whose stack lacks their caller or holds another's.
+checked="$(dump "$t/plain" "$build/tests/walk_memo" | awk -v callers="$(cat "$work/$t/plain/stdout")" '
+    BEGIN { split("/dev/null /dev/zero /dev/full", path, " "); n = split(callers, f, /[ \n]/)
+            for (i = 1; i + 2 <= n; i += 3) address[f[i + 1] + 1] = f[i + 2] }
+    /^event / && / type=[12] / {
+        for (c = 1; c <= 3; c++) if (index($0, " str1=" path[c] " ")) break
+        if (c > 3) next
+        checked++; stack = $0; sub(/.* stack=/, "", stack); stack = "," stack ","
+        for (o = 1; o <= 3; o++) if ((index(stack, "," address[o] ",") > 0) != (o == c)) { wrong++; break }
+    }
+    END { printf "checked %d wrong %d\n", checked, wrong }')"
+expect_eq $t "verify status" "$status" 0 &&
+expect_eq $t "verify verdict line" "$(grep -c 'unwind verify' "$work/$t/verify/stderr")" 1 &&
+expect_eq $t "captures walked by both (${fast:-0} of ${captures:-0})" "$([ "${fast:-0}" -ge 20000 ] && echo yes)" yes &&
+expect_eq $t "walks reused, each checked against libunwind (${reused:-none})" \
+    "$([ -n "$reused" ] && [ "$reused" -ge 1000 ] && echo yes)" yes &&
+expect_eq $t "plain status" "$plain_status" 0 &&
+expect_eq $t "callers named" "$(grep -c '^caller [0-2] 0x' "$work/$t/plain/stdout")" 3 &&
+expect_eq $t "every event's stack holds its caller and no other" "$checked" "checked $(((3 * 2000 * 2 + 3) * 2)) wrong 0" &&
 pass $t
 fi
 
