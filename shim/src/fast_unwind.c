@@ -544,7 +544,9 @@ _Static_assert(sizeof(struct walk_memo) * MEMO_SETS * MEMO_WAYS <= FDH_SCRATCH_W
 __attribute__((no_sanitize("address"))) static int memo_holds(const struct walk_memo *e) {
     const struct word_check *c = e->check, *end = c + e->checks;
     for (; c < end; c++) {
-        if (*(const uint64_t *)(uintptr_t)c->address != c->value) return 0;
+        uint64_t word; /* code bytes lie at any alignment: memcpy is one load */
+        memcpy(&word, (const void *)(uintptr_t)c->address, sizeof word);
+        if (word != c->value) return 0;
     }
     return 1;
 }
