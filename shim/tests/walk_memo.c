@@ -19,6 +19,7 @@
 #define CALLERS 3
 static const char *const paths[CALLERS] = {"/dev/null", "/dev/zero", "/dev/full"};
 static void *volatile returns[CALLERS]; /* the return address into each caller, seen from below it */
+static int recording = 1;               /* returns[] is filled before the threads start, then only read */
 static volatile int failed;
 
 __attribute__((noinline)) static void leaf(const char *path) {
@@ -32,7 +33,7 @@ __attribute__((noinline)) static void through(int depth, int caller) {
     if (depth == 0) {
         leaf(paths[caller]);
     } else if (depth == 6) {
-        returns[caller] = __builtin_return_address(0);
+        if (recording) returns[caller] = __builtin_return_address(0);
         through(depth - 1, caller);
     } else {
         through(depth - 1, caller);
@@ -66,6 +67,7 @@ static void *run(void *arg) {
 int main(int argc, char **argv) {
     if (argc != 2 || (rounds = atol(argv[1])) <= 0) return 2;
     for (int c = 0; c < CALLERS; c++) callers[c]();
+    recording = 0;
     for (int c = 0; c < CALLERS; c++) printf("caller %d %p\n", c, returns[c]);
     fflush(stdout);
 
