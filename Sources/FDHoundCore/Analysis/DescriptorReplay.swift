@@ -70,31 +70,26 @@ struct DescriptorReplay {
 
     /// `source` hands every event to its argument, in sequence order.
     private init(_ source: ((TraceEvent) -> Void) -> Void) {
-        var open = [Int32: Opening]()
-        var releases = [Release]()
-        var steps = [Step]()
-        var unmatchedCloses = 0
-        func opened(_ fd: Int32, _ event: TraceEvent) {
-            guard fd >= 0 else { return }
-            open[fd] = Opening(seq: event.seq, stack: event.stack, kind: event.kind, api: event.api,
-                               timeNs: event.timeNs, str1: event.str1, str2: event.str2)
-            if event.stack != 0 {
-                steps.append(Step(seq: event.seq, timeNs: event.timeNs, stack: event.stack, delta: 1,
-                                  kind: event.kind, api: event.api))
-            }
-        }
-        func released(_ fd: Int32, by event: TraceEvent) {
-            guard let opening = open.removeValue(forKey: fd) else {
-                unmatchedCloses += 1
-                return
-            }
-            releases.append(Release(fd: fd, close: Closing(event), opening: opening))
-            if opening.stack != 0 {
-                steps.append(Step(seq: event.seq, timeNs: event.timeNs, stack: opening.stack, delta: -1,
-                                  kind: opening.kind, api: opening.api))
-            }
-        }
-        source { event in
+        var builder = Builder()
+        source { builder.take($0) }
+        self.init(built: builder)
+    }
+
+    /// The replay of a log `builder` was fed whole (by SharedEventRead's one read).
+    init(built builder: Builder) {
+        releases = builder.releases
+        steps = builder.steps
+        unmatchedCloses = builder.unmatchedCloses
+    }
+
+    /// The streaming state: fed every event in sequence order.
+    struct Builder {
+        private var open = [Int32: Opening]()
+        fileprivate private(set) var releases = [Release]()
+        fileprivate private(set) var steps = [Step]()
+        fileprivate private(set) var unmatchedCloses = 0
+
+        mutating func take(_ event: TraceEvent) {
             switch event.type {
             case .open: // fd, and fd2 for pipes and socket pairs
                 opened(event.fd, event)
@@ -117,9 +112,28 @@ struct DescriptorReplay {
                 return
             }
         }
-        self.releases = releases
-        self.steps = steps
-        self.unmatchedCloses = unmatchedCloses
+
+        private mutating func opened(_ fd: Int32, _ event: TraceEvent) {
+            guard fd >= 0 else { return }
+            open[fd] = Opening(seq: event.seq, stack: event.stack, kind: event.kind, api: event.api,
+                               timeNs: event.timeNs, str1: event.str1, str2: event.str2)
+            if event.stack != 0 {
+                steps.append(Step(seq: event.seq, timeNs: event.timeNs, stack: event.stack, delta: 1,
+                                  kind: event.kind, api: event.api))
+            }
+        }
+
+        private mutating func released(_ fd: Int32, by event: TraceEvent) {
+            guard let opening = open.removeValue(forKey: fd) else {
+                unmatchedCloses += 1
+                return
+            }
+            releases.append(Release(fd: fd, close: Closing(event), opening: opening))
+            if opening.stack != 0 {
+                steps.append(Step(seq: event.seq, timeNs: event.timeNs, stack: opening.stack, delta: -1,
+                                  kind: opening.kind, api: opening.api))
+            }
+        }
     }
 
     /// "local -> peer" for sockets, the path for files, else the kind's name (as DescriptorDescriber).

@@ -64,7 +64,7 @@ struct ReclaimAnalysis {
             } else if !trace.eventLogIsRing && trace.header.eventsDropped > 0 {
                 warnings.append("process \(trace.header.pid): the event log overflowed (\(trace.header.eventsDropped) events dropped); descriptors released after it filled are not classified as reclaimed by Python, and growth covers the logged part only")
             }
-            let replay = DescriptorReplay(trace: trace)
+            let replay = shared?[index].replay ?? DescriptorReplay(trace: trace)
             replays[index] = replay
             if let timeline = SharedEventRead.phases(shared, index, trace) {
                 timelines[index] = timeline

@@ -16,6 +16,9 @@ struct SharedEventRead {
 
     /// LeakAnalysis, ReclaimAnalysis and PhaseOutlivedAnalysis: the phases the program named (nil: none).
     private(set) var phases: PhaseTimeline?
+    /// ReclaimAnalysis, GrowthAnalysis and PhaseOutlivedAnalysis (CPython processes only; nil otherwise): every
+    /// release of the kept window paired with its opening.
+    private(set) var replay: DescriptorReplay?
     /// ReclaimAnalysis (CPython processes): where interpreter shutdown began.
     private(set) var shutdownStart = ReclaimAnalysis.ShutdownStart()
     /// MisuseAnalysis.
@@ -37,10 +40,12 @@ struct SharedEventRead {
             forecast = LiveCountTimeline()  // nothing counts unless the builder exists
         }
         // One value mutated once per event: a closure's captured variable costs an access check per event.
-        var collectors = Collectors(forecast: forecastBuilder)
+        var collectors = Collectors(replay: DescriptorReplay.isPython(trace) ? DescriptorReplay.Builder() : nil,
+                                    forecast: forecastBuilder)
         let scan = trace.forEachEvent { collectors.take($0) }
         let timeline = collectors.phases.timeline(name: { trace.string($0) })
         phases = timeline.isEmpty ? nil : timeline
+        replay = collectors.replay.map { DescriptorReplay(built: $0) }
         shutdownStart = collectors.shutdown
         misuse = collectors.misuse
         dbusSockets = collectors.dbus
@@ -54,6 +59,7 @@ struct SharedEventRead {
     private struct Collectors {
         var phases = PhaseTimeline.Builder()
         var shutdown = ReclaimAnalysis.ShutdownStart()
+        var replay: DescriptorReplay.Builder?
         var misuse = MisuseAnalysis.Collector()
         var dbus = DBusAnalysis.SocketCollector()
         var counts = ProcessSummarizer.LogCounts()
@@ -62,6 +68,7 @@ struct SharedEventRead {
         mutating func take(_ event: TraceEvent) {
             phases.take(event)
             shutdown.take(event)
+            replay?.take(event)
             misuse.take(event)
             dbus.take(event)
             counts.take(event)
