@@ -152,17 +152,22 @@ uint32_t fdh_describe_sockaddr(const void *addr, uint32_t length) {
     return fdh_intern(buffer, (size_t)(p - buffer));
 }
 
-/* Local and peer endpoint of a connected or bound socket, straight from the kernel. */
-static void describe_socket_here(int fd, uint32_t *local, uint32_t *peer, uint8_t *kind) {
+/* Local and peer endpoint of a connected or bound socket, straight from the kernel; `ask_local` and
+ * `ask_peer` say which of the two calls to make (the other endpoint is left as it is). */
+static void ask_kernel(int fd, uint32_t *local, uint32_t *peer, uint8_t *kind, int ask_local, int ask_peer) {
     struct sockaddr_storage address;
     socklen_t length = sizeof address;
-    *local = *peer = 0;
-    if (syscall(SYS_getsockname, fd, &address, &length) == 0) {
+    if (ask_local && syscall(SYS_getsockname, fd, &address, &length) == 0) {
         *local = fdh_describe_sockaddr(&address, length);
         if (kind) *kind = fdh_socket_kind(address.ss_family);
     }
     length = sizeof address;
-    if (syscall(SYS_getpeername, fd, &address, &length) == 0) *peer = fdh_describe_sockaddr(&address, length);
+    if (ask_peer && syscall(SYS_getpeername, fd, &address, &length) == 0) *peer = fdh_describe_sockaddr(&address, length);
+}
+
+static void describe_socket_here(int fd, uint32_t *local, uint32_t *peer, uint8_t *kind) {
+    *local = *peer = 0;
+    ask_kernel(fd, local, peer, kind, 1, 1);
 }
 
 /* Kind of a descriptor we did not see being opened, from its /proc/self/fd link text. */
@@ -224,6 +229,62 @@ void fdh_describe_socket(int fd, uint32_t *local, uint32_t *peer, uint8_t *kind)
     *local = request.local;
     *peer = request.peer;
     if (kind) *kind = request.kind;
+}
+
+struct known_request {
+    int fd;
+    const struct fdh_socket_known *known;
+    uint32_t local, peer;
+    uint8_t kind;
+};
+
+static uint64_t describe_known_request(void *request_) {
+    struct known_request *r = request_;
+    const struct fdh_socket_known *known = r->known;
+    r->local = known->local;
+    r->peer = known->peer_known ? fdh_describe_sockaddr(known->peer_address, known->peer_length) : 0;
+    ask_kernel(r->fd, &r->local, &r->peer, &r->kind, known->local == 0, !known->peer_known);
+    return 1;
+}
+
+void fdh_describe_socket_known(int fd, const struct fdh_socket_known *known, uint32_t *local, uint32_t *peer,
+                               uint8_t *kind) {
+    struct known_request request = {.fd = fd, .known = known, .kind = *kind};
+    fdh_on_side_stack(describe_known_request, &request, 0);
+    *local = request.local;
+    *peer = request.peer;
+    *kind = request.kind;
+}
+
+/* The string an id names (ids come from this trace's own arena). */
+static const char *string_bytes(uint32_t id) {
+    return (const char *)((const struct fdh_string *)(fdh_state.trace.strings + id) + 1);
+}
+
+uint32_t fdh_listener_endpoint(int listener, uint8_t *kind) {
+    uint8_t listener_kind = fdh_live_kind(listener);
+    if (listener_kind != FDH_KIND_SOCKET_INET && listener_kind != FDH_KIND_SOCKET_INET6 &&
+        listener_kind != FDH_KIND_SOCKET_UNIX) return 0;
+    uint32_t local = fdh_live_description(listener);
+    if (local == 0) return 0;
+    const char *text = string_bytes(local);
+    if (strncmp(text, "0.0.0.0:", 8) == 0 || strncmp(text, "[::]:", 5) == 0) return 0; /* any address */
+    *kind = listener_kind;
+    return local;
+}
+
+int fdh_peer_address_is_exact(const void *addr, uint32_t length, uint8_t socket_kind) {
+    if (!addr || length < sizeof(sa_family_t)) return 0;
+    const struct sockaddr *sa = addr;
+    if (sa->sa_family == AF_INET && socket_kind == FDH_KIND_SOCKET_INET && length >= sizeof(struct sockaddr_in)) {
+        return ((const struct sockaddr_in *)addr)->sin_addr.s_addr != htonl(INADDR_ANY);
+    }
+    if (sa->sa_family == AF_INET6 && socket_kind == FDH_KIND_SOCKET_INET6 && length >= sizeof(struct sockaddr_in6)) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)addr)->sin6_addr;
+        static const uint8_t mapped_any[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0};
+        return !IN6_IS_ADDR_UNSPECIFIED(a) && memcmp(a, mapped_any, sizeof mapped_any) != 0;
+    }
+    return 0;
 }
 
 static uint64_t describe_fd_request(void *request_) {

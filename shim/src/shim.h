@@ -340,6 +340,23 @@ uint32_t fdh_describe_path(const char *path, uint32_t base); /* base: string id 
 uint8_t fdh_socket_kind(int domain);
 void fdh_describe_socket(int fd, uint32_t *local, uint32_t *peer, uint8_t *kind);
 uint32_t fdh_describe_sockaddr(const void *addr, uint32_t length);
+/* What a hook already knows of a socket's endpoints, so that the kernel is asked only for the rest: an
+ * exact local endpoint (string id; 0 = unknown: getsockname), and whether the peer is known — then it is
+ * the address the call passed or got back (NULL: none) — or must be asked for (getpeername). `kind` is the
+ * caller's guess, refined by getsockname. */
+struct fdh_socket_known {
+    uint32_t local;
+    int peer_known;
+    const void *peer_address;
+    uint32_t peer_length;
+};
+void fdh_describe_socket_known(int fd, const struct fdh_socket_known *known, uint32_t *local, uint32_t *peer,
+                               uint8_t *kind);
+/* The local endpoint every socket accepted from `listener` has (bound to one address or a unix path; 0 for
+ * 0.0.0.0, [::] or unknown), and the listener's kind in *kind when there is one. */
+uint32_t fdh_listener_endpoint(int listener, uint8_t *kind);
+/* 1 if a connect's address is the peer getpeername would name: same family as the socket, not "any". */
+int fdh_peer_address_is_exact(const void *addr, uint32_t length, uint8_t socket_kind);
 uint32_t fdh_describe_fd(int fd, uint8_t *kind);
 
 /* commit.c: disk blocks on demand (see the file comment). fdh_commit(p, n) before the first write of

@@ -353,6 +353,26 @@ expect_eq $t "accepted socket in CLOSE_WAIT (8) with both endpoints" \
     "$(echo "$d" | grep '^live .*state=1 kind=5 owner=0 api=8 str1=127.0.0.1:[0-9]* str2=127.0.0.1:[0-9]* tcp=8 ' | wc -l)" 1 &&
 pass $t
 
+t=socket_endpoints_named_as_the_kernel_names_them
+# Endpoints the shim takes from the listener, from accept's out-parameter (its own buffer when the program
+# passed none) or from connect's address must be the kernel's own (getsockname/getpeername), as must those
+# it still asks for (a wildcard listener, a buffer too small, a unix path, an IPv6 socket sent to IPv4).
+mkdir -p "$work/$t/sockets"
+FDHOUND_OUTPUT_DIR="$work/$t" LD_PRELOAD="$preload" timeout 60 "$build/tests/socket_endpoints" "$work/$t/sockets" \
+    >"$work/$t/stdout" 2>"$work/$t/stderr"; status=$?
+[ "$sanitizer" = tsan ] && sed -i '/^fdhound: libunwind.so.8 not .*; using glibc backtrace/d' "$work/$t/stderr"
+d="$(dump $t "$build/tests/socket_endpoints")"
+missing=""
+while read -r _ fd local peer; do
+    echo "$d" | grep -qF "live $fd state=1 " || { missing+=" $fd(not open)"; continue; }
+    echo "$d" | grep "^live $fd state=1 " | grep -qF " $local $peer tcp=" || missing+=" $fd:$local,$peer"
+done <"$work/$t/stdout"
+expect_eq $t "status" "$status" 0 &&
+expect_eq $t "scenario" "$(cat "$work/$t/stderr")" "" &&
+expect_eq $t "sockets checked (at least 7)" "$([ "$(wc -l <"$work/$t/stdout")" -ge 7 ] && echo yes)" yes &&
+expect_eq $t "endpoints the trace does not have" "$missing" "" &&
+pass $t
+
 t=double_underscore_aliases_and_closefrom
 run_traced $t aliases
 d="$(dump $t)"
