@@ -75,6 +75,14 @@ struct MisuseAnalysis {
             default: break
             }
         }
+
+        /// What the findings need once the log is read: the misuse records, not the per-number histories
+        /// (a report holds every trace's collector until its passes have run).
+        func misusesOnly() -> Collector {
+            var kept = Collector()
+            kept.misuses = misuses
+            return kept
+        }
     }
 
     /// Per trace index, what SharedEventRead collected; nil: this pass reads each log itself.

@@ -47,7 +47,7 @@ struct SharedEventRead {
         phases = timeline.isEmpty ? nil : timeline
         replay = collectors.replay.map { DescriptorReplay(built: $0) }
         shutdownStart = collectors.shutdown
-        misuse = collectors.misuse
+        misuse = collectors.misuse.misusesOnly()
         dbusSockets = collectors.dbus
         if needs.summarizerCounts {
             collectors.counts.scan = scan

@@ -68,6 +68,8 @@ struct LiveCountTimeline {
         processCount = replay.processCount
         processNet = replay.processNet
         processSeries = replay.processSeries
+        // A report keeps every process's timeline until the forecast runs: not the up to 3 MB reorder buffer.
+        processSeries?.drainBuffer()
         paths = Dictionary(uniqueKeysWithValues: zip(replay.stackOfPath, replay.pathList))
         // The inherited ones are in processCount but not in the steps: the fit starts from 0 (a constant
         // offset changes neither the slope nor the verdict) and `current` is the real count.

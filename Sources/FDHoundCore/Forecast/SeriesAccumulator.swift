@@ -45,6 +45,14 @@ struct SeriesAccumulator {
         if buffer.count - head > Self.reorderLimit { drawNext() }
     }
 
+    /// Draws every step still in the reorder buffer and gives the buffer back, once no step will come: what
+    /// is left is the points (≤ `maxPoints`). `line` gives the same line before or after.
+    mutating func drainBuffer() {
+        while head < buffer.count { drawNext() }
+        buffer = []
+        head = 0
+    }
+
     /// The line (its values shifted by `initial`) and its peak.
     func line(initial: Int) -> (points: [SeriesPoint], peak: Int) {
         var done = self
