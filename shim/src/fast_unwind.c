@@ -485,8 +485,55 @@ static __attribute__((noinline)) uint64_t readable_up_to(struct rule_cache *cach
     return known_high;
 }
 
+/* ---- code that is never unloaded --------------------------------------------------------------------- */
+
+/* The executable segments of the main program, of libc and of the shim itself: never unloaded, so the code
+ * bytes before a return address there never change, and the walk memo does not compare them (the rule cache
+ * still does). */
+#define PERMANENT_MAX 8
+static struct good_range permanent[PERMANENT_MAX];
+static unsigned permanent_count;
+
+static int find_permanent(struct dl_phdr_info *info, size_t size, void *data) {
+    unsigned *seen = data;
+    const char *name = info->dlpi_name ? info->dlpi_name : "";
+    const char *base = strrchr(name, '/');
+    base = base ? base + 1 : name;
+    int main_program = (*seen)++ == 0 && name[0] == '\0'; /* the loader lists the main program first */
+    uint64_t self = (uint64_t)(uintptr_t)&fdh_fast_unwind_init, shim = 0;
+    for (unsigned i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uint64_t low = (uint64_t)info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type == PT_LOAD && self >= low && self < low + ph->p_memsz) shim = 1;
+    }
+    /* The first libc listed is the program's own: another (dlmopen into a new namespace) may be unloaded. */
+    static int libc_seen;
+    int libc = !libc_seen && strcmp(base, "libc.so.6") == 0;
+    libc_seen |= libc;
+    if (!main_program && !shim && !libc) return 0;
+    for (unsigned i = 0; i < info->dlpi_phnum && permanent_count < PERMANENT_MAX; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X)) continue;
+        uint64_t low = (uint64_t)info->dlpi_addr + ph->p_vaddr;
+        permanent[permanent_count++] = (struct good_range){low, low + ph->p_memsz};
+    }
+    return 0;
+}
+
+/* Whether the 8 code bytes before ip lie in code that is never unloaded. */
+static inline int code_is_permanent(uint64_t ip) {
+    for (unsigned i = 0; i < permanent_count; i++) {
+        if (ip - 8 >= permanent[i].low && ip <= permanent[i].high) return 1;
+    }
+    return 0;
+}
+
 void fdh_fast_unwind_init(void) {
 #if defined(DLFO_STRUCT_HAS_EH_DBASE)
+    if (!available) {
+        unsigned seen = 0;
+        dl_iterate_phdr(find_permanent, &seen);
+    }
     available = 1;
 #endif
 }
@@ -672,11 +719,12 @@ __attribute__((no_sanitize("address"))) static int walk(struct rule_cache *cache
         if (FDH_UNLIKELY(kind > RULE_CFA_RBP)) {
             if (kind == RULE_SIGNAL) return FDH_FAST_UNWIND_AT_SIGNAL((int)(out - frames));
             if (kind != RULE_OUTERMOST) return -1;
-            *c++ = (struct word_check){ip - 8, rule->code};
+            if (!code_is_permanent(ip)) *c++ = (struct word_check){ip - 8, rule->code};
             break;
         }
-        /* The code bytes the rule was found by: once per run of equal return addresses (recursion). */
-        if (ip != previous_ip) *c++ = (struct word_check){ip - 8, rule->code};
+        /* The code bytes the rule was found by: once per run of equal return addresses (recursion), and
+         * not where they never change. */
+        if (ip != previous_ip && !code_is_permanent(ip)) *c++ = (struct word_check){ip - 8, rule->code};
         previous_ip = ip;
         if (kind == RULE_CFA_RBP) {
             if (rbp_source < 0) start_rbp_needed = 1;
