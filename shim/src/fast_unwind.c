@@ -675,7 +675,7 @@ int fdh_unwind_from(void **frames, int max, struct fdh_walk *request, uint64_t i
 
 /* The walk itself (see the file comment), writing into frames[] and, for the walk memo, each word it reads
  * into check[]. Not instrumented by ASan: it reads other frames' saved registers, as libunwind does. */
-__attribute__((no_sanitize("address"))) static int walk(struct rule_cache *cache, void **frames, int max,
+__attribute__((no_sanitize("address"), noinline)) static int walk(struct rule_cache *cache, void **frames, int max,
                                                         uint64_t *hash, struct word_check *check,
                                                         uint32_t *checks, int *rbp_needed, uint64_t ip,
                                                         uint64_t sp, uint64_t rbp, char *scratch) {
