@@ -45,7 +45,9 @@ FDH_EXPORT int socketpair(int domain, int type, int protocol, int sv[2]) {
  * nothing of it). When the program passed one, the address in it is the peer's only if it was big enough,
  * and its size is only known by reading *length before the call; that is done only where *length surely
  * is mapped — on the pages between this hook's locals and its return address, where a caller's locals
- * usually are — so that a bad pointer still fails the call with EFAULT as untraced (else: getpeername). */
+ * usually are — so that a bad pointer still fails the call with EFAULT as untraced (else: getpeername).
+ * Those pages are one stretch of stack only when they are at most two (a sanitizer may keep the locals on
+ * a stack of its own, far from the return address: then nothing is read). */
 struct peer_out {
     struct sockaddr_storage own;
     socklen_t own_length;
@@ -67,7 +69,9 @@ struct peer_out {
             uintptr_t highest = ((uintptr_t)__builtin_frame_address(0) + 15) >> 12;                      \
             uintptr_t first = (uintptr_t)(program_length) >> 12;                                          \
             uintptr_t last = ((uintptr_t)(program_length) + sizeof(socklen_t) - 1) >> 12;                \
-            if ((program_length) && first >= lowest && last <= highest) (out).given = *(program_length);  \
+            if ((program_length) && highest - lowest <= 1 && first >= lowest && last <= highest) {         \
+                (out).given = *(program_length);                                                          \
+            }                                                                                             \
         }                                                                                                 \
         (out).own_length = sizeof (out).own;                                                              \
     } while (0)

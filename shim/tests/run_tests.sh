@@ -373,6 +373,21 @@ expect_eq $t "sockets checked (at least 7)" "$([ "$(wc -l <"$work/$t/stdout")" -
 expect_eq $t "endpoints the trace does not have" "$missing" "" &&
 pass $t
 
+t=socket_endpoints_cost_one_call_per_connect_and_none_per_accept
+# What the shim adds to a loopback connect/accept loop (strace counts, deterministic): getsockname for each
+# connect's local port, nothing for an accept from a listener bound to one address (its buffer or the
+# shim's own names the peer); the program itself asks for no endpoint.
+mkdir -p "$work/$t"
+FDHOUND_OUTPUT_DIR="$work/$t" strace -f -qq -c -o "$work/$t/counts" -E LD_PRELOAD="$preload" \
+    "$build/tests/socket_endpoints" connections 100 >"$work/$t/stdout" 2>"$work/$t/stderr"; status=$?
+calls() { awk -v s="$1" '$NF == s { print $4 }' "$work/$t/counts"; }
+expect_eq $t "status" "$status" 0 &&
+expect_eq $t "connects" "$(calls connect)" 100 &&
+expect_eq $t "traced (events in the trace)" "$("$dump" "$work/$t"/fdhound.*.trace | grep -c '^event .*type=1 api=\(8\|9\) ')" 100 &&
+expect_eq $t "getsockname calls (the program's 1, bind's 1, a connect's 100)" "$(calls getsockname)" 102 &&
+expect_eq $t "getpeername calls" "$(calls getpeername)" "" &&
+pass $t
+
 t=double_underscore_aliases_and_closefrom
 run_traced $t aliases
 d="$(dump $t)"

@@ -2,7 +2,8 @@
  * accept's own out-parameter, from connect's address, or from the kernel when those are not exact), all
  * left open. For each it prints "expect fd=N str1=LOCAL str2=PEER" with the endpoints as the kernel names
  * them (getsockname/getpeername, formatted here independently of the shim); run_tests.sh checks that the
- * trace's live table says exactly that. Usage: socket_endpoints DIRECTORY (for the unix socket paths). */
+ * trace's live table says exactly that. Usage: socket_endpoints DIRECTORY (for the unix socket paths), or
+ * socket_endpoints connections N (see connections()). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -155,9 +156,31 @@ static void ipv6_socket_to_ipv4(void) {
     expect(sender);
 }
 
+/* `rounds` connections to a listener bound to 127.0.0.1, accepted with accept(NULL, NULL) and with a buffer
+ * on this frame, everything closed; no endpoint asked for here, so that a system call count of the run is
+ * the shim's own (run_tests.sh: 1 getsockname per connect, nothing per accept). */
+static void connections(int rounds) {
+    unsigned port;
+    int listener = tcp_listener("127.0.0.1", &port);
+    for (int i = 0; i < rounds; i++) {
+        int client = tcp_client("127.0.0.1", port);
+        struct sockaddr_storage peer;
+        socklen_t length = sizeof peer;
+        int accepted = i % 2 ? accept(listener, NULL, NULL) : accept4(listener, (struct sockaddr *)&peer, &length, 0);
+        CHECK(accepted >= 0, "accept");
+        close(accepted);
+        close(client);
+    }
+    close(listener);
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) return 2;
     setvbuf(stdout, NULL, _IOLBF, 0);
+    if (strcmp(argv[1], "connections") == 0) {
+        connections(argc > 2 ? atoi(argv[2]) : 100);
+        return failures != 0;
+    }
     specific_listener();
     wildcard_listener();
     unix_sockets(argv[1]);
