@@ -57,11 +57,35 @@ static void keep_largest(struct fdh_snapshot *snap, uint32_t *kept, uint32_t sta
     snap->sites[j].open = open;
 }
 
+/* The descriptors the live table holds open now: what live_now should say. */
+static uint64_t count_live(const struct fdh_trace *t) {
+    uint64_t count = 0, top = atomic_load_explicit(&fdh_state.highest_fd, memory_order_relaxed);
+    for (uint64_t fd = 0; fd <= top && fd < t->live_capacity; fd++) {
+        const struct fdh_live_fd *slot = &t->live[fd];
+        if (((uintptr_t)slot & 4095) == 0 && !fdh_committed(slot, 4096)) {
+            fd += 4096 / sizeof *slot - 1; /* a page never written holds only closed slots */
+            continue;
+        }
+        if (LIVE_GET(slot, state) != FDH_LIVE_CLOSED) count++;
+    }
+    return count;
+}
+
 static void take(uint32_t trigger, uint8_t api, uint32_t stack) {
     struct fdh_trace *t = &fdh_state.trace;
     struct fdh_evidence *ev = t->evidence;
     uint32_t bit = 1u << (trigger - 1);
     if (!ev || (atomic_fetch_or(&claimed, bit) & bit)) return;
+    /* live_now drifts when a recording is abandoned between its live slot and its count (a signal
+     * handler's siglongjmp; a close then even takes it below zero): the table is counted again here, and
+     * a threshold the table does not reach is no moment at all. Other threads' counts made meanwhile may
+     * be lost by the store; the next moment counts again. */
+    uint64_t counted = count_live(t);
+    __atomic_store_n(&ev->live_now, counted, __ATOMIC_RELAXED);
+    if (trigger == FDH_SNAPSHOT_THRESHOLD && counted < __atomic_load_n(&ev->threshold, __ATOMIC_RELAXED)) {
+        atomic_fetch_and(&claimed, ~bit);
+        return;
+    }
     struct fdh_snapshot *snap = &ev->snapshots[trigger - 1];
     uint32_t kept = 0;
     for (uint64_t i = 0; i <= t->sites_mask; i++) {
@@ -78,7 +102,7 @@ static void take(uint32_t trigger, uint8_t api, uint32_t stack) {
     }
     uint64_t in_sites = 0;
     for (uint32_t i = 0; i < kept; i++) in_sites += snap->sites[i].open;
-    uint64_t live = __atomic_load_n(&ev->live_now, __ATOMIC_RELAXED);
+    uint64_t live = counted;
     struct rlimit limit;
     snap->site_count = kept;
     snap->time_ns = fdh_now_ns() - t->header->start_monotonic_ns;

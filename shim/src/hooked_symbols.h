@@ -45,6 +45,10 @@
     X(hooks_linux_fds, pidfd_open) \
     X(hooks_linux_fds, posix_openpt) \
     X(hooks_linux_fds, getpt) \
+    X(hooks_longjmp, longjmp) \
+    X(hooks_longjmp, _longjmp) \
+    X(hooks_longjmp, siglongjmp) \
+    X(hooks_longjmp, __longjmp_chk) \
     X(hooks_open, open) \
     X(hooks_open, open64) \
     X(hooks_open, openat) \

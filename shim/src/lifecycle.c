@@ -181,6 +181,7 @@ void fdh_start_forked_child(int parent_multithreaded, uint64_t fork_event) {
  * libunwind's own pipe2 reaches the pipe hook and is parked). */
 void fdh_start_recording(int attached) {
     fdh_side_stacks_init();
+    fdh_longjmp_hooks_resolve();
     record_process_facts();
     if (attached) fdh_state.trace.header->flags |= FDH_HEADER_FLAG_ATTACHED;
     fdh_evidence_start();

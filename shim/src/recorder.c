@@ -21,6 +21,7 @@
 /* The recorder's state: the one switch every hook reads, the mapped trace, and each thread's depth. */
 struct fdh_state fdh_state;
 __thread int fdh_depth __attribute__((tls_model("initial-exec")));
+__thread uintptr_t fdh_scope_sp __attribute__((tls_model("initial-exec")));
 
 /* The switch (shim.h): a static word until the first switch-on moves it into a wipe-on-fork page. */
 static _Atomic int static_active;
@@ -144,12 +145,22 @@ static struct fdh_live_fd *live_slot(int fd) {
     return &t->live[fd];
 }
 
-static void live_begin(struct fdh_live_fd *slot) {
+/* The slot this thread is writing, if a jump out of a signal handler abandons the write half-way
+ * (fdh_recorder_abandoned ends it); a handler's own write in between puts the outer one back. */
+static __thread struct fdh_live_fd *live_writing __attribute__((tls_model("initial-exec")));
+
+static struct fdh_live_fd *live_begin(struct fdh_live_fd *slot) {
+    struct fdh_live_fd *outer = live_writing;
+    live_writing = slot;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
     __atomic_fetch_add(&slot->version, 1, __ATOMIC_ACQ_REL); /* odd: being written */
+    return outer;
 }
 
-static void live_end(struct fdh_live_fd *slot) {
+static void live_end(struct fdh_live_fd *slot, struct fdh_live_fd *outer) {
     __atomic_fetch_add(&slot->version, 1, __ATOMIC_RELEASE); /* even: consistent */
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    live_writing = outer;
 }
 
 /* ---- call sites ------------------------------------------------------------------------------------- */
@@ -211,7 +222,7 @@ static void live_fill(int fd, uint32_t state, const struct fdh_opened *o, uint32
     struct fdh_live_fd *slot = live_slot(fd);
     note_highest(fd);
     if (!slot) return;
-    live_begin(slot);
+    struct fdh_live_fd *outer = live_begin(slot);
     /* Still marked open: it was closed behind our back (raw syscall, a path we cannot see). */
     live_release(slot);
     LIVE_SET(slot, state, state);
@@ -226,7 +237,7 @@ static void live_fill(int fd, uint32_t state, const struct fdh_opened *o, uint32
     LIVE_SET(slot, tcp_state, 0);
     LIVE_SET(slot, open_seq, seq);
     LIVE_SET(slot, time_ns, time_ns);
-    live_end(slot);
+    live_end(slot, outer);
 }
 
 static void live_open(int fd, const struct fdh_opened *o, uint32_t stack, uint64_t seq, uint64_t time_ns) {
@@ -315,13 +326,13 @@ void fdh_record_close(uint8_t api, int fd, struct fdh_close_ticket *ticket) {
     ticket->was_open = 0;
     ticket->description = 0;
     if (slot) {
-        live_begin(slot);
+        struct fdh_live_fd *outer = live_begin(slot);
         kind = LIVE_GET(slot, kind);
         owner = LIVE_GET(slot, owner);
         ticket->was_open = LIVE_GET(slot, state) != FDH_LIVE_CLOSED;
         ticket->description = LIVE_GET(slot, str1); /* kept after close: names what a double close closed */
         live_release(slot);
-        live_end(slot);
+        live_end(slot, outer);
     }
     /* A raw close() of a descriptor a FILE*, DIR* or connection owns: the owner will close the number
      * again later, when it may belong to someone else (the bug class Android's fdsan catches). */
@@ -376,9 +387,9 @@ void fdh_record_close_range(uint8_t api, unsigned int first, unsigned int last, 
 void fdh_record_cloexec(uint8_t api, int fd, int cloexec) {
     struct fdh_live_fd *slot = live_slot(fd);
     if (!slot || LIVE_GET(slot, state) == FDH_LIVE_CLOSED || LIVE_GET(slot, cloexec) == (cloexec != 0)) return;
-    live_begin(slot);
+    struct fdh_live_fd *outer = live_begin(slot);
     LIVE_SET(slot, cloexec, cloexec != 0);
-    live_end(slot);
+    live_end(slot, outer);
     uint64_t seq;
     struct fdh_event *e = reserve_event(FDH_EVENT_CLOEXEC, api, &seq);
     if (!e) return;
@@ -482,11 +493,11 @@ void fdh_record_label(uint8_t api, int fd, uint32_t local, uint32_t peer, uint8_
     struct fdh_event *e = reserve_event(FDH_EVENT_LABEL, api, &seq);
     struct fdh_live_fd *slot = live_slot(fd);
     if (slot && LIVE_GET(slot, state) != FDH_LIVE_CLOSED) {
-        live_begin(slot);
+        struct fdh_live_fd *outer = live_begin(slot);
         if (local) LIVE_SET(slot, str1, local);
         if (peer) LIVE_SET(slot, str2, peer);
         if (kind != FDH_KIND_UNKNOWN) LIVE_SET(slot, kind, kind);
-        live_end(slot);
+        live_end(slot, outer);
     }
     if (!e) return;
     e->kind = slot ? LIVE_GET(slot, kind) : kind;
@@ -503,9 +514,9 @@ void fdh_record_owner(uint8_t api, int fd, uint8_t owner) {
     struct fdh_event *e = reserve_event(FDH_EVENT_OWNER, api, &seq);
     struct fdh_live_fd *slot = live_slot(fd);
     if (slot && LIVE_GET(slot, state) != FDH_LIVE_CLOSED) {
-        live_begin(slot);
+        struct fdh_live_fd *outer = live_begin(slot);
         LIVE_SET(slot, owner, owner);
-        live_end(slot);
+        live_end(slot, outer);
     }
     if (!e) return;
     e->kind = slot ? LIVE_GET(slot, kind) : FDH_KIND_UNKNOWN;
@@ -566,10 +577,10 @@ uint64_t fdh_record_event(const struct fdh_event *fields) {
 void fdh_live_adopt(int fd, uint8_t kind, uint8_t owner) {
     struct fdh_live_fd *slot = live_slot(fd);
     if (!slot || LIVE_GET(slot, state) == FDH_LIVE_CLOSED) return;
-    live_begin(slot);
+    struct fdh_live_fd *outer = live_begin(slot);
     LIVE_SET(slot, kind, kind);
     LIVE_SET(slot, owner, owner);
-    live_end(slot);
+    live_end(slot, outer);
 }
 
 uint8_t fdh_live_kind(int fd) {
@@ -584,4 +595,21 @@ uint32_t fdh_live_description(int fd) {
     if (fd < 0 || (uint64_t)fd >= t->live_capacity) return 0;
     if (!fdh_committed(&t->live[fd], sizeof t->live[fd])) return 0;
     return LIVE_GET(&t->live[fd], state) == FDH_LIVE_CLOSED ? 0 : LIVE_GET(&t->live[fd], str1);
+}
+
+/* A signal handler left the recorder with a jump (hooks_longjmp.c): this thread's scopes are gone. What
+ * they held is given back — the depth, the side stacks, a live slot left odd (ended as it is: the write
+ * was for a descriptor the thread really holds or held), and the capture caches a half-done capture may
+ * have left inconsistent. An event slot claimed and never published stays unpublished (readers skip it). */
+void fdh_recorder_abandoned(void) {
+    struct fdh_live_fd *slot = live_writing;
+    if (slot && (__atomic_load_n(&slot->version, __ATOMIC_ACQUIRE) & 1)) {
+        __atomic_fetch_add(&slot->version, 1, __ATOMIC_RELEASE);
+    }
+    live_writing = NULL;
+    fdh_side_stack_forget_caches();
+    fdh_thread_busy = 0;
+    fdh_in_capture = 0;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    fdh_depth = 0;
 }

@@ -118,20 +118,49 @@ struct fdh_scope {
     int entered;
     int done;
     int saved_errno;
+    int depth_before;
+    uintptr_t sp_before;
 };
 
+/* Per thread: the stack pointer where this thread's outermost open recording scope was entered (depth 0 → 1;
+ * recorder.c). A signal handler that interrupted the recorder and leaves it with siglongjmp abandons the
+ * scopes below its jump target: the longjmp hooks compare the target with this (hooks_longjmp.c). */
+extern __thread uintptr_t fdh_scope_sp __attribute__((tls_model("initial-exec")));
+
+static inline uintptr_t fdh_stack_pointer(void) {
+#if defined(__x86_64__)
+    uintptr_t sp;
+    __asm__("mov %%rsp, %0" : "=r"(sp));
+    return sp;
+#else
+    return (uintptr_t)__builtin_frame_address(0);
+#endif
+}
+
+/* The stack pointer is stored before the depth says a scope is open, and put back before the depth says it
+ * closed: whenever the depth is above 0, fdh_scope_sp names the outermost scope, even if a handler's own
+ * scope began and ended in between. */
 static inline struct fdh_scope fdh_scope_open(void) {
-    struct fdh_scope scope = {0, 0, errno};
-    if (FDH_LIKELY(fdh_is_active() && fdh_depth >= 0)) {
+    struct fdh_scope scope = {0, 0, errno, 0, 0};
+    int depth = fdh_depth;
+    if (FDH_LIKELY(fdh_is_active() && depth >= 0)) {
         scope.entered = 1;
-        fdh_depth++;
+        scope.depth_before = depth;
+        if (FDH_LIKELY(depth == 0)) {
+            scope.sp_before = fdh_scope_sp;
+            fdh_scope_sp = fdh_stack_pointer();
+        }
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        fdh_depth = depth + 1;
     }
     return scope;
 }
 
 static inline void fdh_scope_close(struct fdh_scope *scope) {
     if (!scope->entered) return;
-    fdh_depth--;
+    if (scope->depth_before == 0) fdh_scope_sp = scope->sp_before;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    fdh_depth = scope->depth_before;
     errno = scope->saved_errno;
 }
 
@@ -252,6 +281,10 @@ int fdh_unwinder_close(int fd);                          /* libunwind closes a p
 
 /* side_stack.c: per-thread stacks for the heavy part of a hook (unwinding, descriptions, fork set-up) */
 void fdh_side_stacks_init(void);
+int fdh_side_stack_holds(uintptr_t address); /* on this thread's side stacks or scratch */
+void fdh_side_stack_forget_caches(void);     /* empties this thread's capture caches */
+void fdh_recorder_abandoned(void);           /* recorder.c: a jump left the recorder (hooks_longjmp.c) */
+void fdh_longjmp_hooks_resolve(void);        /* hooks_longjmp.c: before any signal handler can jump */
 extern __thread char *fdh_thread_area __attribute__((tls_model("initial-exec")));
 extern __thread unsigned char fdh_thread_busy __attribute__((tls_model("initial-exec")));
 char *fdh_side_stack_area(void);                          /* this thread's area, made on first use */

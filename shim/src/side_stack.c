@@ -109,6 +109,24 @@ char *fdh_side_stack_top(char *area, int depth) {
 }
 
 
+/* Whether `address` is on one of this thread's side stacks (or its scratch area). */
+int fdh_side_stack_holds(uintptr_t address) {
+    char *area = fdh_thread_area;
+    return area && address >= (uintptr_t)area && address - (uintptr_t)area < AREA_SIZE;
+}
+
+/* A capture abandoned half-way (a signal handler jumped out of the recorder, recorder.c) may have left the
+ * caches it was filling inconsistent — the interning cache's entries from two stacks, a rule or memo entry
+ * half-written: they are emptied (every one reads zeros as empty). The pending helper frames stay. */
+void fdh_side_stack_forget_caches(void) {
+    char *area = fdh_thread_area;
+    if (!area) return;
+    memset(area, 0, FDH_SCRATCH_STACK_CACHE_SIZE);
+    memset(area + FDH_SCRATCH_PATH_OFFSET, 0, FDH_SCRATCH_PATH_SIZE);
+    _Static_assert(FDH_SCRATCH_UNWIND_OFFSET % PAGE == 0 && SCRATCH % PAGE == 0, "page-aligned caches");
+    syscall(SYS_madvise, area + FDH_SCRATCH_UNWIND_OFFSET, SCRATCH - FDH_SCRATCH_UNWIND_OFFSET, MADV_DONTNEED);
+}
+
 /* In a forked child only the forking thread exists: every other thread's stacks are free again. */
 void fdh_side_stacks_after_fork(void) {
     unsigned used = atomic_load(&areas_used);

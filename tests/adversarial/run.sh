@@ -62,6 +62,22 @@ expect_eq $t "the program's report of mallocs made while its handler ran" \
     "$(sed -n 's/^mallocs while the handler ran: //p' "$WORK/$t.t/stdout")" 0 &&
 live_matches $t "$WORK/$t.t" "$BIN/handler_first_capture" && pass $t
 
+# A handler that siglongjmps out of the recorder abandons the recording: the thread must not stay "inside"
+# it (every later event nested: no stack, no path), nor its counts drift (a bogus limit-evidence moment).
+t=siglongjmp_out_of_recorder_keeps_later_stacks
+both $t -- "$BIN/siglongjmp_out" 3000
+if compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && require_traced $t "$WORK/$t.t" "$BIN/siglongjmp_out"; then
+    d="$(trace_of "$WORK/$t.t" "$BIN/siglongjmp_out")"
+    "$FDHOUND" report --format json "$WORK/$t.t/traces" >"$WORK/$t.t/report.json" 2>/dev/null
+    expect_eq $t "events recorded as nested in a handler (the handler calls nothing traced)" \
+        "$(echo "${d%%$'\n'*}" | sed -n 's/.* nested=\([0-9]*\) .*/\1/p')" 0 &&
+    expect_eq $t "the open after the storm recorded with its path and the program's stack" \
+        "$(echo "$d" | grep '^event .* type=1 .*str1=/etc/hostname ' | grep -c ' stack=0x[0-9a-f]*,0x')" 1 &&
+    expect_eq $t "limit-evidence moments in the report (the program never held 80 % of its 1024)" \
+        "$("$PYTHON" "$ROOT/tests/lib/report_query.py" evidence-moments "$WORK/$t.t/report.json" 2>&1)" "" &&
+    live_matches $t "$WORK/$t.t" "$BIN/siglongjmp_out" && pass $t
+fi
+
 t=signal_handler_pipe_gets_low_numbers_without_cloexec
 both $t -- "$BIN/signal_pipe" 5000
 compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && require_traced $t "$WORK/$t.t" "$BIN/signal_pipe" && pass $t

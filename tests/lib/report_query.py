@@ -4,6 +4,7 @@ Usage: report_query.py QUERY REPORT.json, QUERY one of:
   processes         number of traced processes
   exec-leaks        one line per descriptor group reported as leaked across exec (nothing if none)
   exec-by-culprit F1,F2  "F1=n F2=m [other=k]": exec-leaked descriptors per culprit function
+  evidence-moments  one line per process: its limit-evidence moments, "TRIGGER:OPEN" each (nothing if none)
 A report that cannot be read exits 2, so a broken report never passes for an empty one."""
 import json
 import sys
@@ -32,6 +33,9 @@ def main() -> int:
             key = name if name in counts else "other"
             counts[key] = counts.get(key, 0) + g["count"]
         print(" ".join(f"{k}={v}" for k, v in counts.items()))
+    elif query == "evidence-moments":
+        for p in processes:
+            print(" ".join(f"{m['trigger']}:{m['open']}" for m in p["evidence"]["moments"]))
     else:
         print(f"report_query: unknown query {query}", file=sys.stderr)
         return 2
