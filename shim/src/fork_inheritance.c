@@ -11,12 +11,17 @@
  *     the FORK event was made before the fork; a close takes its number before its real call;
  *   - the openings the parent records after the FORK event: a thread whose open returned just before the
  *     fork may record it just after. When the log says the number was closed before the fork but the child
- *     holds it, and the last opening does not describe what the child holds, the child waits (a few
- *     milliseconds at most, only then) for that record to appear.
+ *     holds it, and the last opening does not describe what the child holds, the child waits for that
+ *     record — only then, and only while it may still come: while a parent thread that was inside a call
+ *     that may create a descriptor when the child looked (its flight word, shared memory: side_stack.c) is
+ *     still in that call and running or runnable (/proc/PPID/task/TID/stat says R or D). A thread blocked
+ *     in its call, stopped or gone records nothing soon, so the child stops waiting; a load that keeps the
+ *     opener off the CPU only makes the wait longer (bounded at 5 s, for a handler that never returns).
  * A record is used only if it agrees with the truth (kind, close-on-exec; for a raced number also the
  * description); otherwise the child records the descriptor without a stack rather than blame the wrong
  * code. Only raw syscalls and memory copies: the child of a multithreaded parent may exec at once. */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -26,7 +31,11 @@
 #include "shim.h"
 
 #define WINDOW_BEFORE_SNAPSHOT 1024u /* events before the snapshot a racing writer may have reserved */
-#define WAIT_FOR_RECORDS_NS (20u * 1000u * 1000u)
+/* Only for a thread that never leaves its call while running (a signal handler looping forever in the
+ * hook): every other wait ends when the record appears or no call that could make it is running. */
+#define WAIT_FOR_RECORDS_NS (5000ull * 1000u * 1000u)
+#define FLIGHTS_MAX 64u /* parent threads in a creating call at the fork that the child follows */
+#define PAUSE_NS 20000 /* between looks at the parent's log: the CPU is the opener's to finish with */
 
 /* ---- the snapshot (parent) ---------------------------------------------------------------------------- */
 
@@ -85,8 +94,88 @@ struct window_entry {
     uint8_t closed_after;     /* a close ordered after the opening */
 };
 static struct window_entry *window;
+static uint64_t window_count; /* numbers the window covers: the parent's live table's capacity */
 static uint64_t fork_event_seq = UINT64_MAX;
 static uint64_t wait_deadline; /* for the whole set-up of this child, not per descriptor */
+
+/* The parent's threads that were inside a call that may create a descriptor when this child looked first
+ * (side_stack.c: flight words shared with the parent): one of them may hold an opening made before the fork
+ * and not recorded yet. Each is followed while its serial is unchanged: the call is still in flight. */
+struct followed_flight {
+    const struct fdh_flight *word;
+    uint32_t serial, tid;
+};
+static struct followed_flight followed[FLIGHTS_MAX];
+static unsigned followed_count;
+static int followed_overflow; /* more threads in flight than followed: wait for the deadline alone */
+static pid_t parent_pid;
+
+static void follow_flights(void) {
+    unsigned count;
+    const struct fdh_flight *words = fdh_flights(&count);
+    followed_count = 0;
+    followed_overflow = 0;
+    for (unsigned i = 0; words && i < count; i++) {
+        const struct fdh_flight *w = &words[i];
+        if (w == fdh_flight) continue; /* this thread's own word: the thread that forked */
+        uint32_t serial = atomic_load_explicit(&w->serial, memory_order_acquire);
+        uint32_t tid = atomic_load_explicit(&w->tid, memory_order_acquire);
+        if ((serial & 3) == 0 || tid == 0) continue;
+        if (followed_count == FLIGHTS_MAX) {
+            followed_overflow = 1;
+            break;
+        }
+        followed[followed_count++] = (struct followed_flight){w, serial, tid};
+    }
+}
+
+static void append_number(char **p, uint64_t n) {
+    char digits[24];
+    int count = 0;
+    do digits[count++] = (char)('0' + n % 10); while ((n /= 10) != 0);
+    while (count) *(*p)++ = digits[--count];
+}
+
+/* The state letter of the parent's thread `tid` (/proc/PPID/task/TID/stat), 0 if it is gone. */
+static char thread_state(uint32_t tid) {
+    char path[64] = "/proc/", *p = path + 6;
+    append_number(&p, (uint64_t)parent_pid);
+    memcpy(p, "/task/", 6);
+    p += 6;
+    append_number(&p, tid);
+    memcpy(p, "/stat", 6);
+    long fd = syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    char text[512];
+    long n = syscall(SYS_read, fd, text, sizeof text - 1);
+    syscall(SYS_close, fd);
+    if (n <= 0) return 0;
+    text[n] = 0;
+    const char *end = strrchr(text, ')'); /* "tid (comm) S ...": comm may hold anything */
+    return end && end[1] == ' ' ? end[2] : 0;
+}
+
+/* Whether an opening the parent has not recorded yet may still come from a followed thread:
+ *   - its call ended (a later serial, or ≡0): no — its record, if it made one, is in the log;
+ *   - it returned from the real call and records it: yes, whatever it waits for meanwhile (a lock, a page),
+ *     unless it is stopped or gone;
+ *   - it is inside the real call: only if it runs (R: it may have just come back from it, not marked yet;
+ *     D: an uninterruptible wait). Asleep there (S: blocked in accept, say), its result is not one the
+ *     child holds. */
+static int opening_may_come(void) {
+    if (fdh_now_ns() > wait_deadline) return 0;
+    if (followed_overflow) return 1;
+    for (unsigned i = 0; i < followed_count; i++) {
+        uint32_t now = atomic_load_explicit(&followed[i].word->serial, memory_order_acquire);
+        if ((now >> 2) != (followed[i].serial >> 2) || (now & 3) == 0) continue;
+        char state = thread_state(followed[i].tid);
+        if ((now & 3) == 3 ? state != 0 && state != 'T' && state != 't' && state != 'Z' && state != 'X'
+                           : state == 'R' || state == 'D') {
+            return 1;
+        }
+    }
+    return 0;
+}
 
 static int opens(const struct fdh_event *e, int fd) {
     return (e->type == FDH_EVENT_OPEN && (e->fd == fd || e->fd2 == fd)) || (e->type == FDH_EVENT_DUP && e->fd2 == fd);
@@ -108,23 +197,31 @@ static int read_event(const struct fdh_trace *parent, uint64_t seq, int committe
     return word != FDH_EVENT_BUSY && out->seq == seq && word == fdh_event_commit_word(seq, parent->events_capacity);
 }
 
-void fdh_inherit_prepare(const struct fdh_trace *parent, uint64_t fork_event) {
-    fork_event_seq = fork_event;
-    window = NULL; /* a forked child's own children start over: nothing inherited from its set-up */
-    wait_deadline = fdh_now_ns() + WAIT_FOR_RECORDS_NS;
-    if (!fork_snapshot || fork_event == UINT64_MAX || !parent->events) return;
-    long memory = syscall(SYS_mmap, NULL, fork_snapshot_count * sizeof *window, PROT_READ | PROT_WRITE,
-                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (memory < 0 && memory > -4096) return;
-    window = (struct window_entry *)memory;
-    uint64_t first = snapshot_seq > WINDOW_BEFORE_SNAPSHOT ? snapshot_seq - WINDOW_BEFORE_SNAPSHOT : 0;
-    for (uint64_t seq = first; seq < fork_event; seq++) {
+/* Reads [first, FORK event) into the window; how many of those events were not readable (unpublished: a
+ * writer inside, or dropped). */
+#define TOUCHED_MAX 4096u
+static int touched_fds[TOUCHED_MAX]; /* the window's entries read last time, cleared before it is read again */
+static unsigned touched_count;       /* TOUCHED_MAX + 1: more than that, the whole window is cleared */
+
+static unsigned read_window(const struct fdh_trace *parent, uint64_t first) {
+    unsigned unreadable = 0;
+    if (touched_count > TOUCHED_MAX) memset(window, 0, window_count * sizeof *window);
+    else for (unsigned i = 0; i < touched_count; i++) window[touched_fds[i]] = (struct window_entry){0};
+    touched_count = 0;
+    for (uint64_t seq = first; seq < fork_event_seq; seq++) {
         struct fdh_event e;
-        if (!read_event(parent, seq, 1, &e)) continue;
+        if (!read_event(parent, seq, 1, &e)) {
+            unreadable++;
+            continue;
+        }
         int fds[2] = {e.type == FDH_EVENT_DUP ? e.fd2 : e.fd, e.type == FDH_EVENT_OPEN ? e.fd2 : -1};
         for (int i = 0; i < 2; i++) {
             int fd = fds[i];
-            if (fd < 0 || (uint64_t)fd >= fork_snapshot_count) continue;
+            if (fd < 0 || (uint64_t)fd >= window_count) continue;
+            if (!window[fd].touched && touched_count <= TOUCHED_MAX) {
+                if (touched_count < TOUCHED_MAX) touched_fds[touched_count] = fd;
+                touched_count++;
+            }
             if (opens(&e, fd)) {
                 window[fd].opening = e;
                 window[fd].closed_after = 0;
@@ -134,6 +231,35 @@ void fdh_inherit_prepare(const struct fdh_trace *parent, uint64_t fork_event) {
                 window[fd].touched = 1;
             }
         }
+    }
+    return unreadable;
+}
+
+void fdh_inherit_prepare(const struct fdh_trace *parent, uint64_t fork_event) {
+    fork_event_seq = fork_event;
+    window = NULL; /* a forked child's own children start over: nothing inherited from its set-up */
+    wait_deadline = fdh_now_ns() + WAIT_FOR_RECORDS_NS;
+    parent_pid = parent->header ? parent->header->pid : 0;
+    follow_flights();
+    if (!fork_snapshot || fork_event == UINT64_MAX || !parent->events) return;
+    /* Every number the parent's table has room for: one opened after the snapshot may be above its top. */
+    window_count = parent->live_capacity > fork_snapshot_count ? parent->live_capacity : fork_snapshot_count;
+    long memory = syscall(SYS_mmap, NULL, window_count * sizeof *window, PROT_READ | PROT_WRITE,
+                          MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (memory < 0 && memory > -4096) return;
+    window = (struct window_entry *)memory; /* zeros */
+    touched_count = 0;
+    uint64_t first = snapshot_seq > WINDOW_BEFORE_SNAPSHOT ? snapshot_seq - WINDOW_BEFORE_SNAPSHOT : 0;
+    /* An event of the window a thread was still writing (its open returned before the FORK event was
+     * reserved, its record not published yet) is read again once no such call may still be recording. */
+    for (int last_look = 0;;) {
+        if (read_window(parent, first) == 0 || last_look) break;
+        if (!opening_may_come()) {
+            last_look = 1;
+            continue;
+        }
+        struct timespec pause = {0, PAUSE_NS};
+        syscall(SYS_nanosleep, &pause, NULL);
     }
 }
 
@@ -205,6 +331,7 @@ static int fits(const struct fdh_trace *parent, const struct fdh_event *e, const
 static int opening_after_fork(const struct fdh_trace *parent, const struct fdh_opened *truth, int raced,
                               struct fdh_event *out) {
     int fd = truth->fd;
+    int last_look = 0; /* no call in flight any more: its record, if any, is in the log now (release/acquire) */
     for (uint64_t seq = fork_event_seq + 1;;) {
         uint64_t end = __atomic_load_n(&parent->header->events_next, __ATOMIC_ACQUIRE);
         while (seq < end) {
@@ -221,20 +348,31 @@ static int opening_after_fork(const struct fdh_trace *parent, const struct fdh_o
                 raced = 1;
             }
         }
-        if (!raced || fdh_now_ns() > wait_deadline) return 0;
-        syscall(SYS_sched_yield);
+        if (!raced || last_look) return 0;
+        if (!opening_may_come()) {
+            last_look = 1;
+            continue;
+        }
+        struct timespec pause = {0, PAUSE_NS};
+        syscall(SYS_nanosleep, &pause, NULL);
     }
 }
 
 void fdh_inherit_from_parent(const struct fdh_trace *parent, struct fdh_opened *o, uint32_t *stack) {
-    if (!fork_snapshot || o->fd < 0 || (uint64_t)o->fd >= fork_snapshot_count) return;
-    const struct fdh_live_fd *slot = &fork_snapshot[o->fd];
-    const struct window_entry *w = window ? &window[o->fd] : NULL;
+    if (!fork_snapshot || o->fd < 0) return;
+    /* A number above the highest the parent had used when the snapshot was taken is closed in it. */
+    const struct fdh_live_fd *slot = (uint64_t)o->fd < fork_snapshot_count ? &fork_snapshot[o->fd] : NULL;
+    const struct window_entry *w = window && (uint64_t)o->fd < window_count ? &window[o->fd] : NULL;
     struct record r;
     struct fdh_event later;
     if (!w || !w->touched) { /* nothing happened to this number around the fork: the snapshot holds */
-        if (slot->state == FDH_LIVE_CLOSED) return;
-        r = from_slot(slot);
+        if (slot && slot->state != FDH_LIVE_CLOSED) {
+            r = from_slot(slot);
+        } else if (window && opening_after_fork(parent, o, 1, &later)) {
+            r = from_event(&later); /* closed in the snapshot, yet the child holds it: opened just before */
+        } else {
+            return;
+        }
     } else if (w->opening.type && !w->closed_after) { /* opened before the FORK event, not closed then */
         if (!fits(parent, &w->opening, o) && opening_after_fork(parent, o, 0, &later)) r = from_event(&later);
         else r = from_event(&w->opening);

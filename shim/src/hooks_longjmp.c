@@ -50,6 +50,10 @@ static int leaves_scope(uintptr_t target, uintptr_t scope) {
 }
 
 static void jumping(struct __jmp_buf_tag *env) {
+    /* A call in flight (a handler interrupted it between the real call and its record) may never be
+     * recorded now: a forked child must not wait for it. A jump that stays inside the handler ends it too
+     * early, which costs at most a stack the child could have copied. */
+    fdh_flight_end();
     if (FDH_LIKELY(fdh_depth <= 0)) return; /* not inside the recorder (or a vfork child: negative) */
     int saved = errno;
     if (leaves_scope(target_stack_pointer(env), fdh_scope_sp)) fdh_recorder_abandoned();

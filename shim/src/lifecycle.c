@@ -170,6 +170,7 @@ void fdh_start_forked_child(int parent_multithreaded, uint64_t fork_event) {
     fdh_intern_nested_stack();
     fdh_modules_copy_from(&parent);
     record_inherited(&parent);
+    fdh_flights_after_fork(); /* the parent's threads are followed no more: this process's own table */
     munmap(parent.base, parent.size);
     fdh_trace_publish();
     fdh_set_active(1);

@@ -29,12 +29,15 @@
         return failure;                                                                                   \
     }
 
-/* `result = call`, made once more when it failed with EMFILE while the tracer's pipe held the top two
+/* `result = call` — a call that may create a descriptor (fdh_flight_begin marks it in flight) — made once
+ * more when it failed with EMFILE while the tracer's pipe held the top two
  * numbers: the pipe is given back first (tracer_pipe.c), so the program gets exactly the descriptors it
  * would have had untraced. Safe to repeat: a call that fails with EMFILE has done nothing. */
 #define FDH_RETRY_ON_EMFILE(result, failed, call)                                                         \
     do {                                                                                                  \
+        fdh_flight_begin();                                                                               \
         result = (call);                                                                                  \
+        fdh_flight_returned();                                                                            \
         if (FDH_UNLIKELY((failed) && errno == EMFILE) && fdh_tracer_pipe_yield_for_emfile()) result = (call);         \
     } while (0)
 

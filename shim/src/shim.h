@@ -140,6 +140,43 @@ static inline uintptr_t fdh_stack_pointer(void) {
 /* The stack pointer is stored before the depth says a scope is open, and put back before the depth says it
  * closed: whenever the depth is above 0, fdh_scope_sp names the outermost scope, even if a handler's own
  * scope began and ended in between. */
+/* Calls that may create a descriptor, per thread, in memory a forked child shares (side_stack.c). The serial
+ * says where the thread is: ≡1 (mod 4) inside the real call, ≡3 returned from it and recording it, ≡0 done
+ * (the recording scope after the call closed); each call takes the next multiple of 4. A child that
+ * inherited a descriptor whose opening the parent has not recorded yet waits while such a call may still
+ * record it (fork_inheritance.c). */
+struct fdh_flight {
+    _Atomic uint32_t tid;
+    _Atomic uint32_t serial;
+};
+extern __thread struct fdh_flight *fdh_flight __attribute__((tls_model("initial-exec")));
+char *fdh_side_stack_area(void);
+
+static inline void fdh_flight_begin(void) {
+    struct fdh_flight *f = fdh_flight;
+    if (FDH_UNLIKELY(!f)) {
+        if (!fdh_is_active() || !fdh_side_stack_area()) return; /* this thread's area brings its flight word */
+        f = fdh_flight;
+        if (!f) return;
+    }
+    uint32_t serial = atomic_load_explicit(&f->serial, memory_order_relaxed);
+    atomic_store_explicit(&f->serial, (serial | 3) + 2, memory_order_relaxed); /* the next call, in it */
+}
+
+static inline void fdh_flight_returned(void) {
+    struct fdh_flight *f = fdh_flight;
+    if (!f) return;
+    uint32_t serial = atomic_load_explicit(&f->serial, memory_order_relaxed);
+    if ((serial & 3) == 1) atomic_store_explicit(&f->serial, serial + 2, memory_order_relaxed);
+}
+
+static inline void fdh_flight_end(void) {
+    struct fdh_flight *f = fdh_flight;
+    if (!f) return;
+    uint32_t serial = atomic_load_explicit(&f->serial, memory_order_relaxed);
+    if (serial & 3) atomic_store_explicit(&f->serial, (serial | 3) + 1, memory_order_release); /* after the record */
+}
+
 static inline struct fdh_scope fdh_scope_open(void) {
     struct fdh_scope scope = {0, 0, errno, 0, 0};
     int depth = fdh_depth;
@@ -158,7 +195,10 @@ static inline struct fdh_scope fdh_scope_open(void) {
 
 static inline void fdh_scope_close(struct fdh_scope *scope) {
     if (!scope->entered) return;
-    if (scope->depth_before == 0) fdh_scope_sp = scope->sp_before;
+    if (scope->depth_before == 0) {
+        fdh_scope_sp = scope->sp_before;
+        fdh_flight_end();
+    }
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     fdh_depth = scope->depth_before;
     errno = scope->saved_errno;
@@ -281,6 +321,8 @@ int fdh_unwinder_close(int fd);                          /* libunwind closes a p
 
 /* side_stack.c: per-thread stacks for the heavy part of a hook (unwinding, descriptions, fork set-up) */
 void fdh_side_stacks_init(void);
+const struct fdh_flight *fdh_flights(unsigned *count); /* every thread's flight word (a forked child: the parent's) */
+void fdh_flights_after_fork(void);                     /* a forked child's own table, once it read the parent's */
 int fdh_side_stack_holds(uintptr_t address); /* on this thread's side stacks or scratch */
 void fdh_side_stack_forget_caches(void);     /* empties this thread's capture caches */
 void fdh_recorder_abandoned(void);           /* recorder.c: a jump left the recorder (hooks_longjmp.c) */

@@ -40,6 +40,40 @@ static struct area areas[AREAS_MAX];
 static _Atomic unsigned areas_used;
 
 __thread char *fdh_thread_area __attribute__((tls_model("initial-exec")));
+__thread struct fdh_flight *fdh_flight __attribute__((tls_model("initial-exec")));
+
+/* Beside each area, in memory shared with forked children (MAP_SHARED): whether its thread is inside a call
+ * that may create a descriptor (shim.h, fdh_flight_begin). A child whose parent's log does not yet hold
+ * the opening of a descriptor it inherited waits only while such a call may still record it
+ * (fork_inheritance.c). A forked child makes a table of its own once it has read the parent's. */
+static struct fdh_flight *flights;
+
+static struct fdh_flight *new_flights(void) {
+    long table = syscall(SYS_mmap, NULL, AREAS_MAX * sizeof *flights, PROT_READ | PROT_WRITE,
+                         MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return table < 0 && table > -4096 ? NULL : (struct fdh_flight *)table;
+}
+
+static void take_flight(unsigned index) {
+    if (!flights || index >= AREAS_MAX) return;
+    struct fdh_flight *f = &flights[index];
+    atomic_store_explicit(&f->serial, 0, memory_order_relaxed);
+    atomic_store_explicit(&f->tid, (uint32_t)fdh_tid(), memory_order_release);
+    fdh_flight = f;
+}
+
+const struct fdh_flight *fdh_flights(unsigned *count) {
+    unsigned used = atomic_load(&areas_used);
+    *count = used < AREAS_MAX ? used : AREAS_MAX;
+    return flights;
+}
+
+void fdh_flights_after_fork(void) {
+    struct fdh_flight *own = fdh_flight, *old = flights;
+    flights = new_flights();
+    fdh_flight = NULL;
+    if (own && old) take_flight((unsigned)(own - old));
+}
 __thread unsigned char fdh_thread_busy __attribute__((tls_model("initial-exec"))); /* bit per depth */
 
 static pthread_key_t release_key;
@@ -49,10 +83,18 @@ static int release_key_ready;
 static void release_area(void *value) {
     unsigned index = (unsigned)(uintptr_t)value - 1;
     fdh_thread_area = NULL;
+    if (fdh_flight) {
+        atomic_store_explicit(&fdh_flight->tid, 0, memory_order_release);
+        fdh_flight = NULL;
+    }
     if (index < AREAS_MAX) atomic_store_explicit(&areas[index].in_use, 0, memory_order_release);
 }
 
 void fdh_side_stacks_init(void) {
+    if (!flights) flights = new_flights();
+    for (unsigned i = 0; fdh_thread_area && !fdh_flight && i < atomic_load(&areas_used) && i < AREAS_MAX; i++) {
+        if (atomic_load(&areas[i].base) == fdh_thread_area) take_flight(i); /* taken before the constructor */
+    }
     /* Keys below 32 live in the thread descriptor itself: pthread_setspecific then never allocates. */
     pthread_key_t key;
     if (pthread_key_create(&key, release_area) == 0) {
@@ -84,6 +126,7 @@ static char *acquire_area(void) {
             char *reused = atomic_load_explicit(&areas[i].base, memory_order_acquire);
             memset(reused + FDH_SCRATCH_THREAD_OFFSET, 0, FDH_SCRATCH_THREAD_SIZE); /* another thread's */
             if (release_key_ready) pthread_setspecific(release_key, (void *)(uintptr_t)(i + 1));
+            take_flight(i);
             return atomic_load_explicit(&areas[i].base, memory_order_acquire);
         }
     }
@@ -94,6 +137,7 @@ static char *acquire_area(void) {
         atomic_store(&areas[index].in_use, 1);
         atomic_store_explicit(&areas[index].base, area, memory_order_release);
         if (release_key_ready) pthread_setspecific(release_key, (void *)(uintptr_t)(index + 1));
+        take_flight(index);
     } /* else: the table is full; this thread's area is simply never reused */
     return area;
 }
