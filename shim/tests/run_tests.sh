@@ -630,7 +630,7 @@ expect_eq $t "status" "$status" 0 &&
 expect_eq $t "verdict line" "$(grep -c 'unwind verify' "$work/$t/stderr")" 1 &&
 expect_eq $t "captures walked by both (${captures:-none})" "$([ "${captures:-0}" -ge 20000 ] && echo yes)" yes &&
 expect_eq $t "walks reused, each checked against libunwind (${reused:-none})" \
-    "$([ -n "$reused" ] && [ "$reused" -ge 1000 ] && echo yes)" yes &&
+    "$([ -n "$reused" ] && [ "$reused" -ge 5000 ] && echo yes)" yes &&
 pass $t
 fi
 
@@ -651,7 +651,7 @@ checked="$(dump "$t" "$build/tests/walk_memo" | awk -v callers="$(cat "$work/$t/
     END { printf "checked %d wrong %d\n", checked, wrong }')"
 expect_eq $t "status" "$status" 0 &&
 expect_eq $t "callers named" "$(grep -c '^caller [0-2] 0x' "$work/$t/stdout")" 3 &&
-expect_eq $t "every event's stack holds its caller and no other" "$checked" "checked $(((3 * 2000 * 2 + 3) * 2)) wrong 0" &&
+expect_eq $t "every event's stack holds its caller and no other" "$checked" "checked $(((3 * 2000 * 3 + 3) * 2)) wrong 0" &&
 pass $t
 
 t=bad_setting_runs_untraced_with_one_line

@@ -58,8 +58,12 @@ static long rounds;
 static void *run(void *arg) {
     unsigned seed = (unsigned)(uintptr_t)arg;
     for (long i = 0; i < rounds; i++) {
-        callers[i % CALLERS]();
-        callers[rand_r(&seed) % CALLERS](); /* and in no fixed order */
+        /* Three times from one call site: a caller in turn, twice (the second call may reuse the first's
+         * walks), then one in no fixed order. */
+        for (volatile int k = 0; k < 3; k++) { /* volatile: one loop, one call instruction */
+            int c = k < 2 ? (int)(i % CALLERS) : (int)(rand_r(&seed) % CALLERS);
+            callers[c]();
+        }
     }
     return NULL;
 }
