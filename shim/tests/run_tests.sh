@@ -375,8 +375,8 @@ pass $t
 
 t=socket_endpoints_cost_one_call_per_connect_and_none_per_accept
 # What the shim adds to a loopback connect/accept loop (strace counts, deterministic): getsockname for each
-# connect's local port, nothing for an accept from a listener bound to one address (its buffer or the
-# shim's own names the peer); the program itself asks for no endpoint.
+# connect's local port, nothing for an accept(NULL, NULL) from a listener bound to one address (the shim's
+# own buffer names the peer); the program itself asks for no endpoint.
 mkdir -p "$work/$t"
 FDHOUND_OUTPUT_DIR="$work/$t" strace -f -qq -c -o "$work/$t/counts" -E LD_PRELOAD="$preload" \
     "$build/tests/socket_endpoints" connections 100 >"$work/$t/stdout" 2>"$work/$t/stderr"; status=$?

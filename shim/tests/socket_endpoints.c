@@ -156,17 +156,16 @@ static void ipv6_socket_to_ipv4(void) {
     expect(sender);
 }
 
-/* `rounds` connections to a listener bound to 127.0.0.1, accepted with accept(NULL, NULL) and with a buffer
- * on this frame, everything closed; no endpoint asked for here, so that a system call count of the run is
- * the shim's own (run_tests.sh: 1 getsockname per connect, nothing per accept). */
+/* `rounds` connections to a listener bound to 127.0.0.1, accepted with accept(NULL, NULL), everything
+ * closed; no endpoint asked for here, so that a system call count of the run is the shim's own
+ * (run_tests.sh: 1 getsockname per connect, nothing per accept). Not with a buffer of the program's: whether
+ * the shim may read its size before the call depends on where the stack's page boundaries fall. */
 static void connections(int rounds) {
     unsigned port;
     int listener = tcp_listener("127.0.0.1", &port);
     for (int i = 0; i < rounds; i++) {
         int client = tcp_client("127.0.0.1", port);
-        struct sockaddr_storage peer;
-        socklen_t length = sizeof peer;
-        int accepted = i % 2 ? accept(listener, NULL, NULL) : accept4(listener, (struct sockaddr *)&peer, &length, 0);
+        int accepted = accept(listener, NULL, NULL);
         CHECK(accepted >= 0, "accept");
         close(accepted);
         close(client);
