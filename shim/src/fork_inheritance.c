@@ -77,7 +77,8 @@ void fdh_snapshot_before_fork(void) {
     uint64_t count = atomic_load(&fdh_state.highest_fd) + 1;
     if (count > t->live_capacity) count = t->live_capacity;
     for (uint64_t fd = 0; fd < count; fd++) { /* slots never written read as zeros (closed) */
-        if (!fdh_committed(&t->live[fd], sizeof t->live[fd]) || !read_live_slot(&t->live[fd], &fork_snapshot[fd])) {
+        const struct fdh_live_fd *slot = fdh_live_at(t, fd);
+        if (!fdh_committed(slot, sizeof *slot) || !read_live_slot(slot, &fork_snapshot[fd])) {
             memset(&fork_snapshot[fd], 0, sizeof fork_snapshot[fd]);
         }
     }

@@ -138,11 +138,12 @@ static struct fdh_live_fd *live_slot(int fd) {
         __atomic_fetch_add(&t->header->live_dropped, 1, __ATOMIC_RELAXED);
         return NULL;
     }
-    if (!fdh_commit(&t->live[fd], sizeof t->live[fd])) {
+    struct fdh_live_fd *slot = fdh_live_at(t, (uint64_t)fd);
+    if (!fdh_commit(slot, sizeof *slot)) {
         __atomic_fetch_add(&t->header->live_dropped, 1, __ATOMIC_RELAXED);
         return NULL;
     }
-    return &t->live[fd];
+    return slot;
 }
 
 /* The slot this thread is writing, if a jump out of a signal handler abandons the write half-way
@@ -371,7 +372,7 @@ void fdh_record_close_range(uint8_t api, unsigned int first, unsigned int last, 
     if (top >= t->live_capacity) top = t->live_capacity - 1;
     if (last > top) last = (unsigned int)top;
     for (uint64_t fd = first; fd <= last; fd++) {
-        struct fdh_live_fd *slot = &t->live[fd];
+        struct fdh_live_fd *slot = fdh_live_at(t, fd);
         if (!fdh_committed(slot, sizeof *slot)) continue; /* never written: closed */
         if (LIVE_GET(slot, state) == FDH_LIVE_CLOSED) continue;
         if (cloexec_only) {
@@ -586,15 +587,17 @@ void fdh_live_adopt(int fd, uint8_t kind, uint8_t owner) {
 uint8_t fdh_live_kind(int fd) {
     struct fdh_trace *t = &fdh_state.trace;
     if (fd < 0 || (uint64_t)fd >= t->live_capacity) return FDH_KIND_UNKNOWN;
-    if (!fdh_committed(&t->live[fd], sizeof t->live[fd])) return FDH_KIND_UNKNOWN;
-    return LIVE_GET(&t->live[fd], state) == FDH_LIVE_CLOSED ? FDH_KIND_UNKNOWN : LIVE_GET(&t->live[fd], kind);
+    const struct fdh_live_fd *slot = fdh_live_at(t, (uint64_t)fd);
+    if (!fdh_committed(slot, sizeof *slot)) return FDH_KIND_UNKNOWN;
+    return LIVE_GET(slot, state) == FDH_LIVE_CLOSED ? FDH_KIND_UNKNOWN : LIVE_GET(slot, kind);
 }
 
 uint32_t fdh_live_description(int fd) {
     struct fdh_trace *t = &fdh_state.trace;
     if (fd < 0 || (uint64_t)fd >= t->live_capacity) return 0;
-    if (!fdh_committed(&t->live[fd], sizeof t->live[fd])) return 0;
-    return LIVE_GET(&t->live[fd], state) == FDH_LIVE_CLOSED ? 0 : LIVE_GET(&t->live[fd], str1);
+    const struct fdh_live_fd *slot = fdh_live_at(t, (uint64_t)fd);
+    if (!fdh_committed(slot, sizeof *slot)) return 0;
+    return LIVE_GET(slot, state) == FDH_LIVE_CLOSED ? 0 : LIVE_GET(slot, str1);
 }
 
 /* A signal handler left the recorder with a jump (hooks_longjmp.c): this thread's scopes are gone. What

@@ -33,7 +33,7 @@ struct fdh_trace {
     struct fdh_module *modules;    uint64_t modules_capacity;
     struct fdh_stack_node *nodes;  uint64_t nodes_mask;         /* capacity - 1 (power of two) */
     struct fdh_event *events;      uint64_t events_capacity;
-    struct fdh_live_fd *live;      uint64_t live_capacity;
+    struct fdh_live_fd *live;      uint64_t live_capacity;      /* FDH_LIVE_FD_STRIDE apart: fdh_live_at */
     struct fdh_call_site *sites;   uint64_t sites_mask;         /* capacity - 1 (power of two) */
     struct fdh_dbus_connection *dbus; uint64_t dbus_mask;       /* capacity - 1 (power of two) */
     struct fdh_py_code *py_codes;  uint64_t py_codes_mask;      /* capacity - 1 (power of two) */
@@ -48,6 +48,11 @@ struct fdh_trace {
  * (Boehm, "Can seqlocks get along with programming language memory models?", 2012). */
 #define LIVE_GET(slot, field) __atomic_load_n(&(slot)->field, __ATOMIC_RELAXED)
 #define LIVE_SET(slot, field, value) __atomic_store_n(&(slot)->field, (value), __ATOMIC_RELAXED)
+
+/* Slot `fd` of the live table: slots are FDH_LIVE_FD_STRIDE apart (a cache line each), not sizeof apart. */
+static inline struct fdh_live_fd *fdh_live_at(const struct fdh_trace *t, uint64_t fd) {
+    return (struct fdh_live_fd *)(void *)((char *)t->live + fd * FDH_LIVE_FD_STRIDE);
+}
 
 /* Sizes chosen from the environment (config.c). */
 struct fdh_config {

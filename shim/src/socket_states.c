@@ -57,7 +57,7 @@ static void parse_line(const char *line, const char *end) {
     for (const char *p = field[9]; p < end && *p >= '0' && *p <= '9'; p++) inode = inode * 10 + (uint64_t)(*p - '0');
     int fd = inode ? lookup(inode) : -1;
     if (fd < 0) return;
-    struct fdh_live_fd *slot = &fdh_state.trace.live[fd];
+    struct fdh_live_fd *slot = fdh_live_at(&fdh_state.trace, (uint64_t)fd);
     __atomic_fetch_add(&slot->version, 1, __ATOMIC_ACQ_REL);
     LIVE_SET(slot, tcp_state, (uint8_t)state);
     __atomic_fetch_add(&slot->version, 1, __ATOMIC_RELEASE);
@@ -88,7 +88,7 @@ void fdh_snapshot_socket_states(void) {
     uint64_t top = atomic_load(&fdh_state.highest_fd);
     int any = 0;
     for (uint64_t fd = 0; fd <= top && fd < t->live_capacity; fd++) {
-        const struct fdh_live_fd *slot = &t->live[fd];
+        const struct fdh_live_fd *slot = fdh_live_at(t, fd);
         if (!fdh_committed(slot, sizeof *slot)) continue; /* never written */
         if (LIVE_GET(slot, state) == FDH_LIVE_CLOSED) continue;
         if (LIVE_GET(slot, kind) != FDH_KIND_SOCKET_INET && LIVE_GET(slot, kind) != FDH_KIND_SOCKET_INET6 &&

@@ -51,7 +51,7 @@ int fdh_trace_create(const struct fdh_config *config, const char **failure) {
         {FDH_SECTION_MODULES, sizeof(struct fdh_module), config->modules},
         {FDH_SECTION_STACK_NODES, sizeof(struct fdh_stack_node), config->stack_nodes},
         {FDH_SECTION_EVENTS, sizeof(struct fdh_event), config->event_capacity},
-        {FDH_SECTION_LIVE_FDS, sizeof(struct fdh_live_fd), config->max_fds},
+        {FDH_SECTION_LIVE_FDS, FDH_LIVE_FD_STRIDE, config->max_fds},
         {FDH_SECTION_CALL_SITES, sizeof(struct fdh_call_site), config->call_sites},
         {FDH_SECTION_PY_CODES, sizeof(struct fdh_py_code), config->py_codes},
         {FDH_SECTION_DBUS, sizeof(struct fdh_dbus_connection), config->dbus_connections},

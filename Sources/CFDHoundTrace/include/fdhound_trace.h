@@ -444,6 +444,12 @@ struct fdh_live_fd {
     uint64_t time_ns;    /* when it was opened, relative to start */
 };
 
+/* The writer's entry_size for the live table: each slot alone in a 64-byte cache line, so threads working on
+ * neighbouring descriptor numbers (the kernel hands out the lowest free one) do not write the same line.
+ * The 16 bytes after the fields are padding, zero. Older traces have entry_size 48; readers stride by
+ * entry_size. */
+#define FDH_LIVE_FD_STRIDE 64u
+
 /* ---- D-Bus connections ------------------------------------------------------------------------------ */
 
 enum fdh_dbus_flags {
