@@ -20,7 +20,7 @@ final class EventRingTests: XCTestCase {
 
     func testWrappedRingKeepsTheNewestEventsInOrder() throws {
         let trace = try TraceFile(bytes: ring(capacity: 4, opens: 10).build(), path: "mem")
-        XCTAssertEqual(trace.header.version, 2)
+        XCTAssertEqual(trace.header.version, FDH_FORMAT_VERSION)
         XCTAssertTrue(trace.eventLogIsRing)
         let scan = trace.events()
         XCTAssertEqual(scan.events.map(\.seq), [6, 7, 8, 9])

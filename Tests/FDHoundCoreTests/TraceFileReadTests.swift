@@ -81,7 +81,7 @@ final class TraceFileReadTests: XCTestCase {
         XCTAssertEqual(socket.timeNs, 1_500_000)
         XCTAssertEqual(live[2].kind, UInt8(FDH_KIND_PIPE.rawValue))
 
-        XCTAssertEqual(trace.callSites[stack], CallSite(stack: stack, opened: 3, closed: 1, peakOpen: 3))
+        XCTAssertEqual(trace.callSites[stack], CallSite(stack: stack, opened: 3, closed: 1))
 
         let scan = trace.events()
         XCTAssertEqual(scan.corrupt, 0)
@@ -110,6 +110,50 @@ final class TraceFileReadTests: XCTestCase {
         XCTAssertEqual(trace.liveDescriptors.map(\.fd), [0, 5, 7])
         XCTAssertEqual(trace.events().events.count, 6)
         XCTAssertEqual(trace.callSites[stack]?.opened, 3)
+    }
+
+    // Version 3: one call-site table per thread shard. A stack's totals are the sums over the tables; the same
+    // stack in two tables is not a duplicate, twice in one table is. The live count is the shards' sum modulo
+    // 2^64 (a shard that closed what another opened is below zero).
+    func testSumsCallSitesOverShardTablesAndTheLiveCountOverShards() throws {
+        let (builder, stack) = makeRichTrace()
+        builder.shardLive = [5, 2, UInt64.max]
+        builder.addShardSite(table: 1, stack: stack, opened: 10, closed: 4)
+        builder.addShardSite(table: 2, stack: stack, opened: 1, closed: 6)
+        builder.addShardSite(table: 2, stack: 77, opened: 8, closed: 0)
+        let trace = try TraceFile(bytes: builder.build(), path: "mem")
+        XCTAssertEqual(trace.callSites[stack], CallSite(stack: stack, opened: 14, closed: 11))
+        XCTAssertEqual(trace.callSites[77], CallSite(stack: 77, opened: 8, closed: 0))
+        XCTAssertEqual(trace.warnings, [])
+
+        builder.addShardSite(table: 1, stack: stack, opened: 1, closed: 0)
+        XCTAssertEqual(try TraceFile(bytes: builder.build(), path: "mem").warnings,
+                       ["1 duplicate call-site slots were ignored"])
+
+        let bytes = builder.build()
+        let reader = ByteReader(storage: TraceBytes(copying: bytes))
+        let sections = try SectionDirectory(header: TraceHeaderReader.read(reader))
+        XCTAssertEqual(sections.callSiteTables, 3)
+        XCTAssertEqual(ShardCounters.live(reader: reader, bounds: sections.shards), 6)
+        XCTAssertNil(ShardCounters.live(reader: reader, bounds: nil))
+    }
+
+    func testCallSiteSectionThatDoesNotSplitIntoTheShardTablesIsRefused() throws {
+        let (builder, _) = makeRichTrace()
+        builder.shardLive = [0, 0, 0]
+        builder.editHeader = { header in
+            withUnsafeMutableBytes(of: &header.sections) { raw in
+                for index in 0..<Int(header.section_count) {
+                    let at = index * MemoryLayout<fdh_section>.size
+                    var section = raw.load(fromByteOffset: at, as: fdh_section.self)
+                    if section.type == FDH_SECTION_SHARDS.rawValue { section.capacity = 5 }
+                    raw.storeBytes(of: section, toByteOffset: at, as: fdh_section.self)
+                }
+            }
+        }
+        XCTAssertThrowsError(try TraceFile(bytes: builder.build(), path: "mem")) { error in
+            XCTAssertTrue("\(error)".contains("does not split into 5 shard tables"), "\(error)")
+        }
     }
 
     func testSkipsUnknownSectionTypes() throws {

@@ -45,6 +45,11 @@ public final class TraceBuilder {
     public var extraStacksDropped: UInt64 = 0
     public var extraLiveDropped: UInt64 = 0
     public var extraSitesDropped: UInt64 = 0
+    /// Version 3: the live count of each thread shard (section 13). nil writes no shards section: one call-site
+    /// table, as version 2 writers did. With n shards the call-site section holds n tables of
+    /// `capacities.callSites` slots; `open`'s counts go to table 0, `addShardSite` adds slots to any table.
+    public var shardLive: [UInt64]?
+    private var shardSites: [(table: Int, site: fdh_call_site)] = []
     /// Last-moment edits of the header (corruption tests), applied after the builder filled it in.
     public var editHeader: ((inout fdh_header) -> Void)?
 
@@ -264,8 +269,10 @@ public final class TraceBuilder {
             (FDH_SECTION_STACK_NODES.rawValue, MemoryLayout<fdh_stack_node>.size + increase, capacities.stackNodes),
             (FDH_SECTION_EVENTS.rawValue, MemoryLayout<fdh_event>.size + increase, capacities.events),
             (FDH_SECTION_LIVE_FDS.rawValue, MemoryLayout<fdh_live_fd>.size + increase, capacities.liveFDs),
-            (FDH_SECTION_CALL_SITES.rawValue, MemoryLayout<fdh_call_site>.size + increase, capacities.callSites),
-        ] + unknownSections.map { ($0.type, 8, $0.capacity) }
+            (FDH_SECTION_CALL_SITES.rawValue, MemoryLayout<fdh_call_site>.size + increase,
+             capacities.callSites * (shardLive?.count ?? 1)),
+        ] + (shardLive.map { [(FDH_SECTION_SHARDS.rawValue, MemoryLayout<fdh_shard>.size + increase, $0.count)] } ?? [])
+            + unknownSections.map { ($0.type, 8, $0.capacity) }
 
         var cursor = MemoryLayout<fdh_header>.size
         var directory = [fdh_section]()
@@ -313,6 +320,16 @@ public final class TraceBuilder {
         }
         for (fd, slot) in live { put(slot, at: offset(FDH_SECTION_LIVE_FDS, fd)) }
         for (index, site) in sites.enumerated() { put(site, at: offset(FDH_SECTION_CALL_SITES, index)) }
+        var used = [0: sites.count]
+        for (table, site) in shardSites {
+            put(site, at: offset(FDH_SECTION_CALL_SITES, table * capacities.callSites + used[table, default: 0]))
+            used[table, default: 0] += 1
+        }
+        for (index, live) in (shardLive ?? []).enumerated() {
+            var shard = fdh_shard()
+            shard.live = live
+            put(shard, at: offset(FDH_SECTION_SHARDS, index))
+        }
 
         var header = fdh_header()
         withUnsafeMutableBytes(of: &header.magic) { raw in
@@ -412,6 +429,15 @@ public final class TraceBuilder {
         var slot = slot
         slot.version = (live[fd]?.version ?? 0) &+ 2  // even: published
         live[fd] = slot
+    }
+
+    /// A call-site slot in shard table `table` (see `shardLive`), beside those `open` counts in table 0.
+    public func addShardSite(table: Int, stack: UInt32, opened: UInt64, closed: UInt64) {
+        var site = fdh_call_site()
+        site.stack = stack
+        site.opened = opened
+        site.closed = closed
+        shardSites.append((table, site))
     }
 
     private func countOpen(_ stack: UInt32) {

@@ -5,9 +5,10 @@
  * failure is counted). Section 11 of the trace (fdh_evidence).
  *
  * A snapshot is the call-site table's open counts (opened - closed per opening stack), the 64 largest
- * kept; taking one walks the table once (its committed pages only), which happens at most three times
+ * kept; taking one walks the tables once (their committed pages only), which happens at most three times
  * in a process. The slot is claimed with a compare-and-swap, filled, and published by storing its trigger
- * last. The live count is one atomic add per open and close, in the evidence section's own cache line. */
+ * last. The live count is one atomic add per open and close in the thread's own shard (section 13, a cache
+ * line per shard): a sum over the shards, taken only when the threshold could have been reached. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sys/resource.h>
@@ -57,13 +58,13 @@ static void keep_largest(struct fdh_snapshot *snap, uint32_t *kept, uint32_t sta
     snap->sites[j].open = open;
 }
 
-/* The descriptors the live table holds open now: what live_now should say. */
+/* The descriptors the live table holds open now: what the live count should say. */
 static uint64_t count_live(const struct fdh_trace *t) {
     uint64_t count = 0, top = atomic_load_explicit(&fdh_state.highest_fd, memory_order_relaxed);
     for (uint64_t fd = 0; fd <= top && fd < t->live_capacity; fd++) {
-        const struct fdh_live_fd *slot = &t->live[fd];
+        const struct fdh_live_fd *slot = fdh_live_at(t, fd);
         if (((uintptr_t)slot & 4095) == 0 && !fdh_committed(slot, 4096)) {
-            fd += 4096 / sizeof *slot - 1; /* a page never written holds only closed slots */
+            fd += 4096 / FDH_LIVE_FD_STRIDE - 1; /* a page never written holds only closed slots */
             continue;
         }
         if (LIVE_GET(slot, state) != FDH_LIVE_CLOSED) count++;
@@ -71,24 +72,51 @@ static uint64_t count_live(const struct fdh_trace *t) {
     return count;
 }
 
+/* Descriptors open now: the sum of the shards' counts (modulo 2^64: a shard that closed what another opened
+ * is below zero). */
+static uint64_t live_count(void) {
+    struct fdh_shard *shards = fdh_state.trace.shards;
+    uint64_t live = 0;
+    for (uint32_t s = 0; shards && s < FDH_SHARDS; s++) live += __atomic_load_n(&shards[s].live, __ATOMIC_RELAXED);
+    return live;
+}
+
+/* The slot of `stack` in shard table `shard`, or NULL (probing as recorder.c's site_for, without claiming). */
+static const struct fdh_call_site *find_site(uint32_t stack, uint32_t shard) {
+    struct fdh_trace *t = &fdh_state.trace;
+    const struct fdh_call_site *table = t->sites + (uint64_t)shard * (t->sites_mask + 1);
+    uint64_t slot = ((uint64_t)stack * 0x9E3779B97F4A7C15ull >> 17) & t->sites_mask;
+    for (unsigned probe = 0; probe < 256; probe++, slot = (slot + 1) & t->sites_mask) {
+        const struct fdh_call_site *site = &table[slot];
+        if (!fdh_committed(site, sizeof *site)) return NULL;
+        uint32_t owner = __atomic_load_n(&site->stack, __ATOMIC_ACQUIRE);
+        if (owner == stack) return site;
+        if (owner == 0) return NULL;
+    }
+    return NULL;
+}
+
 static void take(uint32_t trigger, uint8_t api, uint32_t stack) {
     struct fdh_trace *t = &fdh_state.trace;
     struct fdh_evidence *ev = t->evidence;
     uint32_t bit = 1u << (trigger - 1);
     if (!ev || (atomic_fetch_or(&claimed, bit) & bit)) return;
-    /* live_now drifts when a recording is abandoned between its live slot and its count (a signal
+    /* The live count drifts when a recording is abandoned between its live slot and its count (a signal
      * handler's siglongjmp; a close then even takes it below zero): the table is counted again here, and
      * a threshold the table does not reach is no moment at all. Other threads' counts made meanwhile may
      * be lost by the store; the next moment counts again. */
     uint64_t counted = count_live(t);
-    __atomic_store_n(&ev->live_now, counted, __ATOMIC_RELAXED);
+    /* Version 3 keeps the count in the shards: this thread's shard takes the difference, so their sum says
+     * `counted` (other threads' counts made meanwhile are kept, not overwritten). */
+    if (t->shards) __atomic_fetch_add(&t->shards[fdh_shard()].live, counted - live_count(), __ATOMIC_RELAXED);
     if (trigger == FDH_SNAPSHOT_THRESHOLD && counted < __atomic_load_n(&ev->threshold, __ATOMIC_RELAXED)) {
         atomic_fetch_and(&claimed, ~bit);
         return;
     }
     struct fdh_snapshot *snap = &ev->snapshots[trigger - 1];
     uint32_t kept = 0;
-    for (uint64_t i = 0; i <= t->sites_mask; i++) {
+    uint64_t table_size = t->sites_mask + 1;
+    for (uint64_t i = 0; i < table_size * FDH_SHARDS; i++) {
         const struct fdh_call_site *site = &t->sites[i];
         if (((uintptr_t)site & 4095) == 0 && !fdh_committed(site, 4096)) {
             i += 4096 / sizeof *site - 1; /* a page never written holds only empty slots */
@@ -96,8 +124,19 @@ static void take(uint32_t trigger, uint8_t api, uint32_t stack) {
         }
         uint32_t id = __atomic_load_n(&site->stack, __ATOMIC_ACQUIRE);
         if (id == 0) continue;
-        uint64_t opened = __atomic_load_n(&site->opened, __ATOMIC_RELAXED);
-        uint64_t closed = __atomic_load_n(&site->closed, __ATOMIC_RELAXED);
+        /* A stack's counts are the sums over the shard tables: taken at its slot in the first table that has
+         * one (a table's sites_mask + 1 slots; a stack has at most one slot per table). */
+        uint32_t shard = (uint32_t)(i / table_size);
+        int counted_before = 0;
+        for (uint32_t s = 0; s < shard && !counted_before; s++) counted_before = find_site(id, s) != NULL;
+        if (counted_before) continue;
+        uint64_t opened = 0, closed = 0;
+        for (uint32_t s = shard; s < FDH_SHARDS; s++) {
+            const struct fdh_call_site *in = s == shard ? site : find_site(id, s);
+            if (!in) continue;
+            opened += __atomic_load_n(&in->opened, __ATOMIC_RELAXED);
+            closed += __atomic_load_n(&in->closed, __ATOMIC_RELAXED);
+        }
         if (opened > closed) keep_largest(snap, &kept, id, opened - closed);
     }
     uint64_t in_sites = 0;
@@ -117,18 +156,23 @@ static void take(uint32_t trigger, uint8_t api, uint32_t stack) {
 }
 
 void fdh_evidence_opened(uint64_t count) {
-    struct fdh_evidence *ev = fdh_state.trace.evidence;
-    if (!ev) return;
-    uint64_t live = __atomic_add_fetch(&ev->live_now, count, __ATOMIC_RELAXED);
+    struct fdh_trace *t = &fdh_state.trace;
+    struct fdh_evidence *ev = t->evidence;
+    if (!ev || !t->shards) return;
+    __atomic_fetch_add(&t->shards[fdh_shard()].live, count, __ATOMIC_RELAXED);
     uint64_t threshold = __atomic_load_n(&ev->threshold, __ATOMIC_RELAXED);
-    if (FDH_UNLIKELY(threshold && live >= threshold && !(atomic_load(&claimed) & 1u))) {
+    /* N descriptors open have N different numbers, so one of them is at least N - 1: until a number that
+     * high was seen (highest_fd, noted before this call), the count cannot have reached the threshold and
+     * the shards are not summed. */
+    if (FDH_UNLIKELY(threshold && atomic_load_explicit(&fdh_state.highest_fd, memory_order_relaxed) + 1 >= threshold &&
+                     !(atomic_load(&claimed) & 1u) && live_count() >= threshold)) {
         take(FDH_SNAPSHOT_THRESHOLD, 0, 0);
     }
 }
 
 void fdh_evidence_closed(void) {
-    struct fdh_evidence *ev = fdh_state.trace.evidence;
-    if (ev) __atomic_fetch_sub(&ev->live_now, 1, __ATOMIC_RELAXED);
+    struct fdh_trace *t = &fdh_state.trace;
+    if (t->evidence && t->shards) __atomic_fetch_sub(&t->shards[fdh_shard()].live, 1, __ATOMIC_RELAXED);
 }
 
 void fdh_evidence_failure(uint8_t api, int err, uint32_t stack) {

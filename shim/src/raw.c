@@ -1,6 +1,6 @@
 /* raw.c — tiny helpers the recorder uses instead of libc conveniences: they never allocate, never take a
  * lock and are async-signal-safe (string building without snprintf, the clock through the vDSO, the
- * thread id through a raw syscall cached per thread). */
+ * thread id through a raw syscall cached per thread, the thread's counter shard). */
 #define _GNU_SOURCE
 #include <sys/syscall.h>
 #include <time.h>
@@ -19,6 +19,18 @@ uint64_t fdh_now_ns(void) {
 uint32_t fdh_tid(void) {
     if (FDH_UNLIKELY(cached_tid == 0)) cached_tid = (uint32_t)syscall(SYS_gettid);
     return cached_tid;
+}
+
+/* Threads take shards in turn as they first record: an even spread, where tid % FDH_SHARDS could put the
+ * threads of a pool that were created together in one. A forked child keeps its thread's shard. */
+static _Atomic uint32_t next_shard;
+static __thread uint32_t cached_shard __attribute__((tls_model("initial-exec"))); /* shard + 1; 0 unassigned */
+
+uint32_t fdh_shard(void) {
+    if (FDH_UNLIKELY(cached_shard == 0)) {
+        cached_shard = atomic_fetch_add_explicit(&next_shard, 1, memory_order_relaxed) % FDH_SHARDS + 1;
+    }
+    return cached_shard - 1;
 }
 
 /* The child of fork() inherits the parent thread's TLS, including the cached id. */

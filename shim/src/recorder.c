@@ -166,12 +166,16 @@ static void live_end(struct fdh_live_fd *slot, struct fdh_live_fd *outer) {
 
 /* ---- call sites ------------------------------------------------------------------------------------- */
 
-static struct fdh_call_site *site_for(uint32_t stack, int create) {
+/* The call-site table is one table per shard (fdh_call_site): a thread counts its opens in its own, so
+ * threads opening at one call site never add to one cache line; a close goes to the table its descriptor's
+ * opening counted in (the live slot's `shard`), where the site's slot exists already. */
+static struct fdh_call_site *site_for(uint32_t stack, uint32_t shard, int create) {
     struct fdh_trace *t = &fdh_state.trace;
-    if (stack == 0) return NULL;
+    if (stack == 0 || shard >= FDH_SHARDS) return NULL;
+    struct fdh_call_site *table = t->sites + (uint64_t)shard * (t->sites_mask + 1);
     uint64_t slot = ((uint64_t)stack * 0x9E3779B97F4A7C15ull >> 17) & t->sites_mask;
     for (unsigned probe = 0; probe < 256; probe++, slot = (slot + 1) & t->sites_mask) {
-        struct fdh_call_site *site = &t->sites[slot];
+        struct fdh_call_site *site = &table[slot];
         if (!fdh_commit(site, sizeof *site)) break; /* the disk is full */
         uint32_t owner = __atomic_load_n(&site->stack, __ATOMIC_ACQUIRE);
         if (owner == stack) return site;
@@ -189,7 +193,7 @@ static struct fdh_call_site *site_for(uint32_t stack, int create) {
 }
 
 static void site_opened(uint32_t stack, uint64_t count) {
-    struct fdh_call_site *site = site_for(stack, 1);
+    struct fdh_call_site *site = site_for(stack, fdh_shard(), 1);
     if (!site) return;
     uint64_t opened = __atomic_add_fetch(&site->opened, count, __ATOMIC_RELAXED);
     uint64_t open_now = opened - __atomic_load_n(&site->closed, __ATOMIC_RELAXED);
@@ -199,14 +203,14 @@ static void site_opened(uint32_t stack, uint64_t count) {
     }
 }
 
-static void site_closed(uint32_t stack) {
-    struct fdh_call_site *site = site_for(stack, 0);
+static void site_closed(uint32_t stack, uint32_t shard) {
+    struct fdh_call_site *site = site_for(stack, shard, 0);
     if (site) __atomic_fetch_add(&site->closed, 1, __ATOMIC_RELAXED);
 }
 
 /* Marks a slot closed; a descriptor opened while traced counts as closed at its call site. */
 static void live_release(struct fdh_live_fd *slot) {
-    if (LIVE_GET(slot, state) == FDH_LIVE_OPEN) site_closed(LIVE_GET(slot, stack));
+    if (LIVE_GET(slot, state) == FDH_LIVE_OPEN) site_closed(LIVE_GET(slot, stack), LIVE_GET(slot, shard));
     if (LIVE_GET(slot, state) != FDH_LIVE_CLOSED) fdh_evidence_closed();
     LIVE_SET(slot, state, FDH_LIVE_CLOSED);
 }
@@ -236,6 +240,7 @@ static void live_fill(int fd, uint32_t state, const struct fdh_opened *o, uint32
     LIVE_SET(slot, str2, o->str2);
     LIVE_SET(slot, tid, fdh_tid());
     LIVE_SET(slot, tcp_state, 0);
+    LIVE_SET(slot, shard, (uint8_t)fdh_shard());
     LIVE_SET(slot, open_seq, seq);
     LIVE_SET(slot, time_ns, time_ns);
     live_end(slot, outer);
@@ -282,9 +287,11 @@ void fdh_record_open(const struct fdh_opened *o) {
         e->str2 = o->str2;
         e->arg = o->arg | (o->cloexec ? FDH_EVENT_ARG_CLOEXEC : 0);
     }
+    /* The site's slot first: once the live slot says OPEN another thread may close the descriptor, and its
+     * close is counted only in a slot that exists. */
+    site_opened(stack, o->fd2 >= 0 ? 2 : 1);
     live_open(o->fd, o, stack, seq, time_ns);
     if (o->fd2 >= 0) live_open(o->fd2, o, stack, seq, time_ns);
-    site_opened(stack, o->fd2 >= 0 ? 2 : 1);
     fdh_evidence_opened(o->fd2 >= 0 ? 2 : 1);
     publish_event(e);
 }
@@ -483,8 +490,8 @@ void fdh_record_dup(uint8_t api, int oldfd, int newfd, uint64_t arg, int cloexec
         e->arg = arg | (cloexec ? FDH_EVENT_ARG_CLOEXEC : 0);
     }
     /* dup2/dup3 onto an open descriptor closed it implicitly: live_open releases the old occupant. */
+    site_opened(stack, 1); /* before the live slot, as in fdh_record_open */
     live_open(newfd, &copy, stack, seq, event_time(e));
-    site_opened(stack, 1);
     fdh_evidence_opened(1);
     publish_event(e);
 }

@@ -34,7 +34,8 @@ struct fdh_trace {
     struct fdh_stack_node *nodes;  uint64_t nodes_mask;         /* capacity - 1 (power of two) */
     struct fdh_event *events;      uint64_t events_capacity;
     struct fdh_live_fd *live;      uint64_t live_capacity;      /* FDH_LIVE_FD_STRIDE apart: fdh_live_at */
-    struct fdh_call_site *sites;   uint64_t sites_mask;         /* capacity - 1 (power of two) */
+    struct fdh_call_site *sites;   uint64_t sites_mask;         /* one shard's table: capacity / FDH_SHARDS - 1 */
+    struct fdh_shard *shards;      /* section 13: FDH_SHARDS of them */
     struct fdh_dbus_connection *dbus; uint64_t dbus_mask;       /* capacity - 1 (power of two) */
     struct fdh_py_code *py_codes;  uint64_t py_codes_mask;      /* capacity - 1 (power of two) */
     struct fdh_evidence *evidence; /* section 11 */
@@ -53,6 +54,10 @@ struct fdh_trace {
 static inline struct fdh_live_fd *fdh_live_at(const struct fdh_trace *t, uint64_t fd) {
     return (struct fdh_live_fd *)(void *)((char *)t->live + fd * FDH_LIVE_FD_STRIDE);
 }
+
+/* How many shards the per-thread counters are split into (section 13, and as many call-site tables): threads
+ * take shards in turn (fdh_shard), so up to this many threads running at once never add to one cache line. */
+#define FDH_SHARDS 8u
 
 /* Sizes chosen from the environment (config.c). */
 struct fdh_config {
@@ -535,6 +540,7 @@ void fdh_diag(const char *what, const char *detail);
 /* raw.c: helpers over raw syscalls, usable before anything is resolved */
 uint64_t fdh_now_ns(void);             /* CLOCK_MONOTONIC */
 uint32_t fdh_tid(void);                /* cached per thread */
+uint32_t fdh_shard(void);              /* this thread's counter shard, < FDH_SHARDS; fixed per thread */
 void fdh_tid_reset(void);              /* after fork */
 size_t fdh_strlen(const char *s);
 char *fdh_append(char *out, char *end, const char *s);

@@ -52,11 +52,12 @@ int fdh_trace_create(const struct fdh_config *config, const char **failure) {
         {FDH_SECTION_STACK_NODES, sizeof(struct fdh_stack_node), config->stack_nodes},
         {FDH_SECTION_EVENTS, sizeof(struct fdh_event), config->event_capacity},
         {FDH_SECTION_LIVE_FDS, FDH_LIVE_FD_STRIDE, config->max_fds},
-        {FDH_SECTION_CALL_SITES, sizeof(struct fdh_call_site), config->call_sites},
+        {FDH_SECTION_CALL_SITES, sizeof(struct fdh_call_site), config->call_sites * FDH_SHARDS}, /* a table per shard */
         {FDH_SECTION_PY_CODES, sizeof(struct fdh_py_code), config->py_codes},
         {FDH_SECTION_DBUS, sizeof(struct fdh_dbus_connection), config->dbus_connections},
         {FDH_SECTION_EVIDENCE, sizeof(struct fdh_evidence), 1},
         {FDH_SECTION_ENVIRONMENT, sizeof(struct fdh_environment), 1},
+        {FDH_SECTION_SHARDS, sizeof(struct fdh_shard), FDH_SHARDS},
     };
     const unsigned count = sizeof entries / sizeof entries[0];
     uint64_t offsets[sizeof entries / sizeof entries[0]];
@@ -80,7 +81,7 @@ int fdh_trace_create(const struct fdh_config *config, const char **failure) {
     for (unsigned i = 0; i < count; i++) {
         uint32_t type = entries[i].type;
         if (type == FDH_SECTION_MODULES || type == FDH_SECTION_PY_CODES || type == FDH_SECTION_DBUS ||
-            type == FDH_SECTION_EVIDENCE || type == FDH_SECTION_ENVIRONMENT) {
+            type == FDH_SECTION_EVIDENCE || type == FDH_SECTION_ENVIRONMENT || type == FDH_SECTION_SHARDS) {
             eager_offsets[eager] = offsets[i];
             eager_sizes[eager++] = entries[i].capacity * entries[i].entry_size;
         }
@@ -133,7 +134,9 @@ int fdh_trace_create(const struct fdh_config *config, const char **failure) {
         case FDH_SECTION_STACK_NODES: t->nodes = (void *)section; t->nodes_mask = entries[i].capacity - 1; break;
         case FDH_SECTION_EVENTS: t->events = (void *)section; t->events_capacity = entries[i].capacity; break;
         case FDH_SECTION_LIVE_FDS: t->live = (void *)section; t->live_capacity = entries[i].capacity; break;
-        case FDH_SECTION_CALL_SITES: t->sites = (void *)section; t->sites_mask = entries[i].capacity - 1; break;
+        case FDH_SECTION_CALL_SITES:
+            t->sites = (void *)section; t->sites_mask = entries[i].capacity / FDH_SHARDS - 1; break;
+        case FDH_SECTION_SHARDS: t->shards = (void *)section; break;
         case FDH_SECTION_EVIDENCE: t->evidence = (void *)section; break;
         case FDH_SECTION_ENVIRONMENT: t->environment = (void *)section; break;
         case FDH_SECTION_PY_CODES: t->py_codes = (void *)section; t->py_codes_mask = entries[i].capacity - 1; break;

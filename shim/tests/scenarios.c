@@ -154,6 +154,35 @@ static int threads(void) {
     return 0;
 }
 
+/* Sixteen threads — twice the shim's counter shards, so shards are shared — each open and close /dev/null
+ * 3000 times, leak 7 of /dev/zero, and open 50 of /dev/urandom that the NEXT thread closes (a close counted
+ * in the opener's shard, from another thread). "sharded-killed" then dies by SIGKILL, no destructor run. */
+#define SHARDED_THREADS 16
+static int handed[SHARDED_THREADS][50];
+static pthread_barrier_t handed_over;
+
+static void *sharded_body(void *arg) {
+    int me = (int)(intptr_t)arg;
+    for (int i = 0; i < 3000; i++) close(open("/dev/null", O_RDONLY));
+    for (int i = 0; i < 7; i++) {
+        int fd = open("/dev/zero", O_RDONLY); /* leaked on purpose */
+        (void)fd;
+    }
+    for (int i = 0; i < 50; i++) handed[me][i] = open("/dev/urandom", O_RDONLY);
+    pthread_barrier_wait(&handed_over);
+    for (int i = 0; i < 50; i++) close(handed[(me + 1) % SHARDED_THREADS][i]);
+    return NULL;
+}
+
+static int sharded(int kill_self) {
+    pthread_t t[SHARDED_THREADS];
+    pthread_barrier_init(&handed_over, NULL, SHARDED_THREADS);
+    for (int i = 0; i < SHARDED_THREADS; i++) pthread_create(&t[i], NULL, sharded_body, (void *)(intptr_t)i);
+    for (int i = 0; i < SHARDED_THREADS; i++) pthread_join(t[i], NULL);
+    if (kill_self) raise(SIGKILL);
+    return 0;
+}
+
 static int leak_many(int count) {
     for (int i = 0; i < count; i++) {
         int fd = open("/dev/null", O_RDONLY);
@@ -533,6 +562,8 @@ int main(int argc, char **argv) {
     if (!strcmp(what, "no-tracer-fds")) return no_tracer_fds();
     if (!strcmp(what, "nested")) return nested_once();
     if (!strcmp(what, "threads")) return threads();
+    if (!strcmp(what, "sharded")) return sharded(0);
+    if (!strcmp(what, "sharded-killed")) return sharded(1);
     if (!strcmp(what, "leak")) return leak_many(atoi(argv[2]));
     if (!strcmp(what, "killed")) return killed();
     if (!strcmp(what, "fork")) return forked();

@@ -13,6 +13,19 @@ static void print_stack(const struct mapped_trace *t, uint32_t id) {
     }
 }
 
+/* The slot of `stack` in the call-site table of `size` slots starting at slot `first`: the writer's probe
+ * sequence (recorder.c site_for), so a lookup costs a few slots, not a scan. */
+static const struct fdh_call_site *find_site(const struct mapped_trace *t, const struct fdh_section *sites,
+                                             uint64_t first, uint64_t size, uint32_t stack) {
+    uint64_t slot = ((uint64_t)stack * 0x9E3779B97F4A7C15ull >> 17) & (size - 1);
+    for (unsigned probe = 0; probe < 256; probe++, slot = (slot + 1) & (size - 1)) {
+        const struct fdh_call_site *s = (const void *)(t->base + sites->offset + (first + slot) * sites->entry_size);
+        if (s->stack == stack) return s;
+        if (s->stack == 0) return NULL;
+    }
+    return NULL;
+}
+
 int main(int argc, char **argv) {
     struct mapped_trace t;
     if (argc != 2 || trace_map(argv[1], &t) != 0) {
@@ -53,12 +66,35 @@ int main(int argc, char **argv) {
         print_stack(&t, l->stack);
         printf("\n");
     }
+    /* One line per stack: its counts summed over the shard tables (version 3: one table per thread shard, so
+     * a stack opened on several threads has several slots); peak = the largest of its slots' peaks (exact
+     * only when one thread opened there). */
     const struct fdh_section *sites = trace_section(&t, FDH_SECTION_CALL_SITES);
+    const struct fdh_section *shards = trace_section(&t, FDH_SECTION_SHARDS);
+    uint64_t tables = shards && shards->capacity ? shards->capacity : 1;
+    uint64_t per_table = sites ? sites->capacity / tables : 0;
     for (uint64_t i = 0; sites && i < sites->capacity; i++) {
         const struct fdh_call_site *s = (const void *)(t.base + sites->offset + i * sites->entry_size);
-        if (s->stack) printf("site stack=%u opened=%lu closed=%lu peak=%lu\n", s->stack, (unsigned long)s->opened,
-                             (unsigned long)s->closed, (unsigned long)s->peak_open);
+        if (!s->stack) continue;
+        uint64_t opened = 0, closed = 0, peak = 0;
+        int printed = 0; /* a slot of the same stack in an earlier table already printed it */
+        for (uint64_t table = 0; table < tables && !printed; table++) {
+            const struct fdh_call_site *o = find_site(&t, sites, table * per_table, per_table, s->stack);
+            if (!o) continue;
+            if (table < i / per_table) printed = 1;
+            opened += o->opened;
+            closed += o->closed;
+            if (o->peak_open > peak) peak = o->peak_open;
+        }
+        if (printed) continue;
+        printf("site stack=%u opened=%lu closed=%lu peak=%lu\n", s->stack, (unsigned long)opened,
+               (unsigned long)closed, (unsigned long)peak);
     }
+    uint64_t live_count = 0;
+    for (uint64_t i = 0; shards && i < shards->capacity; i++) {
+        live_count += ((const struct fdh_shard *)(const void *)(t.base + shards->offset + i * shards->entry_size))->live;
+    }
+    if (shards) printf("shards count=%lu live=%lu\n", (unsigned long)shards->capacity, (unsigned long)live_count);
     const struct fdh_section *dbus = trace_section(&t, FDH_SECTION_DBUS);
     for (uint64_t i = 0; dbus && i < dbus->capacity; i++) {
         const struct fdh_dbus_connection *c = (const void *)(t.base + dbus->offset + i * dbus->entry_size);

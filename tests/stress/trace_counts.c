@@ -1,6 +1,6 @@
 /* trace_counts.c — the stress test's view of one trace, without printing millions of events: the header
  * state, events recorded/dropped, events recorded without a stack (nested in a signal handler), the sum
- * of the per-call-site counters, the largest site's counters, the
+ * of the per-call-site counters, the largest site's counters (summed over the shard tables), the
  * descriptors the live table holds open (numbers), the events the ring overwrote, and unpublished event slots
  * of its kept window.
  * Usage: trace_counts TRACE */
@@ -16,6 +16,9 @@ int main(int argc, char **argv) {
     printf("state %u\nevents %lu\ndropped %lu\nlive_dropped %lu\nsites_dropped %lu\nstacks_dropped %lu\nnested_events %lu\n",
            h->state, (unsigned long)h->events_next, (unsigned long)h->events_dropped, (unsigned long)h->live_dropped,
            (unsigned long)h->sites_dropped, (unsigned long)h->stacks_dropped, (unsigned long)h->nested_events);
+    /* Version 3 splits the call-site table by thread shard: a stack's counters are the sums of its slots in
+     * every table, gathered here by stack before the largest is picked. */
+    static struct { uint32_t stack; unsigned long opened, closed; } totals[1 << 20];
     unsigned long opened = 0, closed = 0, top_opened = 0, top_closed = 0;
     const struct fdh_section *sites = trace_section(&t, FDH_SECTION_CALL_SITES);
     for (uint64_t i = 0; sites && i < sites->capacity; i++) {
@@ -23,7 +26,14 @@ int main(int argc, char **argv) {
         if (!s->stack) continue;
         opened += s->opened;
         closed += s->closed;
-        if (s->opened > top_opened) { top_opened = s->opened; top_closed = s->closed; }
+        uint32_t h = (s->stack * 2654435761u) & ((1u << 20) - 1);
+        while (totals[h].stack != 0 && totals[h].stack != s->stack) h = (h + 1) & ((1u << 20) - 1);
+        totals[h].stack = s->stack;
+        totals[h].opened += s->opened;
+        totals[h].closed += s->closed;
+    }
+    for (uint32_t h = 0; h < (1u << 20); h++) {
+        if (totals[h].opened > top_opened) { top_opened = totals[h].opened; top_closed = totals[h].closed; }
     }
     printf("sites_opened %lu\nsites_closed %lu\ntop_site %lu %lu\n", opened, closed, top_opened, top_closed);
     /* The log is a ring: the kept window is the last `capacity` sequence numbers, seq S at slot S % capacity;

@@ -20,6 +20,7 @@
  *   | section: py codes        |  CPython code objects seen on stacks (optional; only when Python ran)
  *   | section: D-Bus conns     |  libdbus connections: pointer, bus address, opening stack, refs (optional)
  *   | section: evidence        |  live count and snapshots near the limit and at EMFILE/ENFILE (optional)
+ *   | section: shards          |  per-thread-shard counters: the live count (version 3)
  *   +--------------------------+  file_size
  *
  * Publication rule (why a reader never sees half a record): a writer fills every field of a record first
@@ -43,7 +44,10 @@ extern "C" {
 #define FDH_MAGIC_LENGTH 8
 
 /* Bumped on any incompatible layout change. Readers reject newer versions, naming both. */
-#define FDH_FORMAT_VERSION 2u
+/* 3: the call-site table is split into per-thread shard tables and the live count into per-shard counters
+ *    (section 13), so threads opening at one call site never write one cache line (2026-11-26).
+ * 2: the event log is a ring. */
+#define FDH_FORMAT_VERSION 3u
 
 /* Written as a uint32; reads back as 0x01020304 only on a reader of the same byte order. */
 #define FDH_ENDIAN_MARK 0x01020304u
@@ -83,6 +87,10 @@ enum fdh_section_type {
     FDH_SECTION_ENVIRONMENT = 12, /* one struct fdh_environment: the kernel and C library the process ran on
                                      (entry_size = its size, capacity 1); optional: a reader must accept a
                                      trace without it (written since fdhound 2026-11-26, same version 2) */
+    FDH_SECTION_SHARDS = 13,      /* struct fdh_shard[capacity]: per-thread-shard counters; its capacity is the
+                                     number of tables the call-site section is split into. Written from
+                                     version 3; a trace without it (every version 2 trace) has one call-site
+                                     table and keeps the live count in evidence.live_now */
 };
 
 struct fdh_section {
@@ -439,7 +447,8 @@ struct fdh_live_fd {
     uint32_t tid;        /* opening thread */
     uint8_t tcp_state;   /* for TCP sockets open at exit: the kernel's TCP state then (1 ESTABLISHED … 8
                             CLOSE_WAIT … 10 LISTEN, as in /proc/net/tcp); 0 unknown / not recorded */
-    uint8_t reserved[3]; /* (was alignment padding: the layout is unchanged) */
+    uint8_t shard;       /* version 3: the opening thread's shard: the call-site table that counts its close */
+    uint8_t reserved[2]; /* (was alignment padding: the layout is unchanged) */
     uint64_t open_seq;   /* sequence number of the opening event */
     uint64_t time_ns;    /* when it was opened, relative to start */
 };
@@ -515,13 +524,29 @@ struct fdh_py_code {
 /* ---- call sites ------------------------------------------------------------------------------------- */
 
 /* Exact counters per opening stack: how many descriptors were opened there and how many of those were
- * closed again. Open addressing keyed by stack id; a slot is claimed by CAS on `stack` from 0. */
+ * closed again. Open addressing keyed by stack id; a slot is claimed by CAS on `stack` from 0.
+ * Version 3: the section holds one table per shard (section 13's capacity; each capacity / shards slots,
+ * a power of two, table s at slot s × that): a thread counts its opens in its own shard's table, and a
+ * close is counted in the table its descriptor's opening counted in (fdh_live_fd.shard), so a stack may
+ * have a slot in several tables and its totals are the sums. Version 2: one table. */
 struct fdh_call_site {
     uint32_t stack;    /* 0 = empty slot */
     uint32_t reserved;
     uint64_t opened;
     uint64_t closed;
-    uint64_t peak_open; /* highest opened - closed seen for this site */
+    uint64_t peak_open; /* highest opened - closed this slot saw (version 3: of its own table only, so not a
+                           process-wide peak; readers do not sum it) */
+};
+
+/* ---- shards (section 13) ---------------------------------------------------------------------------- */
+
+/* Counters every open and close would otherwise add to in one shared cache line, split by thread: a thread
+ * adds to shard (its index in the process) % capacity. One 64-byte line each. */
+struct fdh_shard {
+    uint64_t live;          /* descriptors opened minus closed by this shard's threads, modulo 2^64 (a shard
+                               closing what another opened goes below zero): the live count is the sum over
+                               the shards, modulo 2^64 */
+    uint64_t reserved[7];
 };
 
 /* ---- evidence: snapshots near the descriptor limit ----------------------------------------------------- */
@@ -558,7 +583,8 @@ struct fdh_snapshot {
 };
 
 struct fdh_evidence {
-    uint64_t live_now;         /* descriptors open now (inherited ones included), atomic */
+    uint64_t live_now;         /* version 2: descriptors open now (inherited ones included), atomic; version 3:
+                                  0, the count is the sum of the shards' `live` (section 13) */
     uint64_t threshold;        /* live count that takes the THRESHOLD snapshot (0: never) */
     uint64_t emfile_failures;  /* creating calls that failed with EMFILE, all of them */
     uint64_t enfile_failures;  /* the same for ENFILE */
@@ -577,6 +603,7 @@ _Static_assert(sizeof(struct fdh_event) == 64, "fdh_event layout changed");
 _Static_assert(sizeof(struct fdh_snapshot) == 64 + 16 * FDH_SNAPSHOT_SITES, "fdh_snapshot layout changed");
 _Static_assert(sizeof(struct fdh_live_fd) == 48, "fdh_live_fd layout changed");
 _Static_assert(sizeof(struct fdh_call_site) == 32, "fdh_call_site layout changed");
+_Static_assert(sizeof(struct fdh_shard) == 64, "fdh_shard layout changed");
 _Static_assert(sizeof(struct fdh_py_code) == 48, "fdh_py_code layout changed");
 _Static_assert(sizeof(struct fdh_dbus_connection) == 80, "fdh_dbus_connection layout changed");
 

@@ -43,7 +43,10 @@ public struct EvidenceSnapshotRecord: Equatable, Sendable {
 enum EvidenceSection {
     /// The evidence of one trace, or nil without the section. A slot with an unknown trigger, or a trigger
     /// in the wrong slot, is skipped (counted in `corrupt`).
-    static func read(reader: ByteReader, bounds: SectionBounds?) -> (evidence: TraceEvidence?, corrupt: Int) {
+    /// `shardedLive`: the live count summed over the shards (version 3, `ShardCounters`); nil: the trace keeps
+    /// it in `live_now` (version 2).
+    static func read(reader: ByteReader, bounds: SectionBounds?,
+                     shardedLive: UInt64?) -> (evidence: TraceEvidence?, corrupt: Int) {
         guard let bounds, bounds.capacity >= 1,
               let raw = reader.load(fdh_evidence.self, at: bounds.entryOffset(0)) else { return (nil, 0) }
         var snapshots = [EvidenceSnapshotRecord]()
@@ -76,7 +79,7 @@ enum EvidenceSection {
                     otherOpen: slot.other_open, sites: sites))
             }
         }
-        return (TraceEvidence(liveNow: raw.live_now, threshold: raw.threshold,
+        return (TraceEvidence(liveNow: shardedLive ?? raw.live_now, threshold: raw.threshold,
                               thresholdPermille: raw.threshold_permille, emfileFailures: raw.emfile_failures,
                               enfileFailures: raw.enfile_failures, snapshots: snapshots), corrupt)
     }

@@ -19,7 +19,7 @@ public enum RunningTraceCopy {
     /// Referrers first, referees after them; the string index (type 2) is the writer's own aid: not copied.
     static let order: [UInt32] = [
         FDH_SECTION_EVENTS.rawValue, FDH_SECTION_LIVE_FDS.rawValue, FDH_SECTION_CALL_SITES.rawValue,
-        FDH_SECTION_EVIDENCE.rawValue, FDH_SECTION_DBUS.rawValue,
+        FDH_SECTION_SHARDS.rawValue, FDH_SECTION_EVIDENCE.rawValue, FDH_SECTION_DBUS.rawValue,
         FDH_SECTION_STACK_NODES.rawValue, FDH_SECTION_PY_CODES.rawValue, FDH_SECTION_MODULES.rawValue,
         FDH_SECTION_STRINGS.rawValue,
     ]

@@ -29,6 +29,8 @@ struct SectionDirectory {
     let evidence: SectionBounds?
     /// The kernel and C library the process ran on (section 12): nil in traces of older writers.
     let environment: SectionBounds?
+    /// Per-thread-shard counters (section 13, version 3): nil in older traces, which have one call-site table.
+    let shards: SectionBounds?
 
     /// Section types this reader uses, with their names and minimum entry sizes.
     /// The string index (type 2) is writer-only and deliberately not read.
@@ -46,6 +48,7 @@ struct SectionDirectory {
         (FDH_SECTION_PY_CODES.rawValue, "Python code objects", MemoryLayout<fdh_py_code>.size),
         (FDH_SECTION_EVIDENCE.rawValue, "evidence", MemoryLayout<fdh_evidence>.size),
         (FDH_SECTION_ENVIRONMENT.rawValue, "environment", MemoryLayout<fdh_environment>.size),
+        (FDH_SECTION_SHARDS.rawValue, "shards", MemoryLayout<fdh_shard>.size),
     ]
 
     init(header: fdh_header) throws(TraceProblem) {
@@ -83,7 +86,15 @@ struct SectionDirectory {
         pyCodes = found[FDH_SECTION_PY_CODES.rawValue]
         evidence = found[FDH_SECTION_EVIDENCE.rawValue]
         environment = found[FDH_SECTION_ENVIRONMENT.rawValue]
+        shards = found[FDH_SECTION_SHARDS.rawValue]
+        // The call-site section is one table per shard: it must split evenly.
+        if let shards, shards.capacity == 0 || callSites.capacity % shards.capacity != 0 {
+            throw TraceProblem("call sites section (\(callSites.capacity) slots) does not split into \(shards.capacity) shard tables")
+        }
     }
+
+    /// How many tables the call-site section holds: one per shard, or one in traces without shards.
+    var callSiteTables: Int { shards?.capacity ?? 1 }
 
     private static func validate(_ entry: fdh_section, name: String, minimumEntrySize: Int,
                                  header: fdh_header) throws(TraceProblem) -> SectionBounds {

@@ -97,14 +97,15 @@ public struct TraceFile {
                             ring: raw.version >= 2)
         let live = LiveDescriptorTable(reader: reader, bounds: sections.liveFDs)
         liveDescriptors = live.descriptors
-        let sites = CallSiteTable(reader: reader, bounds: sections.callSites)
+        let sites = CallSiteTable(reader: reader, bounds: sections.callSites, tables: sections.callSiteTables)
         callSites = sites.sites
         let dbus = DBusConnectionTable(reader: reader, bounds: sections.dbusConnections, strings: strings,
                                        eventsNext: raw.events_next)
         dbusConnections = dbus.connections
         let codes = PythonCodeTable(reader: reader, bounds: sections.pyCodes, strings: strings)
         pythonCodes = codes.codes
-        let evidenceRead = EvidenceSection.read(reader: reader, bounds: sections.evidence)
+        let evidenceRead = EvidenceSection.read(reader: reader, bounds: sections.evidence,
+                                                shardedLive: ShardCounters.live(reader: reader, bounds: sections.shards))
         evidence = evidenceRead.evidence
         let environment = sections.environment.flatMap { reader.load(fdh_environment.self, at: $0.offset) }
         kernel = environment.flatMap { [strings] in strings.string($0.kernel_string) }

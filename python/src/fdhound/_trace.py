@@ -10,7 +10,8 @@ import os
 import re
 import struct
 
-FORMAT_VERSION = 2                                  # 2: the event log is a ring (TRACE-FORMAT.md, "Events")
+FORMAT_VERSION = 3                                  # 2: the event log is a ring; 3: call sites and the live count
+                                                    # split by thread shard (sections this reader does not read)
 EVENT_BUSY = 0xFFFFFFFF                             # commit word while a writer owns a slot
 SECTION_STRINGS, SECTION_STACK_NODES, SECTION_EVENTS, SECTION_LIVE, SECTION_PY_CODES = 1, 4, 5, 6, 8
 HEADER_SIZE = 744
