@@ -72,6 +72,9 @@ static struct fdh_event *claim_slot(struct fdh_trace *t, uint64_t seq) {
 static struct fdh_event *reserve_event(uint8_t type, uint8_t api, uint64_t *seq_out) {
     struct fdh_trace *t = &fdh_state.trace;
     uint64_t seq = __atomic_fetch_add(&t->header->events_next, 1, __ATOMIC_RELAXED);
+    /* Read at once: it shares events_next's cache line, which this thread holds only until another thread's
+     * fetch_add takes it (read after the clock call below, it was often a second miss per event). */
+    uint64_t start_ns = t->header->start_monotonic_ns;
     *seq_out = seq;
     /* The next events' slots, for writing: each event is a cache line of its own that the next writer
      * would otherwise wait for (a prefetch never faults, even on a page not committed yet). */
@@ -93,7 +96,7 @@ static struct fdh_event *reserve_event(uint8_t type, uint8_t api, uint64_t *seq_
     e->fd2 = -1;
     e->result = 0;
     e->err = 0;
-    e->time_ns = fdh_now_ns() - t->header->start_monotonic_ns;
+    e->time_ns = fdh_now_ns() - start_ns;
     e->tid = fdh_tid();
     e->stack = 0;
     e->str1 = 0;
