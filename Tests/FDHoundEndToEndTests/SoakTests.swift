@@ -3,6 +3,7 @@
 // counters and the live table stay exact, and the report says how many events were overwritten.
 // CI runs 1 M events into a 65,536-event ring (events overwritten ≈ 15×); tools/bench/analyzer-memory
 // --soak runs the full 10 M (the figures are in the README). Nothing here is timed.
+import CFDHoundTrace
 import FDHoundCore
 import Foundation
 import XCTest
@@ -32,7 +33,7 @@ final class SoakTests: XCTestCase {
 
         // The reader's view: exact counters and live table; the log holds only the newest events.
         let trace = try TraceFile(path: path)
-        XCTAssertEqual(trace.header.version, 2)
+        XCTAssertEqual(trace.header.version, FDH_FORMAT_VERSION) // a ring from version 2 on
         XCTAssertGreaterThanOrEqual(trace.header.eventsNext, UInt64(2 * pairs - 500), "every call was recorded")
         XCTAssertEqual(trace.eventsOverwritten, trace.header.eventsNext - UInt64(capacity))
         let sites = trace.callSites.values.sorted { $0.opened < $1.opened }
