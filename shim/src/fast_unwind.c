@@ -563,7 +563,9 @@ void fdh_fast_unwind_init(void) {
  * a capture never walks (it records the nested stack, stack_capture.c), and if one ever did it would find
  * the memo busy and leave this capture to libunwind. */
 #define MEMO_SETS 4u
-#define MEMO_WAYS 2u
+#define MEMO_WAYS 8u /* one hint can stand for several stacks: the recorder's call site and stack pointer are the
+                       * same for every close() a function makes at one depth (5 in the mix benchmark), which
+                       * 2 ways thrashed; a miss compares only up to the first differing word */
 #define MEMO_FRAMES (FDH_MAX_STACK_DEPTH + 8)
 #define MEMO_CHECKS (3 * MEMO_FRAMES) /* at most: code bytes, saved rbp, return address per frame */
 
@@ -643,8 +645,9 @@ int fdh_unwind_from(void **frames, int max, struct fdh_walk *request, uint64_t i
         }
     }
     /* Recorded into the way not written last; invalid until the walk completes in the same epoch. */
-    struct walk_memo *e = &set[set[0].replace_next % MEMO_WAYS];
-    set[0].replace_next = (uint32_t)(e == &set[0]);
+    unsigned victim = set[0].replace_next % MEMO_WAYS; /* round robin */
+    struct walk_memo *e = &set[victim];
+    set[0].replace_next = (victim + 1) % MEMO_WAYS;
     cache->walking = 1;
     e->checks = 0;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);

@@ -378,7 +378,7 @@ static inline uint64_t fdh_on_side_stack(uint64_t (*fn)(void *), void *arg, uint
 #define FDH_SCRATCH_CODE_MEMO_OFFSET (FDH_SCRATCH_MEMO_OFFSET + FDH_SCRATCH_MEMO_SIZE)
 #define FDH_SCRATCH_CODE_MEMO_SIZE 8192u
 #define FDH_SCRATCH_WALK_MEMO_OFFSET (FDH_SCRATCH_CODE_MEMO_OFFSET + FDH_SCRATCH_CODE_MEMO_SIZE)
-#define FDH_SCRATCH_WALK_MEMO_SIZE 65536u
+#define FDH_SCRATCH_WALK_MEMO_SIZE 262144u
 #define FDH_SCRATCH_SIZE (FDH_SCRATCH_WALK_MEMO_OFFSET + FDH_SCRATCH_WALK_MEMO_SIZE)
 /* This thread's scratch area (made on first use) if it holds `size` bytes, else NULL. Inline: a capture
  * asks for it several times. */
