@@ -51,7 +51,7 @@ final class ReclaimAnalysisTests: XCTestCase {
         let explicit = b.stack([program.app(Native.sockClose), main])
         let shutdown = b.stack([program.app(Native.sockFinalize), program.app(Native.finalizeModules),
                                 program.app(Native.finalizeEx), main])
-        var fd: Int32 = 3
+        let fd: Int32 = 3
         var time: UInt64 = 1_000
         func socketOpened(_ close: UInt32, arg: UInt64 = 0) {
             b.open(fd: fd, kind: FDH_KIND_SOCKET_INET, api: FDH_API_SOCKET, path: "0.0.0.0:0", stack: program.socketStack, timeNs: time)

@@ -46,7 +46,7 @@ final class AttachTests: XCTestCase {
         let twice = try FDHoundCLI.run(["detach", pid])
         XCTAssertEqual(twice.status, 69, twice.stderr)
         XCTAssertTrue(target.isRunning)
-        FileManager.default.createFile(atPath: stop, contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: stop, contents: nil))
         let end = target.waitForExit()
         XCTAssertEqual(end.status, 0, end.stderr)
         XCTAssertTrue(end.rest.hasPrefix("done "), end.rest)
@@ -78,7 +78,7 @@ final class AttachTests: XCTestCase {
         XCTAssertEqual(attach.status, 0, attach.stderr)
         XCTAssertTrue(attach.stderr.contains("detached from process \(pid)"), attach.stderr)
         XCTAssertTrue(target.isRunning)
-        FileManager.default.createFile(atPath: stop, contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: stop, contents: nil))
         let end = target.waitForExit()
         XCTAssertEqual(end.status, 0, end.stderr)
         XCTAssertTrue(end.rest.hasPrefix("done "), end.rest)
@@ -105,7 +105,7 @@ final class AttachTests: XCTestCase {
         let program = try FixtureProgram.build("leak_steadily", in: work)
         let stop = work.appendingPathComponent("stop").path
         let target = try BackgroundProcess([program.binaryPath, "4096", "20000", "100000", stop])
-        defer { FileManager.default.createFile(atPath: stop, contents: nil); _ = target.waitForExit() }
+        defer { _ = FileManager.default.createFile(atPath: stop, contents: nil); _ = target.waitForExit() }
         let pid = String(target.pid)
 
         var environment = ProcessInfo.processInfo.environment
@@ -126,7 +126,7 @@ final class AttachTests: XCTestCase {
         let staticProgram = try FixtureProgram.build("leak_steadily", in: work.appendingPathComponent("static", isDirectory: true)
             .creatingDirectory(), extraFlags: ["-static"])
         let staticTarget = try BackgroundProcess([staticProgram.binaryPath, "4096", "20000", "100000", stop + ".static"])
-        defer { FileManager.default.createFile(atPath: stop + ".static", contents: nil); _ = staticTarget.waitForExit() }
+        defer { _ = FileManager.default.createFile(atPath: stop + ".static", contents: nil); _ = staticTarget.waitForExit() }
         let refused = try FDHoundCLI.run(["attach", String(staticTarget.pid)])
         XCTAssertEqual(refused.status, 69)
         XCTAssertTrue(refused.stderr.contains("statically linked"), refused.stderr)

@@ -56,7 +56,7 @@ final class LiveTerminalTests: XCTestCase {
         let traces = work.appendingPathComponent("traces")
         let run = try BackgroundProcess([FDHoundCLI.executable, "run", "-o", traces.path, "--",
                                          program.binaryPath, "4096", "20000", "100000", stop])
-        defer { FileManager.default.createFile(atPath: stop, contents: nil); _ = run.waitForExit() }
+        defer { _ = FileManager.default.createFile(atPath: stop, contents: nil); _ = run.waitForExit() }
         XCTAssertEqual(run.firstLine, "ready\n")
         let name = try XCTUnwrap(FileManager.default.contentsOfDirectory(atPath: traces.path).first { $0.hasSuffix(".trace") })
         let pid = String(name.split(separator: ".")[1])
@@ -78,7 +78,7 @@ final class LiveTerminalTests: XCTestCase {
 
         let second = try TerminalRun(command)
         XCTAssertTrue(second.waitFor("sorted by count"), second.output)
-        FileManager.default.createFile(atPath: stop, contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: stop, contents: nil))
         XCTAssertEqual(run.waitForExit().status, 0)
         XCTAssertEqual(second.finish(), 0, second.output)
         XCTAssertTrue(second.output.contains("fdhound live: process \(pid) has exited"), second.output)

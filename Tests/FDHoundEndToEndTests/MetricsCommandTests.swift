@@ -47,7 +47,7 @@ final class MetricsCommandTests: XCTestCase {
         let program = try FixtureProgram.build("leak_steadily", in: work)
         let line = try program.line(ofMark: "leak_one_per_tick")
         let stop = work.appendingPathComponent("stop").path
-        defer { FileManager.default.createFile(atPath: stop, contents: nil) }
+        defer { _ = FileManager.default.createFile(atPath: stop, contents: nil) }
 
         // Leaking one descriptor per ~20 ms (≤ 50/s) against a soft limit of 4096.
         let leakingTraces = work.appendingPathComponent("leaking")
@@ -127,7 +127,7 @@ final class MetricsCommandTests: XCTestCase {
         let stopped = byPID.stop()
         XCTAssertEqual(stopped.status, 0, stopped.stderr)
 
-        FileManager.default.createFile(atPath: stop, contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: stop, contents: nil))
         XCTAssertEqual(leaking.waitForExit().status, 0)
         XCTAssertEqual(held.waitForExit().status, 0)
     }

@@ -9,25 +9,25 @@ public enum PrometheusExposition {
         let registry = PrometheusCollectorRegistry()
         for process in processes {
             let who = [("pid", String(process.pid)), ("program", MetricLabel.value(process.program))]
-            registry.makeGauge(name: "process_open_fds", labels: who,
-                               help: "Number of open file descriptors (fdhound's own parked pipe not counted).")
+            registry.gauge("process_open_fds", labels: who,
+                           help: "Number of open file descriptors (fdhound's own parked pipe not counted).")
                 .set(to: Double(process.openDescriptors))
             if let max = process.maxDescriptors {
-                registry.makeGauge(name: "process_max_fds", labels: who,
-                                   help: "Maximum number of open file descriptors (soft RLIMIT_NOFILE).")
+                registry.gauge("process_max_fds", labels: who,
+                               help: "Maximum number of open file descriptors (soft RLIMIT_NOFILE).")
                     .set(to: Double(max))
             }
-            registry.makeGauge(name: "fdhound_process_traced", labels: who,
-                               help: "1 when the process's running fdhound trace was read, 0 when only /proc was.")
+            registry.gauge("fdhound_process_traced", labels: who,
+                           help: "1 when the process's running fdhound trace was read, 0 when only /proc was.")
                 .set(to: process.traced ? 1 : 0)
             if let rate = process.descriptorsPerSecond {
-                registry.makeGauge(name: "fdhound_descriptors_per_second", labels: who,
-                                   help: "Fitted growth of the process's open descriptors, per second.")
+                registry.gauge("fdhound_descriptors_per_second", labels: who,
+                               help: "Fitted growth of the process's open descriptors, per second.")
                     .set(to: rate)
             }
             if let seconds = process.secondsToExhaustion {
-                registry.makeGauge(name: "fdhound_seconds_to_exhaustion", labels: who,
-                                   help: "Projected seconds until the process reaches its soft RLIMIT_NOFILE at the fitted rate.")
+                registry.gauge("fdhound_seconds_to_exhaustion", labels: who,
+                               help: "Projected seconds until the process reaches its soft RLIMIT_NOFILE at the fitted rate.")
                     .set(to: seconds)
             }
             // Two code paths can read the same once escaped and cut: their series are summed, never clash.
@@ -42,16 +42,23 @@ public enum PrometheusExposition {
             }
             for key in order {
                 let labels = who + [("kind", key[0]), ("code_path", key[1])]
-                registry.makeGauge(name: "fdhound_open_descriptors", labels: labels,
-                                   help: "Descriptors open now, by the code path that opened them (top N per process, the rest as code_path=\"(other)\").")
+                registry.gauge("fdhound_open_descriptors", labels: labels,
+                               help: "Descriptors open now, by the code path that opened them (top N per process, the rest as code_path=\"(other)\").")
                     .set(to: open[key] ?? 0)
                 if let seconds = left[key] {
-                    registry.makeGauge(name: "fdhound_code_path_seconds_to_exhaustion", labels: labels,
-                                       help: "Projected seconds until the process reaches its soft RLIMIT_NOFILE at this code path's fitted rate.")
+                    registry.gauge("fdhound_code_path_seconds_to_exhaustion", labels: labels,
+                                   help: "Projected seconds until the process reaches its soft RLIMIT_NOFILE at this code path's fitted rate.")
                         .set(to: seconds)
                 }
             }
         }
         return registry.emitToBuffer()
+    }
+}
+
+private extension PrometheusCollectorRegistry {
+    /// A gauge named in full by `name` (no namespace or unit parts: the series names are the public contract).
+    func gauge(_ name: String, labels: [(String, String)], help: String) -> Gauge {
+        makeGauge(descriptor: MetricNameDescriptor(metricName: name, unitName: "", helpText: help), labels: labels)
     }
 }
