@@ -592,6 +592,9 @@ _Static_assert(sizeof(struct walk_memo) * MEMO_SETS * MEMO_WAYS <= FDH_SCRATCH_W
  * ASan, like the walk. */
 __attribute__((no_sanitize("address"))) static int memo_holds(const struct walk_memo *e) {
     const struct word_check *c = e->check, *end = c + e->checks;
+    /* Still one word at a time, stopping at the first difference (a later word's memory may be gone), but
+     * unrolled: a load, a load and a compare per word. */
+#pragma GCC unroll 4
     for (; c < end; c++) {
         uint64_t word; /* code bytes lie at any alignment: memcpy is one load */
         memcpy(&word, (const void *)(uintptr_t)c->address, sizeof word);

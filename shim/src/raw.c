@@ -8,7 +8,7 @@
 
 #include "shim.h"
 
-static __thread uint32_t cached_tid __attribute__((tls_model("initial-exec")));
+__thread uint32_t fdh_cached_tid __attribute__((tls_model("initial-exec")));
 
 uint64_t fdh_now_ns(void) {
     struct timespec ts;
@@ -16,25 +16,25 @@ uint64_t fdh_now_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-uint32_t fdh_tid(void) {
-    if (FDH_UNLIKELY(cached_tid == 0)) cached_tid = (uint32_t)syscall(SYS_gettid);
-    return cached_tid;
+uint32_t fdh_tid_slow(void) {
+    if (fdh_cached_tid == 0) fdh_cached_tid = (uint32_t)syscall(SYS_gettid);
+    return fdh_cached_tid;
 }
 
 /* Threads take shards in turn as they first record: an even spread, where tid % FDH_SHARDS could put the
  * threads of a pool that were created together in one. A forked child keeps its thread's shard. */
 static _Atomic uint32_t next_shard;
-static __thread uint32_t cached_shard __attribute__((tls_model("initial-exec"))); /* shard + 1; 0 unassigned */
+__thread uint32_t fdh_cached_shard __attribute__((tls_model("initial-exec")));
 
-uint32_t fdh_shard(void) {
-    if (FDH_UNLIKELY(cached_shard == 0)) {
-        cached_shard = atomic_fetch_add_explicit(&next_shard, 1, memory_order_relaxed) % FDH_SHARDS + 1;
+uint32_t fdh_shard_slow(void) {
+    if (fdh_cached_shard == 0) {
+        fdh_cached_shard = atomic_fetch_add_explicit(&next_shard, 1, memory_order_relaxed) % FDH_SHARDS + 1;
     }
-    return cached_shard - 1;
+    return fdh_cached_shard - 1;
 }
 
 /* The child of fork() inherits the parent thread's TLS, including the cached id. */
-void fdh_tid_reset(void) { cached_tid = 0; }
+void fdh_tid_reset(void) { fdh_cached_tid = 0; }
 
 size_t fdh_strlen(const char *s) {
     size_t n = 0;

@@ -56,8 +56,20 @@ void fdh_set_active(int on) {
  * hook stays lock-free — and the event is dropped and counted in events_dropped. A reader copies a slot
  * between two loads of the word (fdh_event_read) and keeps it only if the word did not change and names
  * the event's own lap. */
+/* Slot and commit word of event seq: a shift and a mask for a power-of-two ring (the default capacity), not
+ * a 64-bit division — several per event, at tens of cycles each. The same values as seq % capacity and
+ * fdh_event_commit_word. */
+static inline struct fdh_event *event_slot(const struct fdh_trace *t, uint64_t seq) {
+    return &t->events[FDH_LIKELY(t->events_shift >= 0) ? seq & (t->events_capacity - 1) : seq % t->events_capacity];
+}
+
+static inline uint32_t commit_word(const struct fdh_trace *t, uint64_t seq) {
+    uint64_t lap = FDH_LIKELY(t->events_shift >= 0) ? seq >> t->events_shift : seq / t->events_capacity;
+    return (uint32_t)(lap % 0xFFFFFFFEu) + 1u;
+}
+
 static struct fdh_event *claim_slot(struct fdh_trace *t, uint64_t seq) {
-    struct fdh_event *e = &t->events[seq % t->events_capacity];
+    struct fdh_event *e = event_slot(t, seq);
     if (!fdh_commit(e, sizeof *e)) return NULL; /* the disk is full */
     uint32_t word = __atomic_load_n(&e->commit, __ATOMIC_ACQUIRE);
     if (word == FDH_EVENT_BUSY) return NULL;
@@ -78,7 +90,7 @@ static struct fdh_event *reserve_event(uint8_t type, uint8_t api, uint64_t *seq_
     *seq_out = seq;
     /* The next events' slots, for writing: each event is a cache line of its own that the next writer
      * would otherwise wait for (a prefetch never faults, even on a page not committed yet). */
-    __builtin_prefetch(&t->events[(seq + 2) % t->events_capacity], 1, 3);
+    __builtin_prefetch(event_slot(t, seq + 2), 1, 3);
     struct fdh_event *e = claim_slot(t, seq);
     if (!e) {
         __atomic_fetch_add(&t->header->events_dropped, 1, __ATOMIC_RELAXED);
@@ -112,7 +124,7 @@ static uint64_t event_time(const struct fdh_event *e) {
 }
 
 static void publish_event(struct fdh_event *e) {
-    if (e) __atomic_store_n(&e->commit, fdh_event_commit_word(e->seq, fdh_state.trace.events_capacity), __ATOMIC_RELEASE);
+    if (e) __atomic_store_n(&e->commit, commit_word(&fdh_state.trace, e->seq), __ATOMIC_RELEASE);
 }
 
 /* Takes back an event already published (an exec that failed and returned), if the ring has not
@@ -120,8 +132,8 @@ static void publish_event(struct fdh_event *e) {
 static struct fdh_event *reclaim_event(uint64_t seq) {
     struct fdh_trace *t = &fdh_state.trace;
     if (seq == UINT64_MAX) return NULL;
-    struct fdh_event *e = &t->events[seq % t->events_capacity];
-    uint32_t word = fdh_event_commit_word(seq, t->events_capacity);
+    struct fdh_event *e = event_slot(t, seq);
+    uint32_t word = commit_word(t, seq);
     if (!__atomic_compare_exchange_n(&e->commit, &word, FDH_EVENT_BUSY, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
         return NULL;
     }
@@ -172,9 +184,8 @@ static void live_end(struct fdh_live_fd *slot, struct fdh_live_fd *outer) {
 /* The call-site table is one table per shard (fdh_call_site): a thread counts its opens in its own, so
  * threads opening at one call site never add to one cache line; a close goes to the table its descriptor's
  * opening counted in (the live slot's `shard`), where the site's slot exists already. */
-static struct fdh_call_site *site_for(uint32_t stack, uint32_t shard, int create) {
+static struct fdh_call_site *site_probe(uint32_t stack, uint32_t shard, int create) {
     struct fdh_trace *t = &fdh_state.trace;
-    if (stack == 0 || shard >= FDH_SHARDS) return NULL;
     struct fdh_call_site *table = t->sites + (uint64_t)shard * (t->sites_mask + 1);
     uint64_t slot = ((uint64_t)stack * 0x9E3779B97F4A7C15ull >> 17) & t->sites_mask;
     for (unsigned probe = 0; probe < 256; probe++, slot = (slot + 1) & t->sites_mask) {
@@ -193,6 +204,45 @@ static struct fdh_call_site *site_for(uint32_t stack, uint32_t shard, int create
     }
     if (create) __atomic_fetch_add(&t->header->sites_dropped, 1, __ATOMIC_RELAXED);
     return NULL;
+}
+
+/* This thread's last call sites (in its scratch area, direct-mapped by stack id): a loop opens and closes
+ * at a few sites, and a site's slot never moves once claimed, so a hit skips the hash, the probe and the
+ * commit check. Used only by the outermost recording scope (a signal handler nested in the recorder goes to
+ * the table): an entry is written with its stack 0 first, so a jump out of the recorder half-way through a
+ * write leaves it empty, never naming another site. */
+#define SITE_CACHE_ENTRIES 16u
+struct site_cache {
+    uint64_t trace_generation; /* a forked child's trace has other slots */
+    struct {
+        uint32_t stack, shard; /* stack 0: empty */
+        struct fdh_call_site *site;
+    } entries[SITE_CACHE_ENTRIES];
+};
+_Static_assert(sizeof(struct site_cache) <= FDH_SCRATCH_SITE_SIZE, "site cache outgrew its scratch slot");
+
+static struct fdh_call_site *site_for(uint32_t stack, uint32_t shard, int create) {
+    if (stack == 0 || shard >= FDH_SHARDS) return NULL;
+    char *scratch = fdh_depth == 1 ? fdh_side_stack_scratch(FDH_SCRATCH_SIZE) : NULL;
+    if (FDH_UNLIKELY(!scratch)) return site_probe(stack, shard, create);
+    struct site_cache *cache = (struct site_cache *)(void *)(scratch + FDH_SCRATCH_SITE_OFFSET);
+    if (FDH_UNLIKELY(cache->trace_generation != fdh_trace_generation)) {
+        for (unsigned i = 0; i < SITE_CACHE_ENTRIES; i++) cache->entries[i].stack = 0;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        cache->trace_generation = fdh_trace_generation;
+    }
+    __typeof__(&cache->entries[0]) entry = &cache->entries[stack % SITE_CACHE_ENTRIES];
+    if (FDH_LIKELY(entry->stack == stack && entry->shard == shard)) return entry->site;
+    struct fdh_call_site *site = site_probe(stack, shard, create);
+    if (site) {
+        entry->stack = 0;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        entry->shard = shard;
+        entry->site = site;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        entry->stack = stack;
+    }
+    return site;
 }
 
 static void site_opened(uint32_t stack, uint64_t count) {
@@ -364,7 +414,7 @@ void fdh_record_close(uint8_t api, int fd, struct fdh_close_ticket *ticket) {
 void fdh_finish_close(const struct fdh_close_ticket *ticket, int fd, int result, int err) {
     struct fdh_trace *t = &fdh_state.trace;
     if (ticket->event != UINT64_MAX) { /* its slot is still ours: BUSY since fdh_record_close */
-        struct fdh_event *e = &t->events[ticket->event % t->events_capacity];
+        struct fdh_event *e = event_slot(t, ticket->event);
         e->result = result;
         e->err = result < 0 ? err : 0;
         publish_event(e);
@@ -429,7 +479,7 @@ uint64_t fdh_record_fork_begin(uint8_t api, uint32_t program) {
 void fdh_record_fork_end(uint64_t event, int pid, int err) {
     struct fdh_trace *t = &fdh_state.trace;
     if (event == UINT64_MAX) return;
-    struct fdh_event *e = &t->events[event % t->events_capacity];
+    struct fdh_event *e = event_slot(t, event);
     if (!fdh_committed(e, sizeof *e)) return;
     /* Still ours (BUSY since fdh_record_fork_begin)? If the event was dropped (slot busy, disk full) the
      * slot belongs to another event, whose seq is not ours. */

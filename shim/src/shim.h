@@ -33,6 +33,7 @@ struct fdh_trace {
     struct fdh_module *modules;    uint64_t modules_capacity;
     struct fdh_stack_node *nodes;  uint64_t nodes_mask;         /* capacity - 1 (power of two) */
     struct fdh_event *events;      uint64_t events_capacity;
+    int events_shift;              /* log2(events_capacity) when a power of two (the default), else -1 */
     struct fdh_live_fd *live;      uint64_t live_capacity;      /* FDH_LIVE_FD_STRIDE apart: fdh_live_at */
     struct fdh_call_site *sites;   uint64_t sites_mask;         /* one shard's table: capacity / FDH_SHARDS - 1 */
     struct fdh_shard *shards;      /* section 13: FDH_SHARDS of them */
@@ -361,7 +362,7 @@ static inline uint64_t fdh_on_side_stack(uint64_t (*fn)(void *), void *arg, uint
     return result;
 }
 /* The scratch area's users: the stack cache (stack_capture.c) at 0, pending helper frames (python_hints.c),
- * the last path described (describe.c), the fast unwinder's rule cache (fast_unwind.c) from the second
+ * the last path described (describe.c), the call-site cache (recorder.c), the fast unwinder's rule cache (fast_unwind.c) from the second
  * page on, the stack memo (stack_capture.c), the code memo (python_frames.c) and the walk memo
  * (fast_unwind.c; its pages are touched only as deep as the stacks it remembers). */
 #define FDH_SCRATCH_STACK_CACHE_SIZE 1024u
@@ -371,6 +372,8 @@ static inline uint64_t fdh_on_side_stack(uint64_t (*fn)(void *), void *arg, uint
 #define FDH_SCRATCH_PATH_SIZE 256u
 #define FDH_SCRATCH_THREAD_OFFSET 2304u /* struct fdh_thread_flags: zeroed when a new thread takes the area */
 #define FDH_SCRATCH_THREAD_SIZE 64u
+#define FDH_SCRATCH_SITE_OFFSET 2432u   /* recorder.c: the call sites this thread counted at last */
+#define FDH_SCRATCH_SITE_SIZE 512u
 #define FDH_SCRATCH_UNWIND_OFFSET 4096u
 #define FDH_SCRATCH_UNWIND_SIZE 20480u
 #define FDH_SCRATCH_MEMO_OFFSET (FDH_SCRATCH_UNWIND_OFFSET + FDH_SCRATCH_UNWIND_SIZE)
@@ -539,8 +542,20 @@ void fdh_diag(const char *what, const char *detail);
 
 /* raw.c: helpers over raw syscalls, usable before anything is resolved */
 uint64_t fdh_now_ns(void);             /* CLOCK_MONOTONIC */
-uint32_t fdh_tid(void);                /* cached per thread */
-uint32_t fdh_shard(void);              /* this thread's counter shard, < FDH_SHARDS; fixed per thread */
+/* The thread id and counter shard are read inline (several times per event): a TLS load and a test; the
+ * first call in a thread goes out of line to fill the cache. */
+extern __thread uint32_t fdh_cached_tid __attribute__((tls_model("initial-exec")));
+extern __thread uint32_t fdh_cached_shard __attribute__((tls_model("initial-exec"))); /* shard + 1; 0 unassigned */
+uint32_t fdh_tid_slow(void);
+uint32_t fdh_shard_slow(void);
+static inline uint32_t fdh_tid(void) {   /* cached per thread */
+    uint32_t tid = fdh_cached_tid;
+    return FDH_LIKELY(tid != 0) ? tid : fdh_tid_slow();
+}
+static inline uint32_t fdh_shard(void) { /* this thread's counter shard, < FDH_SHARDS; fixed per thread */
+    uint32_t shard = fdh_cached_shard;
+    return FDH_LIKELY(shard != 0) ? shard - 1 : fdh_shard_slow();
+}
 void fdh_tid_reset(void);              /* after fork */
 size_t fdh_strlen(const char *s);
 char *fdh_append(char *out, char *end, const char *s);

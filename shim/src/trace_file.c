@@ -132,7 +132,12 @@ int fdh_trace_create(const struct fdh_config *config, const char **failure) {
             t->string_index = (_Atomic uint32_t *)section; t->string_index_mask = entries[i].capacity - 1; break;
         case FDH_SECTION_MODULES: t->modules = (void *)section; t->modules_capacity = entries[i].capacity; break;
         case FDH_SECTION_STACK_NODES: t->nodes = (void *)section; t->nodes_mask = entries[i].capacity - 1; break;
-        case FDH_SECTION_EVENTS: t->events = (void *)section; t->events_capacity = entries[i].capacity; break;
+        case FDH_SECTION_EVENTS:
+            t->events = (void *)section;
+            t->events_capacity = entries[i].capacity;
+            t->events_shift = entries[i].capacity && !(entries[i].capacity & (entries[i].capacity - 1))
+                                  ? __builtin_ctzll(entries[i].capacity) : -1;
+            break;
         case FDH_SECTION_LIVE_FDS: t->live = (void *)section; t->live_capacity = entries[i].capacity; break;
         case FDH_SECTION_CALL_SITES:
             t->sites = (void *)section; t->sites_mask = entries[i].capacity / FDH_SHARDS - 1; break;
