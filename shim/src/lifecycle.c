@@ -69,6 +69,7 @@ static void record_process_facts(void) {
     clock_gettime(CLOCK_REALTIME, &now);
     h->start_realtime_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
     h->start_monotonic_ns = fdh_now_ns();
+    fdh_state.trace.start_ns = h->start_monotonic_ns;
     h->pid = fdh_state.pid;
     h->ppid = (int32_t)syscall(SYS_getppid);
     struct rlimit limit;

@@ -84,9 +84,6 @@ static struct fdh_event *claim_slot(struct fdh_trace *t, uint64_t seq) {
 static struct fdh_event *reserve_event(uint8_t type, uint8_t api, uint64_t *seq_out) {
     struct fdh_trace *t = &fdh_state.trace;
     uint64_t seq = __atomic_fetch_add(&t->header->events_next, 1, __ATOMIC_RELAXED);
-    /* Read at once: it shares events_next's cache line, which this thread holds only until another thread's
-     * fetch_add takes it (read after the clock call below, it was often a second miss per event). */
-    uint64_t start_ns = t->header->start_monotonic_ns;
     *seq_out = seq;
     /* The next events' slots, for writing: each event is a cache line of its own that the next writer
      * would otherwise wait for (a prefetch never faults, even on a page not committed yet). */
@@ -108,7 +105,7 @@ static struct fdh_event *reserve_event(uint8_t type, uint8_t api, uint64_t *seq_
     e->fd2 = -1;
     e->result = 0;
     e->err = 0;
-    e->time_ns = fdh_now_ns() - start_ns;
+    e->time_ns = fdh_now_ns() - t->start_ns;
     e->tid = fdh_tid();
     e->stack = 0;
     e->str1 = 0;
@@ -120,7 +117,7 @@ static struct fdh_event *reserve_event(uint8_t type, uint8_t api, uint64_t *seq_
 
 /* The event's own time (read once, in reserve_event); the clock only when the log is full. */
 static uint64_t event_time(const struct fdh_event *e) {
-    return e ? e->time_ns : fdh_now_ns() - fdh_state.trace.header->start_monotonic_ns;
+    return e ? e->time_ns : fdh_now_ns() - fdh_state.trace.start_ns;
 }
 
 static void publish_event(struct fdh_event *e) {
@@ -165,18 +162,34 @@ static struct fdh_live_fd *live_slot(int fd) {
  * (fdh_recorder_abandoned ends it); a handler's own write in between puts the outer one back. */
 static __thread struct fdh_live_fd *live_writing __attribute__((tls_model("initial-exec")));
 
-static struct fdh_live_fd *live_begin(struct fdh_live_fd *slot) {
-    struct fdh_live_fd *outer = live_writing;
+/* The version is written with plain stores, not atomic read-modify-writes: a locked instruction waits for
+ * every store before it (four per open+close pair). It still only grows, is odd while a writer is inside and
+ * ends even. A write that finds it odd is inside another one — a signal handler's inside its own thread's
+ * write of the slot, or another thread's at once (a program closing a number another thread is opening) —
+ * and moves it by 2 at both ends, keeping it odd for the write it found; the write that made it odd ends it
+ * at the next even number. Either way it ends even, as with atomic adds; two threads' fields were
+ * interleaved either way. */
+struct live_write {
+    struct fdh_live_fd *outer; /* the slot this thread was writing before (live_writing) */
+    uint32_t inside;           /* the version was odd at the start: inside another write */
+};
+
+static inline __attribute__((always_inline)) struct live_write live_begin(struct fdh_live_fd *slot) {
+    struct live_write w = {live_writing, 0};
     live_writing = slot;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    __atomic_fetch_add(&slot->version, 1, __ATOMIC_ACQ_REL); /* odd: being written */
-    return outer;
+    uint32_t version = __atomic_load_n(&slot->version, __ATOMIC_RELAXED);
+    w.inside = version & 1;
+    __atomic_store_n(&slot->version, version + (w.inside ? 2 : 1), __ATOMIC_RELAXED); /* odd: being written */
+    __atomic_thread_fence(__ATOMIC_RELEASE); /* the odd version before the fields (a seqlock's writer) */
+    return w;
 }
 
-static void live_end(struct fdh_live_fd *slot, struct fdh_live_fd *outer) {
-    __atomic_fetch_add(&slot->version, 1, __ATOMIC_RELEASE); /* even: consistent */
+static inline __attribute__((always_inline)) void live_end(struct fdh_live_fd *slot, struct live_write w) {
+    uint32_t version = __atomic_load_n(&slot->version, __ATOMIC_RELAXED);
+    __atomic_store_n(&slot->version, w.inside ? version + 2 : (version | 1) + 1, __ATOMIC_RELEASE); /* even */
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    live_writing = outer;
+    live_writing = w.outer;
 }
 
 /* ---- call sites ------------------------------------------------------------------------------------- */
@@ -280,7 +293,7 @@ static void live_fill(int fd, uint32_t state, const struct fdh_opened *o, uint32
     struct fdh_live_fd *slot = live_slot(fd);
     note_highest(fd);
     if (!slot) return;
-    struct fdh_live_fd *outer = live_begin(slot);
+    struct live_write outer = live_begin(slot);
     /* Still marked open: it was closed behind our back (raw syscall, a path we cannot see). */
     live_release(slot);
     LIVE_SET(slot, state, state);
@@ -387,7 +400,7 @@ void fdh_record_close(uint8_t api, int fd, struct fdh_close_ticket *ticket) {
     ticket->was_open = 0;
     ticket->description = 0;
     if (slot) {
-        struct fdh_live_fd *outer = live_begin(slot);
+        struct live_write outer = live_begin(slot);
         kind = LIVE_GET(slot, kind);
         owner = LIVE_GET(slot, owner);
         ticket->was_open = LIVE_GET(slot, state) != FDH_LIVE_CLOSED;
@@ -448,7 +461,7 @@ void fdh_record_close_range(uint8_t api, unsigned int first, unsigned int last, 
 void fdh_record_cloexec(uint8_t api, int fd, int cloexec) {
     struct fdh_live_fd *slot = live_slot(fd);
     if (!slot || LIVE_GET(slot, state) == FDH_LIVE_CLOSED || LIVE_GET(slot, cloexec) == (cloexec != 0)) return;
-    struct fdh_live_fd *outer = live_begin(slot);
+    struct live_write outer = live_begin(slot);
     LIVE_SET(slot, cloexec, cloexec != 0);
     live_end(slot, outer);
     uint64_t seq;
@@ -554,7 +567,7 @@ void fdh_record_label(uint8_t api, int fd, uint32_t local, uint32_t peer, uint8_
     struct fdh_event *e = reserve_event(FDH_EVENT_LABEL, api, &seq);
     struct fdh_live_fd *slot = live_slot(fd);
     if (slot && LIVE_GET(slot, state) != FDH_LIVE_CLOSED) {
-        struct fdh_live_fd *outer = live_begin(slot);
+        struct live_write outer = live_begin(slot);
         if (local) LIVE_SET(slot, str1, local);
         if (peer) LIVE_SET(slot, str2, peer);
         if (kind != FDH_KIND_UNKNOWN) LIVE_SET(slot, kind, kind);
@@ -575,7 +588,7 @@ void fdh_record_owner(uint8_t api, int fd, uint8_t owner) {
     struct fdh_event *e = reserve_event(FDH_EVENT_OWNER, api, &seq);
     struct fdh_live_fd *slot = live_slot(fd);
     if (slot && LIVE_GET(slot, state) != FDH_LIVE_CLOSED) {
-        struct fdh_live_fd *outer = live_begin(slot);
+        struct live_write outer = live_begin(slot);
         LIVE_SET(slot, owner, owner);
         live_end(slot, outer);
     }
@@ -638,7 +651,7 @@ uint64_t fdh_record_event(const struct fdh_event *fields) {
 void fdh_live_adopt(int fd, uint8_t kind, uint8_t owner) {
     struct fdh_live_fd *slot = live_slot(fd);
     if (!slot || LIVE_GET(slot, state) == FDH_LIVE_CLOSED) return;
-    struct fdh_live_fd *outer = live_begin(slot);
+    struct live_write outer = live_begin(slot);
     LIVE_SET(slot, kind, kind);
     LIVE_SET(slot, owner, owner);
     live_end(slot, outer);

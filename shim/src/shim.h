@@ -34,6 +34,8 @@ struct fdh_trace {
     struct fdh_stack_node *nodes;  uint64_t nodes_mask;         /* capacity - 1 (power of two) */
     struct fdh_event *events;      uint64_t events_capacity;
     int events_shift;              /* log2(events_capacity) when a power of two (the default), else -1 */
+    uint64_t start_ns;             /* header->start_monotonic_ns, kept here: the header's line with events_next
+                                    * is the one other threads take on every event */
     struct fdh_live_fd *live;      uint64_t live_capacity;      /* FDH_LIVE_FD_STRIDE apart: fdh_live_at */
     struct fdh_call_site *sites;   uint64_t sites_mask;         /* one shard's table: capacity / FDH_SHARDS - 1 */
     struct fdh_shard *shards;      /* section 13: FDH_SHARDS of them */
