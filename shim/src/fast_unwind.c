@@ -581,6 +581,7 @@ struct walk_memo {
     int32_t max, count;         /* the walk's limit and its frames */
     uint32_t replace_next;      /* in a set's first entry: the way the next recording goes into */
     uint32_t rbp_needed;        /* some frame's CFA depends on the starting rbp */
+    uint32_t guess;             /* in a set's first entry: the way tried first (see fdh_unwind_from) */
     uint64_t note;              /* the caller's, about these frames (stack_capture.c: their stack id); 0 when recorded */
     void *frames[MEMO_FRAMES];
     struct word_check check[MEMO_CHECKS];
@@ -601,6 +602,14 @@ __attribute__((no_sanitize("address"))) static int memo_holds(const struct walk_
         if (word != c->value) return 0;
     }
     return 1;
+}
+
+/* Whether entry e is a walk from these registers, recorded in this epoch, whose words all still hold. */
+static inline __attribute__((always_inline)) int memo_entry_holds(const struct walk_memo *e,
+                                                                  const struct rule_cache *cache, uint64_t hint,
+                                                                  int max, uint64_t ip, uint64_t sp, uint64_t rbp) {
+    return e->checks != 0 && e->ip == ip && e->sp == sp && (e->rbp == rbp || !e->rbp_needed) &&
+           e->epoch == cache->epoch && e->max == max && e->hint == hint && memo_holds(e);
 }
 
 static int walk(struct rule_cache *cache, void **frames, int max, uint64_t *hash, struct word_check *check,
@@ -634,22 +643,31 @@ int fdh_unwind_from(void **frames, int max, struct fdh_walk *request, uint64_t i
     request->note = NULL;
     struct walk_memo *set = (struct walk_memo *)(void *)(scratch + FDH_SCRATCH_WALK_MEMO_OFFSET) +
                             ((hint * 0x9E3779B97F4A7C15ull) >> 62) * MEMO_WAYS;
-    for (unsigned way = 0; way < MEMO_WAYS; way++) {
-        struct walk_memo *e = &set[way];
-        if (e->checks != 0 && e->ip == ip && e->sp == sp && (e->rbp == rbp || !e->rbp_needed) &&
-            e->epoch == cache->epoch && e->max == max && e->hint == hint && memo_holds(e)) {
-            request->frames = e->frames;
-            request->note = &e->note;
-            request->hash = e->hash;
-            if (FDH_UNLIKELY(fdh_state.config.unwind_verify)) {
-                atomic_fetch_add_explicit(&fdh_fast_unwind_walks_reused, 1, memory_order_relaxed);
-            }
-            return e->count;
+    /* A guess first: several stacks under one hint (the closes of one function) recur in the order they
+     * were recorded in, into consecutive ways, and each way that shares the hint but not the stack costs a
+     * comparison of every word up to the first that differs — so the way after the last one reused. Then
+     * every other way, in order. */
+    unsigned guess = set[0].guess % MEMO_WAYS, way = guess;
+    if (!memo_entry_holds(&set[guess], cache, hint, max, ip, sp, rbp)) {
+        for (way = 0; way < MEMO_WAYS; way++) {
+            if (way != guess && memo_entry_holds(&set[way], cache, hint, max, ip, sp, rbp)) break;
         }
+    }
+    struct walk_memo *e;
+    if (way < MEMO_WAYS) {
+        e = &set[way];
+        set[0].guess = way + 1;
+        request->frames = e->frames;
+        request->note = &e->note;
+        request->hash = e->hash;
+        if (FDH_UNLIKELY(fdh_state.config.unwind_verify)) {
+            atomic_fetch_add_explicit(&fdh_fast_unwind_walks_reused, 1, memory_order_relaxed);
+        }
+        return e->count;
     }
     /* Recorded into the way not written last; invalid until the walk completes in the same epoch. */
     unsigned victim = set[0].replace_next % MEMO_WAYS; /* round robin */
-    struct walk_memo *e = &set[victim];
+    e = &set[victim];
     set[0].replace_next = (victim + 1) % MEMO_WAYS;
     cache->walking = 1;
     e->checks = 0;
