@@ -182,6 +182,9 @@ void fdh_start_forked_child(int parent_multithreaded, uint64_t fork_event) {
  * and the GOT slots of every loaded object are pointed at the hooks before the unwinder's warm-up, so that
  * libunwind's own pipe2 reaches the pipe hook and is parked). */
 void fdh_start_recording(int attached) {
+    /* A new trace: what threads remember of an earlier one (stack ids, call-site slots, the last path) is
+     * not for this one — a program attached to again after a detach (attach.c) starts a second trace. */
+    fdh_trace_generation++;
     fdh_side_stacks_init();
     fdh_longjmp_hooks_resolve();
     record_process_facts();

@@ -487,6 +487,28 @@ expect_eq $t "leaks while attached, with stacks" "$(echo "$d" | grep '^live .*st
 expect_eq $t "nothing after detach" "$(echo "$d" | grep -c 'str1=/dev/full')" 0 &&
 pass $t
 
+# Attached, detached and attached again in one process: the second trace must hold the second round's
+# records, with stacks and descriptions of its own (threads' caches of the first trace are not reused).
+t=attached_again_starts_a_trace_of_its_own
+mkdir -p "$work/$t/1" "$work/$t/2"
+runtime="${preload%"$shim"}" # the sanitizer's runtime, if any: the scenario dlopens the shim itself
+( for fd in $(ls /proc/$BASHPID/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-" 2>/dev/null; done
+  LD_PRELOAD="${runtime%:}" exec timeout 60 "$scenarios" reattach "$shim" "$work/$t/1" "$work/$t/2" \
+      >"$work/$t/stdout" 2>"$work/$t/stderr" )
+status=$?
+[ "$sanitizer" = tsan ] && sed -i '/^fdhound: libunwind.so.8 not .*; using glibc backtrace/d' "$work/$t/stderr"
+ok=1
+for n in 1 2; do
+    d="$("$dump" "$(ls "$work/$t/$n"/fdhound.*.trace | head -1)")"
+    expect_eq $t "trace $n: its own leak, with a stack" "$(echo "$d" | grep -c '^live .*state=1 .*str1=/dev/zero .*stack=0x')" 1 &&
+    expect_eq $t "trace $n: the loop's call site" "$(echo "$d" | grep -c '^site .* opened=5 closed=5 ')" 1 &&
+    expect_eq $t "trace $n: the leak's call site" "$(echo "$d" | grep -c '^site .* opened=1 closed=0 ')" 1 ||
+        { ok=0; break; }
+done
+[ $ok = 1 ] &&
+expect_eq $t "scenario" "$status $(cat "$work/$t/stderr")" "0 " &&
+pass $t
+
 t=vfork_child_shares_memory_and_records_nothing_into_the_parent
 if ! skip_under_sanitizer $t; then
     run_traced $t vfork

@@ -3,6 +3,7 @@
  * failure; run_tests.sh then checks the trace it left with trace_dump. */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -555,6 +556,31 @@ static int fork_exec_threads(int rounds) {
     return failures;
 }
 
+/* Attached twice in one process (the shim dlopen'ed, not preloaded): the second trace is a trace of its own,
+ * so nothing a thread remembered of the first (stack ids, call-site slots, the last path) may be used in it.
+ * Each trace: 5 opens and closes at one call site, one leak at another. */
+static __attribute__((noinline)) int open_zero(void) {
+    int fd = open("/dev/zero", O_RDONLY);
+    __asm__ volatile("" ::: "memory"); /* no tail call: the same return address every time */
+    return fd;
+}
+
+static int reattach(const char *shim, const char *first, const char *second) {
+    void *handle = dlopen(shim, RTLD_NOW);
+    CHECK(handle != NULL, "dlopen %s", dlerror());
+    if (!handle) return failures;
+    int (*attach)(const char *) = (int (*)(const char *))dlsym(handle, "fdhound_attach");
+    int (*detach)(void) = (int (*)(void))dlsym(handle, "fdhound_detach");
+    const char *dirs[2] = {first, second};
+    for (int round = 0; round < 2; round++) {
+        CHECK(attach && attach(dirs[round]) == 0, "attach %d", round);
+        for (int i = 0; i < 5; i++) close(open_zero());
+        CHECK(open_zero() >= 0, "leak %d", round);
+        CHECK(detach && detach() == 0, "detach %d", round);
+    }
+    return failures;
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) return 2;
     const char *what = argv[1];
@@ -583,6 +609,7 @@ int main(int argc, char **argv) {
     if (!strcmp(what, "fork-exec-threads")) return fork_exec_threads(atoi(argv[2]));
     if (!strcmp(what, "hello")) { puts("hello"); return 0; }
     if (!strcmp(what, "attach-target") && argc > 2) return attach_target(argv[2]);
+    if (!strcmp(what, "reattach") && argc > 4) return reattach(argv[2], argv[3], argv[4]);
     fprintf(stderr, "unknown scenario %s\n", what);
     return 2;
 }
