@@ -65,7 +65,7 @@ static inline struct fdh_event *event_slot(const struct fdh_trace *t, uint64_t s
 
 static inline uint32_t commit_word(const struct fdh_trace *t, uint64_t seq) {
     uint64_t lap = FDH_LIKELY(t->events_shift >= 0) ? seq >> t->events_shift : seq / t->events_capacity;
-    return (uint32_t)(lap % 0xFFFFFFFEu) + 1u;
+    return (uint32_t)(FDH_LIKELY(lap < 0xFFFFFFFEu) ? lap : lap % 0xFFFFFFFEu) + 1u;
 }
 
 static struct fdh_event *claim_slot(struct fdh_trace *t, uint64_t seq) {
@@ -143,7 +143,7 @@ static struct fdh_event *reclaim_event(uint64_t seq) {
 
 /* ---- live descriptors (seqlock per slot) ------------------------------------------------------------ */
 
-static struct fdh_live_fd *live_slot(int fd) {
+static inline __attribute__((always_inline)) struct fdh_live_fd *live_slot(int fd) {
     struct fdh_trace *t = &fdh_state.trace;
     if (fd < 0) return NULL;
     if ((uint64_t)fd >= t->live_capacity) {
