@@ -62,7 +62,9 @@ if [ -z "$counts" ]; then
     fail $t "no trace from the traced run (status $(cat "$WORK/traced/status"))"
 else
     expect_eq $t "live table at exit (the program listed: $(sed -n 's/^open at exit: //p' "$WORK/traced/stdout"))" \
-        "$(value live "$counts")" "$(sed -n 's/^open at exit: //p' "$WORK/traced/stdout")" && pass $t
+        "$(value live "$counts")" "$(sed -n 's/^open at exit: //p' "$WORK/traced/stdout")" &&
+    expect_eq $t "live slots whose seqlock a write left odd (every thread joined, the timer off)" \
+        "$(value odd_live_slots "$counts")" 0 && pass $t
 fi
 
 t=stress_fork_exec_storm_traced

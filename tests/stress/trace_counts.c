@@ -2,7 +2,7 @@
  * state, events recorded/dropped, events recorded without a stack (nested in a signal handler), the sum
  * of the per-call-site counters, the largest site's counters (summed over the shard tables), the
  * descriptors the live table holds open (numbers), the events the ring overwrote, and unpublished event slots
- * of its kept window.
+ * of its kept window, and live slots whose seqlock version a write left odd.
  * Usage: trace_counts TRACE */
 #include "test_support.h"
 
@@ -49,10 +49,12 @@ int main(int argc, char **argv) {
     }
     printf("overwritten %lu\nunpublished %lu\nlive", (unsigned long)first, unpublished);
     const struct fdh_section *live = trace_section(&t, FDH_SECTION_LIVE_FDS);
+    unsigned long odd = 0; /* seqlocks left odd: a write that never ended */
     for (uint64_t fd = 0; live && fd < live->capacity; fd++) {
         const struct fdh_live_fd *l = (const void *)(t.base + live->offset + fd * live->entry_size);
         if (l->state != FDH_LIVE_CLOSED) printf(" %lu", (unsigned long)fd);
+        odd += l->version & 1;
     }
-    printf("\n");
+    printf("\nodd_live_slots %lu\n", odd);
     return 0;
 }
