@@ -3,6 +3,7 @@
  * buffers (no snprintf: it may allocate and is not async-signal-safe) and interned into the trace. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -85,6 +86,35 @@ uint32_t fdh_describe_path(const char *path, uint32_t base) {
         last->trace_generation = fdh_trace_generation;
     }
     return id;
+}
+
+/* Whether every byte of the string at `s`, up to its NUL, may be read — asked of the kernel a page at a time
+ * without touching a page it cannot read: rt_sigprocmask copies its 8-byte set in before it checks `how`, so
+ * an operation that does not exist answers EFAULT for an unreadable set and EINVAL (changing nothing) for a
+ * readable one (as fast_unwind.c checks stack pages). Only for a path the kernel has not read: a call that
+ * failed (EFAULT for a bad pointer, or EINVAL before the kernel looked: O_TMPFILE without O_DIRECTORY, a
+ * bad fopen mode) or that is still to be made (exec, posix_spawn). Untraced, such a call returns an error;
+ * a hook that read the string itself would kill the program with SIGSEGV. */
+static int string_readable_here(const char *s) {
+    uintptr_t at = (uintptr_t)s;
+    if (at < 4096) return 0;
+    for (;;) {
+        uintptr_t page = at & ~(uintptr_t)4095;
+        if (syscall(SYS_rt_sigprocmask, 0x7fffffffL, (long)page, 0L, 8L) != -1 || errno != EINVAL) return 0;
+        for (; at < page + 4096; at++)
+            if (*(const char *)at == '\0') return 1;
+    }
+}
+
+int fdh_string_readable(const char *s) {
+    int saved = errno;
+    int readable = string_readable_here(s);
+    errno = saved;
+    return readable;
+}
+
+uint32_t fdh_describe_unread_path(const char *path, uint32_t base) {
+    return path && fdh_string_readable(path) ? fdh_describe_path(path, base) : 0;
 }
 
 uint8_t fdh_socket_kind(int domain) {

@@ -11,7 +11,8 @@ FDH_EXPORT DIR *opendir(const char *path) {
     DIR *dir;
     FDH_RETRY_ON_EMFILE(dir, !dir, real_opendir(path));
     FDH_RECORDING {
-        uint32_t description = fdh_describe_path(path, FDH_PATH_BASE_CWD);
+        uint32_t description = dir ? fdh_describe_path(path, FDH_PATH_BASE_CWD)
+                                   : fdh_describe_unread_path(path, FDH_PATH_BASE_CWD);
         int fd = dir ? dirfd(dir) : -1;
         if (fd >= 0) {
             struct fdh_opened o = {.api = FDH_API_OPENDIR, .kind = FDH_KIND_DIRECTORY, .owner = FDH_OWNER_DIR,

@@ -96,7 +96,8 @@ FDH_EXPORT int memfd_create(const char *name, unsigned int flags) {
     int fd;
     FDH_RETRY_ON_EMFILE(fd, fd < 0, real_memfd_create(name, flags));
     char label[300];
-    fdh_append(fdh_append(label, label + sizeof label, "memfd:"), label + sizeof label, name ? name : "");
+    fdh_append(fdh_append(label, label + sizeof label, "memfd:"), label + sizeof label,
+               name && (fd >= 0 || fdh_string_readable(name)) ? name : ""); /* EFAULT: never read */
     return made(FDH_API_MEMFD_CREATE, FDH_KIND_MEMFD, fd, flags & MFD_CLOEXEC, flags, label);
 }
 

@@ -23,7 +23,7 @@ static int needs_mode(int flags) {
 static int opened(uint8_t api, int dirfd, const char *path, int flags, int fd) {
     FDH_RECORDING {
         uint32_t base = dirfd == AT_FDCWD ? FDH_PATH_BASE_CWD : fdh_live_description(dirfd);
-        uint32_t description = fdh_describe_path(path, base);
+        uint32_t description = fd >= 0 ? fdh_describe_path(path, base) : fdh_describe_unread_path(path, base);
         if (fd >= 0) {
             struct fdh_opened o = {
                 .api = api,

@@ -21,7 +21,7 @@
 /* The FORK event of a call about to make a child: its sequence number, UINT64_MAX when not recording. */
 static uint64_t fork_begins(uint8_t api, const char *program) {
     uint64_t event = UINT64_MAX;
-    FDH_RECORDING event = fdh_record_fork_begin(api, program ? fdh_describe_path(program, FDH_PATH_BASE_CWD) : 0);
+    FDH_RECORDING event = fdh_record_fork_begin(api, fdh_describe_unread_path(program, FDH_PATH_BASE_CWD));
     return event;
 }
 
@@ -217,7 +217,8 @@ static int is_trace_owner(void) {
 static uint64_t before_exec(const char *path) {
     uint64_t event = UINT64_MAX - 1;
     FDH_RECORDING {
-        if (is_trace_owner()) event = fdh_record_exec(FDH_API_EXEC, path);
+        /* the kernel has not read the path yet: a bad pointer must get EFAULT, not a SIGSEGV in the hook */
+        if (is_trace_owner()) event = fdh_record_exec(FDH_API_EXEC, fdh_string_readable(path) ? path : NULL);
     }
     return event;
 }

@@ -10,7 +10,8 @@
 
 static FILE *stream_opened(uint8_t api, const char *path, const char *mode, FILE *stream) {
     FDH_RECORDING {
-        uint32_t description = fdh_describe_path(path, FDH_PATH_BASE_CWD);
+        uint32_t description = stream ? fdh_describe_path(path, FDH_PATH_BASE_CWD)
+                                      : fdh_describe_unread_path(path, FDH_PATH_BASE_CWD);
         int fd = stream ? fileno(stream) : -1;
         if (fd >= 0) {
             struct fdh_opened o = {.api = api, .kind = FDH_KIND_FILE, .owner = FDH_OWNER_STDIO,

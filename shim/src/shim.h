@@ -427,6 +427,10 @@ void fdh_modules_copy_from(const struct fdh_trace *parent); /* a forked child's 
 /* describe.c: human descriptions for the report, all into caller buffers */
 #define FDH_PATH_BASE_CWD UINT32_MAX /* a relative path is relative to the current directory */
 uint32_t fdh_describe_path(const char *path, uint32_t base); /* base: string id of the directory, see there */
+/* The same for a path the kernel has not read (the call failed, or is not made yet): 0 when any byte of it
+ * up to its NUL cannot be read, instead of a SIGSEGV the program would not have had untraced. */
+uint32_t fdh_describe_unread_path(const char *path, uint32_t base);
+int fdh_string_readable(const char *s); /* up to its NUL, checked page by page with the kernel; errno kept */
 uint8_t fdh_socket_kind(int domain);
 void fdh_describe_socket(int fd, uint32_t *local, uint32_t *peer, uint8_t *kind);
 uint32_t fdh_describe_sockaddr(const void *addr, uint32_t length);

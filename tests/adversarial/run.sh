@@ -232,6 +232,22 @@ passed_on_purpose multiprocessing_spawn_is_not_a_leak "$PYTHON" "$WORK/mp_start.
 passed_on_purpose multiprocessing_forkserver_is_not_a_leak "$PYTHON" "$WORK/mp_start.py" forkserver
 passed_on_purpose bash_process_substitution_is_not_a_leak /bin/bash -c 'diff <(printf "a\nb\n") <(printf "a\nc\n"); echo "diff said $?"'
 
+# A path the kernel refuses to read (zero page, a string running into an unmapped page) must get the
+# program its EFAULT/EINVAL, not a SIGSEGV in a hook describing the path; each call is still recorded as a
+# failure (in the child that made it), and the open after them keeps its path.
+t=bad_path_pointers_fail_as_untraced
+both $t -- "$BIN/bad_pointers"
+if compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && require_traced $t "$WORK/$t.t" "$BIN/bad_pointers"; then
+    failures=0
+    for n in $(seq 2 11); do
+        child="$(trace_of "$WORK/$t.t" "$BIN/bad_pointers" $n)" &&
+            echo "$child" | grep -Eq '^event .* result=-1 err=(14|22) ' && failures=$((failures + 1))
+    done
+    expect_eq $t "children whose trace recorded their failed call (EFAULT or EINVAL)" "$failures" 10 &&
+    expect_eq $t "the parent's open of /etc/hostname recorded with its path" \
+        "$(trace_of "$WORK/$t.t" "$BIN/bad_pointers" | grep -c '^event .* type=1 .*str1=/etc/hostname ')" 1 && pass $t
+fi
+
 t=program_data_on_parked_numbers_intact
 both $t -- "$BIN/parked_numbers"
 compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && compare_files $t "$WORK/$t.u" "$WORK/$t.t" &&
