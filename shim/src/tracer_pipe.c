@@ -28,6 +28,7 @@
 #include <fcntl.h>
 #include <link.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -37,6 +38,7 @@ static int tracer_fds[2] = {-1, -1};
 static int park_base = -1;            /* lowest number a parked end may get; -1: no room to park */
 static uintptr_t unwinder_start, unwinder_end; /* libunwind's code */
 static int *unwinder_copy;            /* libunwind's own int[2] of the pipe's numbers, when found */
+static uint64_t pipe_dev, pipe_ino;  /* the parked pipe's identity (both ends share its inode) */
 
 /* Below this soft limit there is no room to park: libunwind is not used at all (backtrace() needs no
  * descriptor). */
@@ -147,6 +149,44 @@ void fdh_tracer_pipe_limit_changed(void) {
     fdh_tracer_pipe_publish();
 }
 
+/* A parked number may stop being ours without any hook seeing it: a raw close_range or close system call
+ * (systemd's own close_range wrapper, programs built before glibc had one) closes it, and the kernel then
+ * hands the number to the program's next open like any free one. Before the shim acts on a parked number
+ * (answers EBADF for it, closes it to yield, skips it in a close_range) it asks the kernel whether the
+ * number still holds the pipe; a number that does not is forgotten, never closed, and libunwind — which
+ * would read and write the numbers it remembers — is dropped for backtrace() for good. Only those rare
+ * paths pay the fstat: the program touched a parked number, or closes a range. */
+static void remember_identity(int fd) {
+    struct stat st;
+    if (fd >= 0 && syscall(SYS_fstat, fd, &st) == 0) {
+        pipe_dev = st.st_dev;
+        pipe_ino = st.st_ino;
+    }
+}
+
+static int still_ours(int fd) {
+    struct stat st;
+    return syscall(SYS_fstat, fd, &st) == 0 && S_ISFIFO(st.st_mode) && st.st_ino == pipe_ino &&
+           st.st_dev == pipe_dev;
+}
+
+static void forget_lost_numbers(void) {
+    int saved = errno, lost = 0;
+    for (int i = 0; i < 2; i++) {
+        int fd = __atomic_load_n(&tracer_fds[i], __ATOMIC_ACQUIRE);
+        if (fd >= 0 && !still_ours(fd) && __atomic_compare_exchange_n(&tracer_fds[i], &fd, -1, 0, __ATOMIC_ACQ_REL,
+                                                                      __ATOMIC_ACQUIRE))
+            lost = 1;
+    }
+    if (lost) {
+        fdh_unwinder_fall_back();
+        fdh_tracer_pipe_publish();
+        if (fdh_state.trace.header)
+            __atomic_fetch_or(&fdh_state.trace.header->flags, FDH_HEADER_FLAG_UNWINDER_YIELDED, __ATOMIC_RELAXED);
+    }
+    errno = saved;
+}
+
 int fdh_called_by_unwinder(const void *return_address) {
     if (FDH_LIKELY(!fdh_in_capture)) return 0;
     uintptr_t a = (uintptr_t)return_address;
@@ -161,13 +201,18 @@ void fdh_tracer_pipe_publish(void) {
     __atomic_store_n(&h->tracer_fd_write, tracer_fds[1], __ATOMIC_RELAXED);
 }
 
-int fdh_is_tracer_fd(int fd) { return fd >= 0 && (fd == tracer_fds[0] || fd == tracer_fds[1]); }
+int fdh_is_tracer_fd(int fd) {
+    if (fd < 0 || (fd != tracer_fds[0] && fd != tracer_fds[1])) return 0;
+    forget_lost_numbers(); /* the number the program names may be its own by now */
+    return fd == tracer_fds[0] || fd == tracer_fds[1];
+}
 
 int fdh_tracer_pipe_above(long from) {
     return (tracer_fds[0] >= 0 && tracer_fds[0] >= from) || (tracer_fds[1] >= 0 && tracer_fds[1] >= from);
 }
 
 void fdh_tracer_pipe_range(int *low, int *high) {
+    if (tracer_fds[0] >= 0 || tracer_fds[1] >= 0) forget_lost_numbers(); /* close_range, limits: rare */
     int a = tracer_fds[0], b = tracer_fds[1];
     if (a < 0) a = b;
     if (b < 0) b = a;
@@ -177,6 +222,7 @@ void fdh_tracer_pipe_range(int *low, int *high) {
 
 int fdh_tracer_pipe_yield(void) {
     fdh_unwinder_fall_back();
+    forget_lost_numbers(); /* never close a number the program holds now */
     int released = 0;
     for (int i = 0; i < 2; i++) {
         int fd = __atomic_exchange_n(&tracer_fds[i], -1, __ATOMIC_ACQ_REL);
@@ -212,6 +258,7 @@ void fdh_park_tracer_pipe(int fds[2]) {
         fds[i] = (int)high;
         tracer_fds[i] = (int)high;
     }
+    remember_identity(fds[0]);
     fdh_tracer_pipe_publish();
     if (fds[0] < 0 || fds[1] < 0) fdh_tracer_pipe_yield();
 }

@@ -248,6 +248,13 @@ if compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && require_traced $t "$WORK/$t.t" "
         "$(trace_of "$WORK/$t.t" "$BIN/bad_pointers" | grep -c '^event .* type=1 .*str1=/etc/hostname ')" 1 && pass $t
 fi
 
+# A raw close_range system call (no hook sees it) closes the shim's parked pipe; the numbers are the
+# program's from then on (see raw_close_range.c).
+t=raw_close_range_then_parked_numbers_are_the_programs
+(ulimit -n 64; both $t -- "$BIN/raw_close_range")
+compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && require_traced $t "$WORK/$t.t" "$BIN/raw_close_range" &&
+live_matches $t "$WORK/$t.t" "$BIN/raw_close_range" && pass $t
+
 t=program_data_on_parked_numbers_intact
 both $t -- "$BIN/parked_numbers"
 compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && compare_files $t "$WORK/$t.u" "$WORK/$t.t" &&
