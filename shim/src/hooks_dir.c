@@ -27,6 +27,10 @@ FDH_EXPORT DIR *opendir(const char *path) {
 
 FDH_EXPORT DIR *fdopendir(int fd) {
     FDH_REAL(fdopendir);
+    if (FDH_UNLIKELY(fdh_is_tracer_fd(fd))) { /* the tracer's parked pipe: not open for the program */
+        errno = EBADF;
+        return NULL;
+    }
     DIR *dir = real_fdopendir(fd);
     FDH_RECORDING {
         if (dir) fdh_record_owner(FDH_API_FDOPENDIR, fd, FDH_OWNER_DIR);

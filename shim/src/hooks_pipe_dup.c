@@ -58,9 +58,19 @@ static int duplicated(uint8_t api, int oldfd, int newfd, uint64_t arg, int cloex
     return newfd;
 }
 
+/* A parked number is not open as far as the program can tell (close() of it answers EBADF too): a call
+ * naming it as its source fails EBADF, as it would untraced, instead of handing the program a copy of the
+ * tracer's pipe. */
+static int parked_source(int fd) {
+    if (FDH_LIKELY(!fdh_is_tracer_fd(fd))) return 0;
+    errno = EBADF;
+    return 1;
+}
+
 FDH_EXPORT int dup(int oldfd) {
     FDH_REAL(dup);
     int newfd;
+    if (FDH_UNLIKELY(parked_source(oldfd))) return duplicated(FDH_API_DUP, oldfd, -1, 0, 0);
     FDH_RETRY_ON_EMFILE(newfd, newfd < 0, real_dup(oldfd));
     return duplicated(FDH_API_DUP, oldfd, newfd, 0, 0);
 }
@@ -68,12 +78,14 @@ FDH_EXPORT int dup(int oldfd) {
 /* dup2/dup3 onto a parked number: the program takes that number, so the tracer gives its pipe up first. */
 FDH_EXPORT int dup2(int oldfd, int newfd) {
     FDH_REAL(dup2);
+    if (FDH_UNLIKELY(parked_source(oldfd))) return duplicated(FDH_API_DUP2, oldfd, -1, 0, 0);
     if (FDH_UNLIKELY(fdh_is_tracer_fd(newfd))) fdh_tracer_pipe_yield();
     return duplicated(FDH_API_DUP2, oldfd, real_dup2(oldfd, newfd), 0, 0);
 }
 
 FDH_EXPORT int dup3(int oldfd, int newfd, int flags) {
     FDH_REAL(dup3);
+    if (FDH_UNLIKELY(parked_source(oldfd))) return duplicated(FDH_API_DUP3, oldfd, -1, (uint32_t)flags, 0);
     if (FDH_UNLIKELY(fdh_is_tracer_fd(newfd))) fdh_tracer_pipe_yield();
     return duplicated(FDH_API_DUP3, oldfd, real_dup3(oldfd, newfd, flags), (uint32_t)flags,
                       (flags & O_CLOEXEC) != 0);
@@ -81,6 +93,10 @@ FDH_EXPORT int dup3(int oldfd, int newfd, int flags) {
 
 /* fcntl's third argument is an int or a pointer depending on cmd; glibc itself reads it as a pointer. */
 static int traced_fcntl(int (*real)(int, int, ...), int fd, int cmd, void *arg) {
+    if (FDH_UNLIKELY(parked_source(fd))) {
+        if (cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC) return -1;
+        return duplicated(FDH_API_FCNTL, fd, -1, (uint32_t)cmd, 0);
+    }
     if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) {
         /* The lowest free number at or above arg: a parked one, untraced, once all below are taken. */
         if (FDH_UNLIKELY(fdh_tracer_pipe_above((long)arg))) fdh_tracer_pipe_yield();

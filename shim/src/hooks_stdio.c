@@ -45,6 +45,10 @@ FDH_EXPORT FILE *fopen64(const char *restrict path, const char *restrict mode) {
 
 FDH_EXPORT FILE *fdopen(int fd, const char *mode) {
     FDH_REAL(fdopen);
+    if (FDH_UNLIKELY(fdh_is_tracer_fd(fd))) { /* the tracer's parked pipe: not open for the program */
+        errno = EBADF;
+        return NULL;
+    }
     FILE *stream = real_fdopen(fd, mode);
     FDH_RECORDING {
         if (stream) fdh_record_owner(FDH_API_FDOPEN, fd, FDH_OWNER_STDIO);

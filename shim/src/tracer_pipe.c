@@ -9,7 +9,8 @@
  * any limit (`ulimit -n 64` included).
  *
  * The numbers stay the program's to take, exactly as untraced:
- *   - close() of a parked number is answered EBADF without touching it (untraced, nothing is open there);
+ *   - close() of a parked number is answered EBADF without touching it (untraced, nothing is open there),
+ *     and so are dup/dup2/dup3/fcntl/fdopen/fdopendir naming one as their source (hooks_pipe_dup.c);
  *     close_range/closefrom skip the parked numbers (hooks_close.c);
  *   - a creating call that fails with EMFILE while the pipe is parked, a dup2/dup3 onto a parked number, or
  *     an F_DUPFD that could land on one, first "yields" the pipe: both ends are closed and stack capture

@@ -255,6 +255,11 @@ t=raw_close_range_then_parked_numbers_are_the_programs
 compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && require_traced $t "$WORK/$t.t" "$BIN/raw_close_range" &&
 live_matches $t "$WORK/$t.t" "$BIN/raw_close_range" && pass $t
 
+t=parked_numbers_not_open_for_intercepted_calls
+both $t -- "$BIN/probe_parked"
+compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && require_traced $t "$WORK/$t.t" "$BIN/probe_parked" &&
+live_matches $t "$WORK/$t.t" "$BIN/probe_parked" && pass $t
+
 t=program_data_on_parked_numbers_intact
 both $t -- "$BIN/parked_numbers"
 compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && compare_files $t "$WORK/$t.u" "$WORK/$t.t" &&
