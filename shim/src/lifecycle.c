@@ -11,6 +11,7 @@
  * recorded. */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <errno.h>
 #include <dlfcn.h>
 #include <link.h>
 #include <fcntl.h>
@@ -142,6 +143,21 @@ int fdh_process_is_multithreaded(void) {
     return threads != 1;
 }
 
+/* A child of a program that holds every descriptor its soft RLIMIT_NOFILE allows has no number left for
+ * its trace file or for reading /proc/self/fd (EMFILE) — untraced, its fork works and prints nothing. While
+ * the hard limit allows, the child's set-up raises the soft limit by a few for its own moment: what it opens
+ * gets numbers above the program's range and is closed again, and the limit is put back before the program
+ * runs on, so its numbering and limit are as they were (raw prlimit: the limit hooks are for the program's
+ * own changes). Returns 1 when it raised the limit (then `saved` is what to put back). */
+static int raise_soft_limit(struct rlimit *saved) {
+    if (syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, saved) != 0 || saved->rlim_cur == RLIM_INFINITY ||
+        saved->rlim_cur >= saved->rlim_max)
+        return 0;
+    struct rlimit raised = {saved->rlim_max - saved->rlim_cur > 4 ? saved->rlim_cur + 4 : saved->rlim_max,
+                            saved->rlim_max};
+    return syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &raised, NULL) == 0;
+}
+
 /* Runs in the child right after fork: a trace of its own, named by its pid, whose module table and
  * inherited descriptors (with the opening stacks) are copied from the parent's trace, which is still
  * mapped here and is then unmapped. Only async-signal-safe work: raw syscalls and memory copies, since a
@@ -154,12 +170,18 @@ void fdh_start_forked_child(int parent_multithreaded, uint64_t fork_event) {
     fdh_tid_reset();
     fdh_inherit_prepare(&parent, fork_event);
     const char *failure = NULL;
-    if (fdh_trace_create(&fdh_state.config, &failure) != 0) {
+    struct rlimit saved_limit;
+    int raised = 0;
+    if (fdh_trace_create(&fdh_state.config, &failure) != 0 &&
+        (errno != EMFILE || !(raised = raise_soft_limit(&saved_limit)) ||
+         fdh_trace_create(&fdh_state.config, &failure) != 0)) {
+        if (raised) syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &saved_limit, NULL);
         fdh_diag("tracing disabled in forked child", failure);
         fdh_state.trace.header = NULL;
         munmap(parent.base, parent.size);
         return;
     }
+    if (raised) syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &saved_limit, NULL); /* the facts record the program's */
     fdh_trace_generation++;
     fdh_state.no_stacks = parent_multithreaded;
     record_process_facts();
@@ -170,9 +192,11 @@ void fdh_start_forked_child(int parent_multithreaded, uint64_t fork_event) {
     fdh_tracer_pipe_publish(); /* the parent's parked pipe, inherited */
     fdh_intern_nested_stack();
     fdh_modules_copy_from(&parent);
+    if (raised) raised = raise_soft_limit(&saved_limit); /* reading /proc/self/fd needs a number too */
     record_inherited(&parent);
     fdh_flights_after_fork(); /* the parent's threads are followed no more: this process's own table */
     munmap(parent.base, parent.size);
+    if (raised) syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &saved_limit, NULL);
     fdh_trace_publish();
     fdh_set_active(1);
 }

@@ -260,6 +260,17 @@ both $t -- "$BIN/probe_parked"
 compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && require_traced $t "$WORK/$t.t" "$BIN/probe_parked" &&
 live_matches $t "$WORK/$t.t" "$BIN/probe_parked" && pass $t
 
+# A child forked while every number under the soft limit is taken still gets its own trace (the shim
+# borrows room under the hard limit for its set-up and gives it back) and prints nothing.
+t=fork_with_every_descriptor_taken_traces_the_child_silently
+(ulimit -S -n 64; both $t -- "$BIN/fork_at_limit")
+if compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && require_traced $t "$WORK/$t.t" "$BIN/fork_at_limit"; then
+    child="$(trace_of "$WORK/$t.t" "$BIN/fork_at_limit" 2)" || child=""
+    expect_eq $t "the child's trace: live table at exit (it listed: $(open_at_exit "$WORK/$t.t" "child: open at exit"))" \
+        "$(live_set "$child" 512)" "$(open_at_exit "$WORK/$t.t" "child: open at exit")" &&
+    live_matches $t "$WORK/$t.t" "$BIN/fork_at_limit" && pass $t
+fi
+
 t=program_data_on_parked_numbers_intact
 both $t -- "$BIN/parked_numbers"
 compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && compare_files $t "$WORK/$t.u" "$WORK/$t.t" &&
