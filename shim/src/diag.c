@@ -4,10 +4,16 @@
  * lock). Descriptor 2 is the program's, and a daemon may have made it something else by now (closed it and
  * opened its data file, which then becomes number 2): the line is written only while descriptor 2 is still
  * the file it was when the shim started (same device and inode, and the same open file status flags).
- * Otherwise nothing is written — what went wrong after start-up is in the trace for the report. */
+ * Otherwise nothing is written — what went wrong after start-up is in the trace for the report.
+ * That stderr may be a pipe nobody reads any more (`prog 2>&1 | head -1` after head exited): the program,
+ * which writes nothing there, never gets SIGPIPE, so the line must not raise one either (it killed a forked
+ * child that could not create its trace): SIGPIPE is blocked around the write, and one the write raised
+ * is taken back before the mask is restored. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -37,6 +43,20 @@ static int stderr_is_original(void) {
            syscall(SYS_fcntl, 2, F_GETFL) == original_stderr.status_flags;
 }
 
+/* write(2) on descriptor 2 without SIGPIPE: raw system calls on the kernel's 8-byte signal set. A SIGPIPE
+ * that was pending before stays pending (signals of one number do not queue: the write adds nothing). */
+static void write_without_sigpipe(const char *bytes, size_t length) {
+    uint64_t pipe_bit = 1ull << (SIGPIPE - 1), old_mask = 0, pending = 0;
+    int was_pending = syscall(SYS_rt_sigpending, &pending, 8L) == 0 && (pending & pipe_bit);
+    int blocked = syscall(SYS_rt_sigprocmask, SIG_BLOCK, &pipe_bit, &old_mask, 8L) == 0;
+    long written = syscall(SYS_write, 2, bytes, length);
+    if (blocked && written < 0 && errno == EPIPE && !was_pending) {
+        struct timespec now = {0, 0};
+        syscall(SYS_rt_sigtimedwait, &pipe_bit, NULL, &now, 8L);
+    }
+    if (blocked) syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old_mask, NULL, 8L);
+}
+
 void fdh_diag(const char *what, const char *detail) {
     int saved = errno;
     if (stderr_is_original()) {
@@ -49,8 +69,7 @@ void fdh_diag(const char *what, const char *detail) {
             p = fdh_append(p, end, detail);
         }
         *p++ = '\n';
-        ssize_t ignored = syscall(SYS_write, 2, line, (size_t)(p - line));
-        (void)ignored;
+        write_without_sigpipe(line, (size_t)(p - line));
     }
     errno = saved;
 }

@@ -271,6 +271,11 @@ if compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && require_traced $t "$WORK/$t.t" "
     live_matches $t "$WORK/$t.t" "$BIN/fork_at_limit" && pass $t
 fi
 
+# The shim's one failure line must not raise SIGPIPE on a stderr nobody reads (see broken_stderr.c).
+t=tracer_line_on_a_broken_stderr_raises_no_sigpipe
+(ulimit -n 64; both $t -- "$BIN/broken_stderr")
+compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && require_traced $t "$WORK/$t.t" "$BIN/broken_stderr" && pass $t
+
 t=program_data_on_parked_numbers_intact
 both $t -- "$BIN/parked_numbers"
 compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && compare_files $t "$WORK/$t.u" "$WORK/$t.t" &&
