@@ -159,16 +159,17 @@ void fdh_tracer_pipe_limit_changed(void) {
  * paths pay the fstat: the program touched a parked number, or closes a range. */
 static void remember_identity(int fd) {
     struct stat st;
-    if (fd >= 0 && syscall(SYS_fstat, fd, &st) == 0) {
-        pipe_dev = st.st_dev;
-        pipe_ino = st.st_ino;
+    if (fd >= 0 && syscall(SYS_fstat, fd, &st) == 0) { /* libunwind may re-make its pipe on any thread */
+        __atomic_store_n(&pipe_dev, (uint64_t)st.st_dev, __ATOMIC_RELAXED);
+        __atomic_store_n(&pipe_ino, (uint64_t)st.st_ino, __ATOMIC_RELAXED);
     }
 }
 
 static int still_ours(int fd) {
     struct stat st;
-    return syscall(SYS_fstat, fd, &st) == 0 && S_ISFIFO(st.st_mode) && st.st_ino == pipe_ino &&
-           st.st_dev == pipe_dev;
+    return syscall(SYS_fstat, fd, &st) == 0 && S_ISFIFO(st.st_mode) &&
+           (uint64_t)st.st_ino == __atomic_load_n(&pipe_ino, __ATOMIC_RELAXED) &&
+           (uint64_t)st.st_dev == __atomic_load_n(&pipe_dev, __ATOMIC_RELAXED);
 }
 
 static void forget_lost_numbers(void) {
@@ -253,13 +254,13 @@ int fdh_tracer_pipe_yield_for_emfile(void) {
 /* A pipe libunwind just made (in its own pipe2 call, or its re-creation after a failed read): both ends go
  * to the top of the range. A pipe that cannot be parked is not left among the program's numbers. */
 void fdh_park_tracer_pipe(int fds[2]) {
+    remember_identity(fds[0]); /* before the numbers are published: a check never meets a stale identity */
     for (int i = 0; i < 2; i++) {
         long high = park_base >= 0 ? syscall(SYS_fcntl, fds[i], F_DUPFD_CLOEXEC, park_base) : -1;
         syscall(SYS_close, fds[i]);
         fds[i] = (int)high;
         tracer_fds[i] = (int)high;
     }
-    remember_identity(fds[0]);
     fdh_tracer_pipe_publish();
     if (fds[0] < 0 || fds[1] < 0) fdh_tracer_pipe_yield();
 }
