@@ -106,14 +106,14 @@ static uintptr_t eval_start, eval_end;  /* _PyEval_EvalFrameDefault's text; eval
 /* ---- memory access ----------------------------------------------------------------------------------- */
 
 /* Plausible user-space address for an object of `align`. */
-static inline int sane(uintptr_t p, uintptr_t align) {
+static inline __attribute__((always_inline)) int sane(uintptr_t p, uintptr_t align) {
     return p >= 4096 && p < 0x0000800000000000ull && (p & (align - 1)) == 0;
 }
 
 /* Reads n bytes at address p. In checked mode through process_vm_readv on ourselves: a bad address is an
  * error (EFAULT), not a crash. Only the self-check runs checked; afterwards every read is a plain load. */
 static int checked_mode;
-static inline int rd_in(int checked, uintptr_t p, void *out, size_t n) {
+static inline __attribute__((always_inline)) int rd_in(int checked, uintptr_t p, void *out, size_t n) {
     if (FDH_UNLIKELY(checked)) {
         struct iovec local = {out, n}, remote = {(void *)p, n};
         return syscall(SYS_process_vm_readv, (long)fdh_state.pid, &local, 1L, &remote, 1L, 0L) == (long)n ? 0 : -1;
@@ -122,10 +122,10 @@ static inline int rd_in(int checked, uintptr_t p, void *out, size_t n) {
     return 0;
 }
 static inline int rd(uintptr_t p, void *out, size_t n) { return rd_in(checked_mode, p, out, n); }
-static inline int rdp_in(int checked, uintptr_t p, uintptr_t *out) { return rd_in(checked, p, out, sizeof *out); }
+static inline __attribute__((always_inline)) int rdp_in(int checked, uintptr_t p, uintptr_t *out) { return rd_in(checked, p, out, sizeof *out); }
 static inline int rd_ptr(uintptr_t p, uintptr_t *out) { return rd(p, out, sizeof *out); }
 
-static inline int has_type_in(int checked, uintptr_t object, uintptr_t type) {
+static inline __attribute__((always_inline)) int has_type_in(int checked, uintptr_t object, uintptr_t type) {
     uintptr_t t;
     return sane(object, 8) && rd_in(checked, object + OB_TYPE, &t, sizeof t) == 0 && t == type;
 }
@@ -440,25 +440,35 @@ static struct code_memo *code_memo(void) {
     return memo;
 }
 
-static int same_identity(const struct code_identity *a, const struct code_identity *b) {
+static inline __attribute__((always_inline)) int same_identity(const struct code_identity *a, const struct code_identity *b) {
     return a->filename == b->filename && a->name == b->name && a->linetable == b->linetable &&
            a->first_line == b->first_line;
 }
 
-/* The code id of `code` (interning it on first sight); 0 when the table is full or contended. */
-static uint32_t intern_code(uintptr_t code, struct code_memo *memo) {
+/* A code object this thread's memo did not know: section 8's shared table. Out of line: the walk's hot
+ * loop keeps only the memo hit. */
+static __attribute__((noinline)) uint32_t intern_code_slow(uintptr_t code, struct code_memo_entry *seen,
+                                                          const struct code_identity *c) {
+    uint32_t id = claim_code(code, identity_hash(c), fill_cpython_code, c);
+    if (seen && id != 0) *seen = (struct code_memo_entry){code, *c, id};
+    return id;
+}
+
+/* The code id of `code` (interning it on first sight); 0 when the table is full or contended. Inlined into
+ * walk_with with its layout and mode. */
+static inline __attribute__((always_inline)) uint32_t intern_code_with(const struct py_layout *L, const int checked,
+                                                                       uintptr_t code, struct code_memo *memo) {
     if (!fdh_state.trace.py_codes) return 0;
     struct code_identity c;
-    if (rd_ptr(code + (uintptr_t)L->co_filename, &c.filename) || rd_ptr(code + (uintptr_t)L->co_name, &c.name) ||
-        rd_ptr(code + (uintptr_t)L->co_linetable, &c.linetable) ||
-        rd(code + (uintptr_t)L->co_firstlineno, &c.first_line, 4)) {
+    if (rdp_in(checked, code + (uintptr_t)L->co_filename, &c.filename) ||
+        rdp_in(checked, code + (uintptr_t)L->co_name, &c.name) ||
+        rdp_in(checked, code + (uintptr_t)L->co_linetable, &c.linetable) ||
+        rd_in(checked, code + (uintptr_t)L->co_firstlineno, &c.first_line, 4)) {
         return 0;
     }
     struct code_memo_entry *seen = memo ? &memo->entries[(code >> 4) & (CODE_MEMO_SLOTS - 1)] : NULL;
     if (seen && seen->code == code && seen->id != 0 && same_identity(&seen->identity, &c)) return seen->id;
-    uint32_t id = claim_code(code, identity_hash(&c), fill_cpython_code, &c);
-    if (seen && id != 0) *seen = (struct code_memo_entry){code, c, id};
-    return id;
+    return intern_code_slow(code, seen, &c);
 }
 
 /* ---- frames handed in by a Python-level helper (python_hints.c) -------------------------------------- */
@@ -503,13 +513,13 @@ struct py_item {
 };
 
 /* Walks the thread's frame chain innermost first into items; returns the number of items, or -1 when the
- * chain is not sound (only meaningful to the self-check; the hot path treats -1 like "no frames"). */
-static int walk(uintptr_t tstate, struct py_item *items, int max, int *frames_out) {
-    /* Locals, not the globals: with -fno-strict-aliasing every store into items[] would make the compiler
-     * load the layout and the mode again for each read. */
-    const int checked = checked_mode;
-    const struct py_layout layout = *L;
-    const struct py_layout *L = &layout;
+ * chain is not sound (only meaningful to the self-check; the hot path treats -1 like "no frames").
+ * Inlined once per (layout, mode): walk() calls it with a constant entry of layouts[] and checked 0, so the
+ * offsets are immediates and the version and mode tests fold away (a 3.11 walk of 26 frames took ~4,350
+ * instructions with them read from memory per frame, callgrind), and once with the probed layout for the
+ * self-check. */
+static inline __attribute__((always_inline)) int walk_with(const struct py_layout *L, const int checked, uintptr_t tstate,
+                                                           struct py_item *items, int max, int *frames_out) {
     int n = 0, frames = 0;
     uintptr_t frame;
     if (L->cframe_current >= 0) {
@@ -521,7 +531,8 @@ static int walk(uintptr_t tstate, struct py_item *items, int max, int *frames_ou
         return -1;
     }
     int steps = 0;
-    struct code_memo *memo = code_memo();
+    struct code_memo *memo = checked ? NULL : code_memo();
+    const uintptr_t code_type_ = code_type;
     while (frame) {
         if (++steps > WALK_MAX_STEPS || !sane(frame, 8)) return -1;
         if (L->minor == 10 && !has_type_in(checked, frame, frame_type)) return -1;
@@ -534,7 +545,7 @@ static int walk(uintptr_t tstate, struct py_item *items, int max, int *frames_ou
         if (L->fr_owner >= 0 && rd_in(checked, frame + (uintptr_t)L->fr_owner, &owner, 1)) return -1;
         if (L->fr_is_entry >= 0 && rd_in(checked, frame + (uintptr_t)L->fr_is_entry, &is_entry, 1)) return -1;
         int cstack = L->minor >= 12 && owner == OWNED_BY_CSTACK;
-        if (!cstack && has_type_in(checked, code, code_type) && n < max) {
+        if (!cstack && has_type_in(checked, code, code_type_) && n < max) {
             uint32_t offset = FDH_PY_OFFSET_UNKNOWN;
             int complete = 1;
             if (L->minor == 10) {
@@ -555,7 +566,7 @@ static int walk(uintptr_t tstate, struct py_item *items, int max, int *frames_ou
                 if (instr >= base && units > 0 && instr < base + (uintptr_t)units * 2) offset = (uint32_t)(instr - base);
             }
             if (complete) {
-                uint32_t id = intern_code(code, memo);
+                uint32_t id = intern_code_with(L, checked, code, memo);
                 items[n].ip = (uint64_t)id << 32 | offset;
                 items[n].boundary = 0;
                 n++;
@@ -581,6 +592,18 @@ static int walk(uintptr_t tstate, struct py_item *items, int max, int *frames_ou
     *frames_out = frames;
     return n;
 }
+
+static int walk(uintptr_t tstate, struct py_item *items, int max, int *frames_out) {
+    if (FDH_UNLIKELY(checked_mode)) return walk_with(L, 1, tstate, items, max, frames_out);
+    switch (L - layouts) {
+    case 0: return walk_with(&layouts[0], 0, tstate, items, max, frames_out);
+    case 1: return walk_with(&layouts[1], 0, tstate, items, max, frames_out);
+    case 2: return walk_with(&layouts[2], 0, tstate, items, max, frames_out);
+    case 3: return walk_with(&layouts[3], 0, tstate, items, max, frames_out);
+    }
+    return -1;
+}
+_Static_assert(sizeof layouts / sizeof layouts[0] == 4, "walk() has one case per entry of layouts[]");
 
 /* The first Python event: the same walk through the fault-tolerant reader, plus checks that only a sound
  * layout passes: the thread state names this thread, the chain ends with no caller, at least one frame is
