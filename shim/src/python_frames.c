@@ -508,8 +508,8 @@ void fdh_python_helper_started(void) {
 
 /* One Python frame, or (code == 0) the end of one evaluator invocation's group of frames. */
 struct py_item {
-    uint64_t ip;  /* code id << 32 | offset */
-    int boundary;
+    uint64_t ip;       /* code id << 32 | offset */
+    uint64_t boundary; /* 64 bits: no padding, so that the stack memo below compares items with memcmp */
 };
 
 /* Walks the thread's frame chain innermost first into items; returns the number of items, or -1 when the
@@ -628,6 +628,81 @@ static int self_check(uintptr_t tstate) {
     return ok;
 }
 
+/* ---- the Python stack memo ---------------------------------------------------------------------------- */
+
+/* This thread's recent (native frames, Python items) → stack id: a capture whose evaluator frames ran the
+ * same Python frames at the same instructions on top of the same native stack (a loop) is the stack interned
+ * before, so the interleave and the trie walk are skipped. The walk itself is never skipped: the items it
+ * produces are the key, compared in full with the native frames, so a hit names exactly the stack a full
+ * intern would (FDHOUND_UNWIND_VERIFY=1 checks every hit against one: stack_capture.c). Ids belong to one
+ * trace (a forked child empties it). 8 sets of 4 entries, round robin: a loop's socket() and close() and
+ * the same C path reached from several Python lines each take an entry. Stacks deeper than an entry holds
+ * are not remembered. In the thread's scratch area, touched only as entries are used. */
+#define PY_MEMO_SETS 8u
+#define PY_MEMO_WAYS 4u
+#define PY_MEMO_NATIVE 64
+#define PY_MEMO_ITEMS 64
+struct py_memo_entry {
+    uint64_t key;
+    uint32_t stack; /* 0: empty, or not interned (yet) */
+    uint16_t native_count, item_count;
+    void *native[PY_MEMO_NATIVE];
+    struct py_item items[PY_MEMO_ITEMS];
+};
+struct py_memo {
+    uint64_t trace_generation;
+    uint8_t next[PY_MEMO_SETS]; /* the way each set writes next */
+    struct py_memo_entry entries[PY_MEMO_SETS][PY_MEMO_WAYS];
+};
+_Static_assert(sizeof(struct py_memo) <= FDH_SCRATCH_PY_MEMO_SIZE, "Python stack memo outgrew its scratch slot");
+
+static struct py_memo *py_memo(void) {
+    char *scratch = fdh_side_stack_scratch(FDH_SCRATCH_SIZE);
+    if (!scratch) return NULL;
+    struct py_memo *memo = (struct py_memo *)(void *)(scratch + FDH_SCRATCH_PY_MEMO_OFFSET);
+    if (FDH_UNLIKELY(memo->trace_generation != fdh_trace_generation)) {
+        if (memo->trace_generation != 0) memset(memo, 0, sizeof *memo); /* fresh: zeros */
+        memo->trace_generation = fdh_trace_generation;
+    }
+    return memo;
+}
+
+/* Looks the capture up; on a hit sets ref->stack, else points ref->entry at the entry that will remember it
+ * (filled here, its stack set by fdh_python_memo_store once interned). */
+static void py_memo_find(struct fdh_py_memo_ref *ref, void *const *native, int count, const struct py_item *items, int n) {
+    if (count > PY_MEMO_NATIVE || n > PY_MEMO_ITEMS) return;
+    struct py_memo *memo = py_memo();
+    if (!memo) return;
+    uint64_t key = ref->hash ^ (items[0].ip * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)n << 48 | (uint64_t)count << 32);
+    key ^= key >> 29;
+    key *= 0xBF58476D1CE4E5B9ull;
+    key ^= key >> 32;
+    unsigned set = (unsigned)(key % PY_MEMO_SETS);
+    struct py_memo_entry *ways = memo->entries[set];
+    for (unsigned w = 0; w < PY_MEMO_WAYS; w++) {
+        const struct py_memo_entry *e = &ways[w];
+        if (e->key == key && e->stack != 0 && e->native_count == (uint16_t)count && e->item_count == (uint16_t)n &&
+            memcmp(e->items, items, (size_t)n * sizeof *items) == 0 &&
+            memcmp(e->native, native, (size_t)count * sizeof *native) == 0) {
+            ref->stack = e->stack;
+            return;
+        }
+    }
+    struct py_memo_entry *e = &ways[memo->next[set]];
+    memo->next[set] = (uint8_t)((memo->next[set] + 1) % PY_MEMO_WAYS);
+    e->key = key;
+    e->stack = 0;
+    e->native_count = (uint16_t)count;
+    e->item_count = (uint16_t)n;
+    memcpy(e->native, native, (size_t)count * sizeof *native);
+    memcpy(e->items, items, (size_t)n * sizeof *items);
+    ref->entry = e;
+}
+
+void fdh_python_memo_store(const struct fdh_py_memo_ref *ref, uint32_t stack) {
+    if (ref->entry) ((struct py_memo_entry *)ref->entry)->stack = stack;
+}
+
 /* ---- entry point ------------------------------------------------------------------------------------- */
 
 /* Whether the interpreter is in a state where the walk is safe for this event. */
@@ -685,7 +760,8 @@ int fdh_python_native_only(void) {
     return p == PHASE_OFF && status_written_generation == fdh_trace_generation;
 }
 
-int fdh_python_merge(void *const *native, int count, uint64_t *ips, uint16_t *kinds, int max) {
+int fdh_python_merge(void *const *native, int count, uint64_t *ips, uint16_t *kinds, int max,
+                     struct fdh_py_memo_ref *memo) {
     int p = atomic_load_explicit(&phase, memory_order_acquire);
     if (FDH_UNLIKELY(p != PHASE_ACTIVE)) {
         if (p == PHASE_ABSENT) {
@@ -746,6 +822,10 @@ int fdh_python_merge(void *const *native, int count, uint64_t *ips, uint16_t *ki
     int frames = 0;
     int n = walk(tstate, items, PY_MAX_FRAMES + 32, &frames);
     if (n <= 0 || frames == 0) return -1;
+    if (memo) {
+        py_memo_find(memo, native, count, items, n);
+        if (memo->stack) return 0; /* ips and kinds unused */
+    }
 
     /* Interleave: each evaluator frame of the native stack takes the next group of Python frames. */
     int out = 0, item = 0;

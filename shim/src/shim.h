@@ -365,8 +365,9 @@ static inline uint64_t fdh_on_side_stack(uint64_t (*fn)(void *), void *arg, uint
 }
 /* The scratch area's users: the stack cache (stack_capture.c) at 0, pending helper frames (python_hints.c),
  * the last path described (describe.c), the call-site cache (recorder.c), the fast unwinder's rule cache (fast_unwind.c) from the second
- * page on, the stack memo (stack_capture.c), the code memo (python_frames.c) and the walk memo
- * (fast_unwind.c; its pages are touched only as deep as the stacks it remembers). */
+ * page on, the stack memo (stack_capture.c), the code memo (python_frames.c), the walk memo
+ * (fast_unwind.c; its pages are touched only as deep as the stacks it remembers) and the Python stack memo
+ * (python_frames.c; touched only by threads that run Python). */
 #define FDH_SCRATCH_STACK_CACHE_SIZE 1024u
 #define FDH_SCRATCH_HINT_OFFSET 1024u
 #define FDH_SCRATCH_HINT_SIZE 1024u
@@ -384,7 +385,9 @@ static inline uint64_t fdh_on_side_stack(uint64_t (*fn)(void *), void *arg, uint
 #define FDH_SCRATCH_CODE_MEMO_SIZE 8192u
 #define FDH_SCRATCH_WALK_MEMO_OFFSET (FDH_SCRATCH_CODE_MEMO_OFFSET + FDH_SCRATCH_CODE_MEMO_SIZE)
 #define FDH_SCRATCH_WALK_MEMO_SIZE 262144u
-#define FDH_SCRATCH_SIZE (FDH_SCRATCH_WALK_MEMO_OFFSET + FDH_SCRATCH_WALK_MEMO_SIZE)
+#define FDH_SCRATCH_PY_MEMO_OFFSET (FDH_SCRATCH_WALK_MEMO_OFFSET + FDH_SCRATCH_WALK_MEMO_SIZE)
+#define FDH_SCRATCH_PY_MEMO_SIZE 65536u
+#define FDH_SCRATCH_SIZE (FDH_SCRATCH_PY_MEMO_OFFSET + FDH_SCRATCH_PY_MEMO_SIZE)
 /* This thread's scratch area (made on first use) if it holds `size` bytes, else NULL. Inline: a capture
  * asks for it several times. */
 static inline void *fdh_side_stack_scratch(size_t size) {
@@ -401,7 +404,17 @@ struct fdh_thread_flags {
  * `native` holds `count` native return addresses, innermost first, shim frames already dropped. Writes the
  * combined stack innermost first into ips/kinds (at most `max` frames) and returns its length, or -1 when
  * this event gets no Python frames (no CPython, not active, finalizing…): the caller keeps the native stack. */
-int fdh_python_merge(void *const *native, int count, uint64_t *ips, uint16_t *kinds, int max);
+/* The Python stack memo (python_frames.c): `hash` (in) picks its set, any value is correct (the fast walk's
+ * hash of the native frames); on a hit fdh_python_merge sets `stack` (the id a full intern gives these
+ * frames) and writes no frames; otherwise `entry` (if not NULL) waits for fdh_python_memo_store. */
+struct fdh_py_memo_ref {
+    uint64_t hash;
+    uint32_t stack;
+    void *entry;
+};
+int fdh_python_merge(void *const *native, int count, uint64_t *ips, uint16_t *kinds, int max,
+                     struct fdh_py_memo_ref *memo);
+void fdh_python_memo_store(const struct fdh_py_memo_ref *memo, uint32_t stack);
 void fdh_python_start(void);                 /* constructor: look for a CPython (may dlsym-fail there) */
 int fdh_python_native_only(void);            /* fdh_python_merge would return -1 at once, changing nothing */
 int fdh_python_hint_pending(void);           /* helper frames wait for this thread's next opening capture */

@@ -296,14 +296,14 @@ static void memo_store(struct memo_entry *set, uint64_t hash, void *const *frame
     memcpy(e->frames, frames, (size_t)n * sizeof *frames);
 }
 
-static uint32_t intern_capture(void *opening, void *const *frames, int count);
+static uint32_t intern_capture(void *opening, void *const *frames, int count, uint64_t hash);
 
 /* FDHOUND_UNWIND_VERIFY=1: a memo hit must name the stack a full intern of the same frames gives (0: the
  * table is full, nothing to compare); the program aborts otherwise. */
 static __attribute__((noinline)) void memo_verify(void *opening, void *const *frames, int n, uint32_t remembered) {
     int first;
     int count = program_frames(frames, n, (int)fdh_state.config.stack_depth, &first);
-    uint32_t fresh = count > 0 ? intern_capture(opening, frames + first, count) : 0;
+    uint32_t fresh = count > 0 ? intern_capture(opening, frames + first, count, 0) : 0;
     atomic_fetch_add(&verified_memo, 1);
     if (fresh != 0 && fresh != remembered) {
         char line[96], *end = line + sizeof line;
@@ -355,19 +355,44 @@ static uint64_t capture_here(void *argument) {
         int count = program_frames(frames, n, depth, &first);
         if (count <= 0) return 0;
         fdh_modules_check((uintptr_t)frames[first]);
-        stack = intern_capture(opening, frames + first, count);
+        stack = intern_capture(opening, frames + first, count, walk.hash | 1);
         if (set) memo_store(set, walk.hash, frames, n, stack);
     }
     if (walk.note && memo_allowed && stack) *walk.note = walk_note(stack);
     return stack;
 }
 
-/* Interns the program's frames of a capture (innermost first), with the Python frames they ran. */
-static uint32_t intern_capture(void *opening, void *const *native, int count) {
+/* FDHOUND_UNWIND_VERIFY=1: a Python stack memo hit must name the stack a full merge and intern of the same
+ * capture gives (0: the table is full, nothing to compare); the program aborts otherwise. */
+static __attribute__((noinline)) void python_memo_verify(void *opening, void *const *native, int count,
+                                                         uint32_t remembered) {
+    uint32_t fresh = intern_capture(opening, native, count, 0);
+    atomic_fetch_add(&verified_memo, 1);
+    if (fresh != 0 && fresh != remembered) {
+        char line[96], *end = line + sizeof line;
+        char *p = fdh_append(line, end, "remembered stack ");
+        p = fdh_append_u64(p, end, remembered);
+        p = fdh_append(p, end, ", interned ");
+        fdh_append_u64(p, end, fresh);
+        fdh_diag("unwind verify: the Python stack memo disagrees", line);
+        abort();
+    }
+}
+
+static uint32_t intern_merged(const uint64_t *ips, const uint16_t *kinds, int count);
+
+/* Interns the program's frames of a capture (innermost first), with the Python frames they ran. `hash`:
+ * non-zero lets the Python stack memo (python_frames.c) answer, and picks its set. */
+static uint32_t intern_capture(void *opening, void *const *native, int count, uint64_t hash) {
     /* In a CPython process the evaluator's frames become the Python frames they ran (python_frames.c). */
     uint64_t ips[FDH_MAX_STACK_DEPTH];
     uint16_t kinds[FDH_MAX_STACK_DEPTH];
-    int total = fdh_python_merge(native, count, ips, kinds, (int)FDH_MAX_STACK_DEPTH);
+    struct fdh_py_memo_ref memo = {.hash = hash};
+    int total = fdh_python_merge(native, count, ips, kinds, (int)FDH_MAX_STACK_DEPTH, hash ? &memo : NULL);
+    if (memo.stack) {
+        if (FDH_UNLIKELY(fdh_state.config.unwind_verify)) python_memo_verify(opening, native, count, memo.stack);
+        return memo.stack;
+    }
     if (total < 0) {
         for (int i = 0; i < count; i++) {
             ips[i] = (uint64_t)(uintptr_t)native[i];
@@ -377,9 +402,14 @@ static uint32_t intern_capture(void *opening, void *const *native, int count) {
         /* A runtime the shim cannot walk (PyPy): the helper's frames, for a call that creates a descriptor. */
         if (opening) total = fdh_python_hint_take(ips, kinds, total, (int)FDH_MAX_STACK_DEPTH);
     }
-    count = total;
+    uint32_t stack = intern_merged(ips, kinds, total);
+    if (memo.entry) fdh_python_memo_store(&memo, stack);
+    return stack;
+}
 
-    /* Walk outermost → innermost, reusing the outer frames shared with this thread's previous stack. */
+/* Interns merged frames (innermost first), walking outermost → innermost and reusing the outer frames shared
+ * with this thread's previous stack. */
+static uint32_t intern_merged(const uint64_t *ips, const uint16_t *kinds, int count) {
     struct stack_cache *cache = fdh_side_stack_scratch(sizeof *cache);
     if (!cache) return fdh_intern_frames_innermost_first(ips, kinds, count);
     if (cache->trace_generation != fdh_trace_generation) {

@@ -606,6 +606,7 @@ def work(depth):
     for _ in range(50):
         socket.socket().close()
         os.close(os.open("/dev/null", os.O_RDONLY))
+        os.close(os.open("/dev/null", os.O_RDONLY))  # the same native stack from another line: memo keys differ
 threads = [threading.Thread(target=work, args=(d,)) for d in (3, 40)]
 [t.start() for t in threads]; [t.join() for t in threads]; work(7)
 ' 2>"$work/$t/python-stderr"; python_status=$?
@@ -622,6 +623,8 @@ expect_eq $t "python status" "$python_status" 0 &&
 expect_eq $t "python verdict line" "$(grep -c 'unwind verify' "$work/$t/python-stderr")" 1 &&
 expect_eq $t "python captures" "$([ "${py_captures:-0}" -ge 600 ] && echo yes)" yes &&
 expect_eq $t "python fast-path share over 90 %" "$([ $((${py_fast:-0} * 10)) -ge $((py_captures * 9)) ] && echo yes)" yes &&
+expect_eq $t "python stack memo hits checked against a full intern (some must be)" \
+    "$(sed -n 's/^fdhound: unwind cost: .*, \([0-9]*\) stack memo hits checked, all equal$/\1/p' "$work/$t/python-stderr" | awk '$1 > 0 {print "yes"}')" yes &&
 pass $t
 fi
 
