@@ -16,6 +16,8 @@ final class DecodedEnumsTests: XCTestCase {
         for (swift, c) in header { XCTAssertEqual(UInt32(swift.rawValue), c.rawValue, "\(swift)") }
         XCTAssertEqual(EventType.allCases.count, header.count + 1, "every case but .unknown is checked above")
         XCTAssertEqual(EventType(traceValue: 11), .unknown, "11 is unused")
+        XCTAssertEqual(EventType(traceValue: UInt8(FDH_EVENT_ABANDONED.rawValue)), .unknown,
+                       "a slot whose writer was jumped out of is skipped (TRACE-FORMAT.md, Publication)")
         XCTAssertEqual(EventType(traceValue: 200), .unknown, "a newer type is ignored, not misread")
         for value in UInt8.min...UInt8.max {  // the decoder's spelled-out switch agrees with the raw values
             XCTAssertEqual(EventType(traceValue: value), EventType(rawValue: value) ?? .unknown, "\(value)")

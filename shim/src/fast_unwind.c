@@ -114,7 +114,9 @@ static int read_objects_generation(struct dl_phdr_info *info, size_t size, void 
 void fdh_fast_unwind_objects_changed(void) {
     static _Atomic uint64_t seen;
     uint64_t now = 0;
+    uint64_t signals = fdh_signals_hold(); /* the loader's lock (raw.c) */
     dl_iterate_phdr(read_objects_generation, &now);
+    fdh_signals_release(signals);
     if (now == 0 || now != atomic_load_explicit(&seen, memory_order_acquire)) {
         fdh_fast_unwind_invalidate();
         atomic_store_explicit(&seen, now, memory_order_release);

@@ -150,9 +150,13 @@ int fdh_got_prepare(void) {
     return 0;
 }
 
-/* dl_iterate_phdr holds the loader's lock while it calls back: the walk only reads and stores. */
+/* dl_iterate_phdr holds the loader's lock while it calls back: the walk only reads and stores, with the
+ * program's signals held off (from the dlopen hook, a handler's jump out would leave the lock held). */
 void fdh_got_patch_all(void) {
-    if (enabled) dl_iterate_phdr(patch_object, NULL);
+    if (!enabled) return;
+    uint64_t signals = fdh_signals_hold();
+    dl_iterate_phdr(patch_object, NULL);
+    fdh_signals_release(signals);
 }
 
 /* Puts every patched slot back (fdhound detach): the program then calls libc directly again. */

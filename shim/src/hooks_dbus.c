@@ -87,6 +87,7 @@ static int find_text(struct dl_phdr_info *info, size_t size, void *data) {
 static int resolve(void) {
     if (FDH_LIKELY(__atomic_load_n(&resolved, __ATOMIC_ACQUIRE))) return 1;
     int saved = errno;
+    uint64_t signals = fdh_signals_hold(); /* dlopen, dlsym, dl_iterate_phdr: the loader's lock (raw.c) */
     void *handle = NULL;
     real.open = find("dbus_connection_open", &handle);
     real.open_private = find("dbus_connection_open_private", &handle);
@@ -103,6 +104,7 @@ static int resolve(void) {
         fdh_set_owner_code(FDH_OWNER_DBUS, dbus_text_start, dbus_text_end);
         __atomic_store_n(&resolved, 1, __ATOMIC_RELEASE);
     }
+    fdh_signals_release(signals);
     errno = saved;
     return complete;
 }

@@ -10,7 +10,18 @@
  * recording only when that target lies above the outermost scope on the same stack (fdh_scope_sp), or
  * leaves the sigaltstack the scope was on; a jump that stays inside the handler (a target on the side stack
  * the handler runs on, or on its sigaltstack) changes nothing. Only the rare case (a jump while this thread
- * is inside a scope) does more than one compare. Async-signal-safe: raw syscalls and plain stores. */
+ * is inside a scope) does more than one compare. Async-signal-safe: raw syscalls and plain stores.
+ *
+ * Where the jump is made from: a handler that interrupted a hook while it ran on the shim's side stack
+ * runs there too, where the program never is. __longjmp_chk (what siglongjmp and longjmp are in a program
+ * built with _FORTIFY_SOURCE) refuses a jump to a target below the current stack pointer unless the thread
+ * is on its sigaltstack — "longjmp causes uninitialized stack frame" — and a side stack mapped above the
+ * target's stack (a thread stack in the heap or in .bss, a thread whose stack was mapped after its side
+ * stack) made it abort a program that untraced never aborts. So a jump that leaves the side stack is made
+ * from the program's own stack, just under where the hook left it (fdh_call_on_stack keeps that address):
+ * there the real function runs exactly as it would have untraced — its check (a genuinely bad jump still
+ * aborts, a jump from a sigaltstack is still allowed, as the kernel then sees the thread on it), the
+ * pthread cleanup it runs for the frames it unwinds, the signal mask it restores. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <signal.h>
@@ -49,57 +60,72 @@ static int leaves_scope(uintptr_t target, uintptr_t scope) {
     return target > scope; /* one stack, growing down: the scope's frame is gone once the target is above it */
 }
 
-static void jumping(struct __jmp_buf_tag *env) {
+static void jumping(uintptr_t target) {
     /* A call in flight (a handler interrupted it between the real call and its record) may never be
      * recorded now: a forked child must not wait for it. A jump that stays inside the handler ends it too
      * early, which costs at most a stack the child could have copied. */
     fdh_flight_end();
+    if (FDH_UNLIKELY(fdh_closing != NULL)) { /* a close between its two halves: is its frame left? */
+        int saved = errno;
+        if (leaves_scope(target, (uintptr_t)fdh_closing)) fdh_close_abandoned();
+        errno = saved;
+    }
     if (FDH_LIKELY(fdh_depth <= 0)) return; /* not inside the recorder (or a vfork child: negative) */
     int saved = errno;
-    if (leaves_scope(target_stack_pointer(env), fdh_scope_sp)) fdh_recorder_abandoned();
+    if (leaves_scope(target, fdh_scope_sp)) fdh_recorder_abandoned();
     errno = saved;
 }
 
-typedef void jump_fn(struct __jmp_buf_tag env[1], int value); /* never returns */
-enum { LONGJMP, UNDERSCORE_LONGJMP, SIGLONGJMP, LONGJMP_CHK, JUMPS };
-static const char *const jump_names[JUMPS] = {"longjmp", "_longjmp", "siglongjmp", "__longjmp_chk"};
-static jump_fn *_Atomic real_jumps[JUMPS];
-
-/* Resolved at start-up (fdh_longjmp_hooks_resolve): the first jump is usually made in a signal handler,
- * where dlsym must not run. Only a jump made before the constructor resolves it here. */
-static jump_fn *real_jump(int which) {
-    jump_fn *real = atomic_load_explicit(&real_jumps[which], memory_order_acquire);
-    if (FDH_UNLIKELY(!real)) {
-        real = (jump_fn *)dlsym(RTLD_NEXT, jump_names[which]);
-        atomic_store_explicit(&real_jumps[which], real, memory_order_release);
+/* The stack pointer the program would jump from untraced: `sp` itself, unless it is on a side stack the
+ * target is not on — then where the program's stack was left when that side stack was entered (a handler
+ * on the nested side stack may have interrupted one that ran on the first: two steps at most). */
+static uintptr_t program_stack_pointer(uintptr_t sp, uintptr_t target) {
+    for (int step = 0; step < 2; step++) {
+        int depth = fdh_side_stack_depth_of(sp);
+        if (depth == 0 || fdh_side_stack_depth_of(target) == depth) break;
+        uintptr_t entry = fdh_side_stack_entry(depth);
+        if (entry == 0) break;
+        sp = entry;
     }
-    return real;
+    return sp;
 }
 
-void fdh_longjmp_hooks_resolve(void) {
-    for (int which = 0; which < JUMPS; which++) real_jump(which);
-}
+typedef void jump_fn(struct __jmp_buf_tag env[1], int value); /* never returns */
 
-FDH_EXPORT void longjmp(struct __jmp_buf_tag env[1], int value) {
-    jumping(env);
-    real_jump(LONGJMP)(env, value);
+struct jump {
+    jump_fn *real;
+    struct __jmp_buf_tag *env;
+    int value;
+};
+
+static uint64_t jump_from_here(void *argument) {
+    struct jump *j = argument;
+    j->real(j->env, j->value);
     __builtin_unreachable();
 }
 
-FDH_EXPORT void _longjmp(struct __jmp_buf_tag env[1], int value) {
-    jumping(env);
-    real_jump(UNDERSCORE_LONGJMP)(env, value);
+/* Every hook: the recorder's state, then the real jump, from the program's own stack. */
+static __attribute__((noreturn)) void jump(unsigned slot, struct __jmp_buf_tag *env, int value) {
+    jump_fn *real = (jump_fn *)fdh_real(slot); /* resolved at start-up (real_calls.c): no dlsym in a handler */
+    uintptr_t target = target_stack_pointer(env);
+    jumping(target);
+    uintptr_t here = fdh_stack_pointer();
+    uintptr_t from = target ? program_stack_pointer(here, target) : here;
+    if (FDH_UNLIKELY(from != here)) {
+        struct jump j = {real, env, value};
+        /* Under the frame the hook left there, its red zone and a margin; 16-byte aligned. */
+        fdh_call_on_stack(jump_from_here, &j, (void *)((from - 512) & ~(uintptr_t)15));
+    }
+    real(env, value);
     __builtin_unreachable();
 }
 
-FDH_EXPORT void siglongjmp(struct __jmp_buf_tag env[1], int value) {
-    jumping(env);
-    real_jump(SIGLONGJMP)(env, value);
-    __builtin_unreachable();
-}
+FDH_EXPORT void longjmp(struct __jmp_buf_tag env[1], int value) { jump(FDH_REAL_SLOT_longjmp, env, value); }
+
+FDH_EXPORT void _longjmp(struct __jmp_buf_tag env[1], int value) { jump(FDH_REAL_SLOT__longjmp, env, value); }
+
+FDH_EXPORT void siglongjmp(struct __jmp_buf_tag env[1], int value) { jump(FDH_REAL_SLOT_siglongjmp, env, value); }
 
 FDH_EXPORT void __longjmp_chk(struct __jmp_buf_tag env[1], int value) {
-    jumping(env);
-    real_jump(LONGJMP_CHK)(env, value);
-    __builtin_unreachable();
+    jump(FDH_REAL_SLOT___longjmp_chk, env, value);
 }

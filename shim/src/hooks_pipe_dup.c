@@ -29,7 +29,7 @@ static int pipe_opened(uint8_t api, int result, int fds[2], int flags) {
 FDH_EXPORT int pipe(int fds[2]) {
     FDH_REAL(pipe);
     if (FDH_UNLIKELY(fdh_called_by_unwinder(__builtin_return_address(0)))) {
-        int result = real_pipe(fds);
+        int result = real_pipe(fds); /* libunwind's own: parked, never recorded */
         if (result == 0) fdh_park_tracer_pipe(fds);
         return result;
     }
@@ -41,7 +41,7 @@ FDH_EXPORT int pipe(int fds[2]) {
 FDH_EXPORT int pipe2(int fds[2], int flags) {
     FDH_REAL(pipe2);
     if (FDH_UNLIKELY(fdh_called_by_unwinder(__builtin_return_address(0)))) {
-        int result = real_pipe2(fds, flags);
+        int result = real_pipe2(fds, flags); /* libunwind's own: parked, never recorded */
         if (result == 0) fdh_park_tracer_pipe(fds);
         return result;
     }
@@ -80,15 +80,18 @@ FDH_EXPORT int dup2(int oldfd, int newfd) {
     FDH_REAL(dup2);
     if (FDH_UNLIKELY(parked_source(oldfd))) return duplicated(FDH_API_DUP2, oldfd, -1, 0, 0);
     if (FDH_UNLIKELY(fdh_is_tracer_fd(newfd))) fdh_tracer_pipe_yield();
-    return duplicated(FDH_API_DUP2, oldfd, real_dup2(oldfd, newfd), 0, 0);
+    int result;
+    FDH_CREATING(result, real_dup2(oldfd, newfd));
+    return duplicated(FDH_API_DUP2, oldfd, result, 0, 0);
 }
 
 FDH_EXPORT int dup3(int oldfd, int newfd, int flags) {
     FDH_REAL(dup3);
     if (FDH_UNLIKELY(parked_source(oldfd))) return duplicated(FDH_API_DUP3, oldfd, -1, (uint32_t)flags, 0);
     if (FDH_UNLIKELY(fdh_is_tracer_fd(newfd))) fdh_tracer_pipe_yield();
-    return duplicated(FDH_API_DUP3, oldfd, real_dup3(oldfd, newfd, flags), (uint32_t)flags,
-                      (flags & O_CLOEXEC) != 0);
+    int result;
+    FDH_CREATING(result, real_dup3(oldfd, newfd, flags));
+    return duplicated(FDH_API_DUP3, oldfd, result, (uint32_t)flags, (flags & O_CLOEXEC) != 0);
 }
 
 /* fcntl's third argument is an int or a pointer depending on cmd; glibc itself reads it as a pointer. */
@@ -104,7 +107,7 @@ static int traced_fcntl(int (*real)(int, int, ...), int fd, int cmd, void *arg) 
         FDH_RETRY_ON_EMFILE(result, result < 0, real(fd, cmd, arg));
         return duplicated(FDH_API_FCNTL, fd, result, (uint32_t)cmd, cmd == F_DUPFD_CLOEXEC);
     }
-    int result = real(fd, cmd, arg);
+    int result = real(fd, cmd, arg); /* no F_DUPFD: creates no descriptor */
     if (cmd == F_SETFD && result == 0) {
         FDH_RECORDING fdh_record_cloexec(FDH_API_FCNTL, fd, ((long)arg & FD_CLOEXEC) != 0);
     }

@@ -26,7 +26,8 @@ static void received(uint8_t api, const struct msghdr *msg, int flags) {
 
 FDH_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
     FDH_REAL(recvmsg);
-    ssize_t result = real_recvmsg(fd, msg, flags);
+    ssize_t result;
+    FDH_CREATING(result, real_recvmsg(fd, msg, flags)); /* SCM_RIGHTS: the descriptors it receives */
     if (result < 0 || !msg || msg->msg_controllen == 0) return result;
     FDH_RECORDING received(FDH_API_RECVMSG, msg, flags);
     return result;
@@ -34,7 +35,8 @@ FDH_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
 
 FDH_EXPORT int recvmmsg(int fd, struct mmsghdr *vector, unsigned int length, int flags, struct timespec *timeout) {
     FDH_REAL(recvmmsg);
-    int result = real_recvmmsg(fd, vector, length, flags, timeout);
+    int result;
+    FDH_CREATING(result, real_recvmmsg(fd, vector, length, flags, timeout));
     if (result <= 0) return result;
     FDH_RECORDING {
         for (int i = 0; i < result; i++) {

@@ -58,19 +58,20 @@ FDH_EXPORT FILE *fdopen(int fd, const char *mode) {
 
 /* The closing calls of streams: recorded before the real call (hooks_close.c says why). `fd` < 0 (a stream
  * without a descriptor: fmemopen, fopencookie) records nothing. */
-static struct fdh_close_ticket stream_closing(uint8_t api, FILE *stream) {
-    struct fdh_close_ticket ticket = FDH_NO_CLOSE;
+/* The ticket is the caller's: it stays where it is until the close finishes (recorder.c follows it). */
+static void stream_closing(uint8_t api, FILE *stream, struct fdh_close_ticket *ticket) {
+    *ticket = FDH_NO_CLOSE;
     int fd = stream ? fileno(stream) : -1;
     if (fd >= 0) {
-        FDH_RECORDING fdh_record_close(api, fd, &ticket);
+        FDH_RECORDING fdh_record_close(api, fd, ticket);
     }
-    return ticket;
 }
 
 FDH_EXPORT int fclose(FILE *stream) {
     FDH_REAL(fclose);
     int fd = stream ? fileno(stream) : -1;
-    struct fdh_close_ticket ticket = stream_closing(FDH_API_FCLOSE, stream);
+    struct fdh_close_ticket ticket;
+    stream_closing(FDH_API_FCLOSE, stream, &ticket);
     int result = real_fclose(stream);
     FDH_RECORDING fdh_finish_close(&ticket, fd, result == 0 ? 0 : -1, FDH_SAVED_ERRNO);
     return result;
@@ -97,7 +98,8 @@ FDH_EXPORT FILE *popen(const char *command, const char *mode) {
 FDH_EXPORT int pclose(FILE *stream) {
     FDH_REAL(pclose);
     int fd = stream ? fileno(stream) : -1;
-    struct fdh_close_ticket ticket = stream_closing(FDH_API_PCLOSE, stream);
+    struct fdh_close_ticket ticket;
+    stream_closing(FDH_API_PCLOSE, stream, &ticket);
     int result = real_pclose(stream);
     FDH_RECORDING fdh_finish_close(&ticket, fd, result == -1 ? -1 : 0, FDH_SAVED_ERRNO);
     return result;
@@ -138,10 +140,15 @@ FDH_EXPORT FILE *tmpfile64(void) {
 static FILE *reopen(uint8_t api, FILE *(*real)(const char *, const char *, FILE *), const char *path,
                     const char *mode, FILE *stream) {
     int old = stream ? fileno(stream) : -1;
-    struct fdh_close_ticket ticket = stream_closing(api, stream);
-    FILE *result = real(path, mode, stream);
+    struct fdh_close_ticket ticket;
+    stream_closing(api, stream, &ticket);
+    FILE *result;
+    FDH_CREATING(result, real(path, mode, stream));
+    /* The opening first: the close's scope would end the call's flight before the opening is recorded.
+     * (The CLOSE's seq was reserved before the call: the log's order stays close, then open.) */
+    FILE *opened = stream_opened(api, path, mode, result);
     FDH_RECORDING fdh_finish_close(&ticket, old, 0, 0);
-    return stream_opened(api, path, mode, result);
+    return opened;
 }
 
 FDH_EXPORT FILE *freopen(const char *restrict path, const char *restrict mode, FILE *restrict stream) {

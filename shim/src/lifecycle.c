@@ -1,6 +1,8 @@
 /* lifecycle.c — the shim's constructor and destructor: set-up in a fixed order, and the exit record.
  *
  * Set-up order matters:
+ *   0. every hooked function's real one (real_calls.c), before anything else: even untraced (a bad
+ *      setting) the hooks call them, and no hook may take the loader's lock later;
  *   1. configuration and the trace file (any failure: one line on stderr, the program runs untraced);
  *   2. process facts (pid, argv, executable, limits) and the module table;
  *   3. the descriptors already open (inherited: never leaks) — scanned before the unwinder is warmed up,
@@ -26,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "real_calls.h"
 #include "shim.h"
 
 static char exe_path[4096];
@@ -165,6 +168,7 @@ static int raise_soft_limit(struct rlimit *saved) {
  * thread may have held the unwinder's or the loader's lock at the moment of fork). */
 void fdh_start_forked_child(int parent_multithreaded, uint64_t fork_event) {
     struct fdh_trace parent = fdh_state.trace;
+    fdh_recorder_forget_pending(); /* the parent's FORK slot, in a mapping this child is about to drop */
     if (!parent.header) return;
     fdh_state.pid = (pid_t)syscall(SYS_getpid);
     fdh_tid_reset();
@@ -210,7 +214,6 @@ void fdh_start_recording(int attached) {
      * not for this one — a program attached to again after a detach (attach.c) starts a second trace. */
     fdh_trace_generation++;
     fdh_side_stacks_init();
-    fdh_longjmp_hooks_resolve();
     record_process_facts();
     if (attached) fdh_state.trace.header->flags |= FDH_HEADER_FLAG_ATTACHED;
     fdh_evidence_start();
@@ -249,6 +252,7 @@ static int loaded_at_start_up(void) {
 }
 
 __attribute__((constructor)) static void fdh_start(void) {
+    fdh_real_resolve_all(); /* first: before the program (or another constructor) installs a handler */
     if (!loaded_at_start_up()) return; /* dlopen'ed by fdhound attach: fdhound_attach starts recording */
     fdh_state.pid = (pid_t)syscall(SYS_getpid);
     fdh_diag_remember_stderr();

@@ -132,7 +132,9 @@ void fdh_modules_check(uintptr_t innermost) {
     fdh_modules_refresh();
 }
 
-void fdh_modules_refresh(void) {
+/* dl_iterate_phdr takes the loader's lock: from a capture, with the program's signals held off (raw.c), so
+ * that a handler jumping out cannot leave it (or `refreshing`) held. */
+static void refresh_held(void) {
     uint64_t generation = 0;
     dl_iterate_phdr(read_generation, &generation);
     if (generation == atomic_load_explicit(&last_generation, memory_order_acquire)) return;
@@ -142,6 +144,12 @@ void fdh_modules_refresh(void) {
     fdh_state.trace.header->module_generation = generation;
     atomic_store_explicit(&last_generation, generation, memory_order_release);
     atomic_store(&refreshing, 0);
+}
+
+void fdh_modules_refresh(void) {
+    uint64_t signals = fdh_signals_hold();
+    refresh_held();
+    fdh_signals_release(signals);
 }
 
 void fdh_modules_init(const char *path) {

@@ -218,7 +218,18 @@ static uint32_t parse_version(const char *text) {
 /* Looks the interpreter up; returns the next phase. `at_start`: called from the constructor, where a
  * failing dlsym (no CPython in this process) is harmless; later (from a hook, after a dlopen) only a
  * libpython found by path is looked into. */
+static int probe_held(int at_start);
+
+/* The look-up runs with the program's signals held off: dlsym, dlopen and dl_iterate_phdr take the
+ * loader's lock, which a handler jumping out would leave held (raw.c). */
 static int probe(int at_start) {
+    uint64_t signals = fdh_signals_hold();
+    int next = probe_held(at_start);
+    fdh_signals_release(signals);
+    return next;
+}
+
+static int probe_held(int at_start) {
     void *handle = NULL;
     get_tstate = at_start ? (get_tstate_fn)dlsym(RTLD_DEFAULT, "PyGILState_GetThisThreadState") : NULL;
     if (!get_tstate) {

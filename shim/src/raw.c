@@ -1,7 +1,9 @@
 /* raw.c — tiny helpers the recorder uses instead of libc conveniences: they never allocate, never take a
  * lock and are async-signal-safe (string building without snprintf, the clock through the vDSO, the
- * thread id through a raw syscall cached per thread, the thread's counter shard). */
+ * thread id through a raw syscall cached per thread, the thread's counter shard, signals held off around
+ * a call into code that takes a lock that is not ours). */
 #define _GNU_SOURCE
+#include <signal.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,4 +61,30 @@ char *fdh_append_u64(char *out, char *end, uint64_t value) {
     while (n > 0 && out < end - 1) *out++ = digits[--n];
     *out = '\0';
     return out;
+}
+
+/* Around a call into code that takes a lock that is not ours — the loader's (dlsym, dl_iterate_phdr,
+ * libunwind's walk) or malloc's (libunwind) — the program's signals are held off: a handler that jumps out
+ * (siglongjmp) would leave that lock held, and the next dlopen, calloc or exit hang. Untraced, the
+ * program never ran that code at that moment. Raw rt_sigprocmask (no libc wrapper, which may act on its
+ * own reserved signals), the program's mask restored exactly; signals arriving meanwhile stay pending and
+ * are delivered when it is restored. The signals a fault raises (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP,
+ * SIGSYS) stay deliverable: one raised while blocked kills the process instead of calling the handler. */
+#define FAULT_SIGNALS                                                                                      \
+    ((1ull << (SIGSEGV - 1)) | (1ull << (SIGBUS - 1)) | (1ull << (SIGILL - 1)) | (1ull << (SIGFPE - 1)) |  \
+     (1ull << (SIGTRAP - 1)) | (1ull << (SIGSYS - 1)))
+
+uint64_t fdh_signals_hold(void) {
+    uint64_t all = ~FAULT_SIGNALS, before = 0;
+    int saved = errno;
+    if (syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, &before, sizeof all) != 0) before = FDH_SIGNALS_NOT_HELD;
+    errno = saved;
+    return before;
+}
+
+void fdh_signals_release(uint64_t before) {
+    if (before == FDH_SIGNALS_NOT_HELD) return;
+    int saved = errno;
+    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &before, NULL, sizeof before);
+    errno = saved;
 }

@@ -81,6 +81,21 @@ static struct fdh_event *claim_slot(struct fdh_trace *t, uint64_t seq) {
     return e;
 }
 
+/* This thread's event reserved and not yet published, inside a recording scope: a jump out of a signal
+ * handler that abandons the scope (fdh_recorder_abandoned) publishes it as ABANDONED, so that its slot
+ * does not stay BUSY for good (every later lap's event there dropped). Set as soon as the slot is claimed
+ * and its seq stored; a jump in the two instructions before that leaves the slot BUSY, as before. One
+ * pointer, not a stack: a handler that records while the scope it interrupted has a slot claimed takes
+ * its place, and a second signal's jump out of that scope then leaves the outer slot BUSY; a FORK, kept
+ * across the real fork like a close, is not followed either. */
+static __thread struct fdh_event *reserving __attribute__((tls_model("initial-exec")));
+
+/* The CLOSE reserved before a real close and published after it (fdh_record_close → fdh_finish_close),
+ * across two scopes and the real call between them: its ticket, in the close hook's frame. A jump to a
+ * target above the ticket abandons it (hooks_longjmp.c → fdh_close_abandoned). A handler's own close in
+ * between keeps the outer one in its ticket and puts it back when it finishes. */
+__thread const struct fdh_close_ticket *fdh_closing __attribute__((tls_model("initial-exec")));
+
 static struct fdh_event *reserve_event(uint8_t type, uint8_t api, uint64_t *seq_out) {
     struct fdh_trace *t = &fdh_state.trace;
     uint64_t seq = __atomic_fetch_add(&t->header->events_next, 1, __ATOMIC_RELAXED);
@@ -96,7 +111,11 @@ static struct fdh_event *reserve_event(uint8_t type, uint8_t api, uint64_t *seq_
     /* Every field the caller does not set reads 0 (fd and fd2: -1, "none"); the commit word stays BUSY
      * until publish_event, so the older event this slot held can never show through half-overwritten. The
      * commit word is not written here (the CAS made it BUSY, and other writers load it concurrently), and
-     * seq is stored atomically: a writer that loaded the old word before our CAS may still read it. */
+     * seq is stored atomically: a writer that loaded the old word before our CAS may still read it (its
+     * own CAS then fails). seq first: from here on the slot can be published as ABANDONED. */
+    __atomic_store_n(&e->seq, seq, __ATOMIC_RELAXED);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    reserving = e;
     e->type = type;
     e->api = api;
     e->kind = 0;
@@ -111,7 +130,6 @@ static struct fdh_event *reserve_event(uint8_t type, uint8_t api, uint64_t *seq_
     e->str1 = 0;
     e->str2 = 0;
     e->arg = 0;
-    __atomic_store_n(&e->seq, seq, __ATOMIC_RELAXED);
     return e;
 }
 
@@ -121,7 +139,18 @@ static uint64_t event_time(const struct fdh_event *e) {
 }
 
 static void publish_event(struct fdh_event *e) {
-    if (e) __atomic_store_n(&e->commit, commit_word(&fdh_state.trace, e->seq), __ATOMIC_RELEASE);
+    if (!e) return;
+    __atomic_store_n(&e->commit, commit_word(&fdh_state.trace, e->seq), __ATOMIC_RELEASE);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    reserving = NULL;
+}
+
+/* Publishes a slot this thread claimed and will never finish (a jump left the recording) as ABANDONED. */
+static void publish_abandoned(struct fdh_event *e) {
+    if (__atomic_load_n(&e->commit, __ATOMIC_ACQUIRE) != FDH_EVENT_BUSY) return;
+    e->result = e->type;
+    e->type = FDH_EVENT_ABANDONED;
+    publish_event(e);
 }
 
 /* Takes back an event already published (an exec that failed and returned), if the ring has not
@@ -337,6 +366,7 @@ static int closed_by_owner_code(uint8_t owner, uint32_t stack) {
 
 /* ---- what hooks call -------------------------------------------------------------------------------- */
 
+
 void fdh_record_open(const struct fdh_opened *o) {
     uint32_t stack = fdh_capture_opening_stack();
     uint64_t seq;
@@ -396,6 +426,11 @@ void fdh_record_close(uint8_t api, int fd, struct fdh_close_ticket *ticket) {
     struct fdh_live_fd *slot = live_slot(fd);
     uint8_t kind = FDH_KIND_UNKNOWN, owner = FDH_OWNER_RAW;
     ticket->event = e ? seq : UINT64_MAX;
+    if (e) { /* pending across the real close (`reserving` keeps naming it until then: see there) */
+        ticket->outer = fdh_closing;
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        fdh_closing = ticket;
+    }
     ticket->stack = stack;
     ticket->was_open = 0;
     ticket->description = 0;
@@ -430,6 +465,7 @@ void fdh_finish_close(const struct fdh_close_ticket *ticket, int fd, int result,
         struct fdh_event *e = event_slot(t, ticket->event);
         e->result = result;
         e->err = result < 0 ? err : 0;
+        fdh_closing = ticket->outer; /* a handler's close: the one it interrupted is pending again */
         publish_event(e);
     }
     /* EBADF from a descriptor we did not see open: closed twice, or never opened. */
@@ -673,11 +709,34 @@ uint32_t fdh_live_description(int fd) {
     return LIVE_GET(slot, state) == FDH_LIVE_CLOSED ? 0 : LIVE_GET(slot, str1);
 }
 
+/* A forked child: the slots this thread had claimed are the parent's, in its trace (unmapped soon). */
+void fdh_recorder_forget_pending(void) {
+    reserving = NULL;
+    fdh_closing = NULL;
+}
+
+/* A jump left a close between its two halves (hooks_longjmp.c): its CLOSE is published as ABANDONED. (Only
+ * the innermost: a handler's close that a second handler jumped out of, with the close the first handler
+ * interrupted still pending too, leaves the outer one BUSY.) */
+void fdh_close_abandoned(void) {
+    struct fdh_trace *t = &fdh_state.trace;
+    const struct fdh_close_ticket *ticket = fdh_closing;
+    fdh_closing = NULL;
+    if (!ticket || ticket->event == UINT64_MAX || !t->events) return;
+    struct fdh_event *e = event_slot(t, ticket->event);
+    /* Published here, and never again by fdh_recorder_abandoned: once published, another writer may take
+     * the slot for the ring's next lap. */
+    if (reserving == e) reserving = NULL;
+    if (e->seq == ticket->event) publish_abandoned(e);
+}
+
 /* A signal handler left the recorder with a jump (hooks_longjmp.c): this thread's scopes are gone. What
  * they held is given back — the depth, the side stacks, a live slot left odd (ended as it is: the write
- * was for a descriptor the thread really holds or held), and the capture caches a half-done capture may
- * have left inconsistent. An event slot claimed and never published stays unpublished (readers skip it). */
+ * was for a descriptor the thread really holds or held), the event slot it had claimed (published as
+ * ABANDONED: see `reserving`), and the capture caches a half-done capture may have left inconsistent. */
 void fdh_recorder_abandoned(void) {
+    if (reserving) publish_abandoned(reserving);
+    reserving = NULL;
     struct fdh_live_fd *slot = live_writing;
     if (slot && (__atomic_load_n(&slot->version, __ATOMIC_ACQUIRE) & 1)) {
         __atomic_fetch_add(&slot->version, 1, __ATOMIC_RELEASE);

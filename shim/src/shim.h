@@ -244,6 +244,7 @@ struct fdh_close_ticket {
     uint32_t stack;
     uint32_t description; /* what the descriptor was, as last known */
     uint8_t was_open;
+    const struct fdh_close_ticket *outer; /* the close this one interrupted (a handler's), pending again after */
 };
 void fdh_record_close(uint8_t api, int fd, struct fdh_close_ticket *ticket);
 /* A ticket for "nothing recorded" (tracing off, or no descriptor): finishing it does nothing. */
@@ -337,9 +338,15 @@ void fdh_side_stacks_init(void);
 const struct fdh_flight *fdh_flights(unsigned *count); /* every thread's flight word (a forked child: the parent's) */
 void fdh_flights_after_fork(void);                     /* a forked child's own table, once it read the parent's */
 int fdh_side_stack_holds(uintptr_t address); /* on this thread's side stacks or scratch */
+int fdh_side_stack_depth_of(uintptr_t address); /* 1, 2: on that depth's side stack; 0: on neither */
+uintptr_t fdh_side_stack_entry(int depth);   /* the program's stack pointer when that stack was entered */
 void fdh_side_stack_forget_caches(void);     /* empties this thread's capture caches */
 void fdh_recorder_abandoned(void);           /* recorder.c: a jump left the recorder (hooks_longjmp.c) */
-void fdh_longjmp_hooks_resolve(void);        /* hooks_longjmp.c: before any signal handler can jump */
+void fdh_close_abandoned(void);              /* recorder.c: a jump left a close between its two halves */
+void fdh_recorder_forget_pending(void);      /* recorder.c: a forked child's (the parent's slots) */
+/* This thread's close between its two halves (fdh_record_close → fdh_finish_close), or NULL: its ticket,
+ * which lies in the close hook's frame (so its address says whether a jump leaves that frame). */
+extern __thread const struct fdh_close_ticket *fdh_closing __attribute__((tls_model("initial-exec")));
 extern __thread char *fdh_thread_area __attribute__((tls_model("initial-exec")));
 extern __thread unsigned char fdh_thread_busy __attribute__((tls_model("initial-exec")));
 char *fdh_side_stack_area(void);                          /* this thread's area, made on first use */
@@ -579,5 +586,10 @@ void fdh_tid_reset(void);              /* after fork */
 size_t fdh_strlen(const char *s);
 char *fdh_append(char *out, char *end, const char *s);
 char *fdh_append_u64(char *out, char *end, uint64_t value);
+/* Signals held off around code that takes a lock not ours (dlsym, dl_iterate_phdr, a libunwind walk): a
+ * handler jumping out of it would leave the lock held. fdh_signals_hold returns the mask to put back. */
+#define FDH_SIGNALS_NOT_HELD UINT64_MAX /* no mask was changed (never a real mask: SIGKILL is in it) */
+uint64_t fdh_signals_hold(void);
+void fdh_signals_release(uint64_t before);
 
 #endif /* FDHOUND_SHIM_H */

@@ -159,6 +159,23 @@ int fdh_side_stack_holds(uintptr_t address) {
     return area && address >= (uintptr_t)area && address - (uintptr_t)area < AREA_SIZE;
 }
 
+/* Which of this thread's side stacks holds `address`: 1 (an ordinary hook's), 2 (a nested hook's), else 0. */
+int fdh_side_stack_depth_of(uintptr_t address) {
+    uintptr_t area = (uintptr_t)fdh_thread_area;
+    if (!area || address < area) return 0;
+    uintptr_t offset = address - area;
+    if (offset >= NESTED_BASE + NESTED_STACK + PAGE && offset < AREA_SIZE) return 1;
+    if (offset >= NESTED_BASE && offset < NESTED_BASE + NESTED_STACK) return 2;
+    return 0;
+}
+
+/* Where the program's stack was left when this thread switched onto side stack `depth` (the word
+ * fdh_call_on_stack keeps under the stack's top). Meaningful only while that stack is in use. */
+uintptr_t fdh_side_stack_entry(int depth) {
+    char *area = fdh_thread_area;
+    return area ? *(const uintptr_t *)(const void *)(fdh_side_stack_top(area, depth) - 8) : 0;
+}
+
 /* A capture abandoned half-way (a signal handler jumped out of the recorder, recorder.c) may have left the
  * caches it was filling inconsistent — the interning cache's entries from two stacks, a rule or memo entry
  * half-written: they are emptied (every one reads zeros as empty). The pending helper frames stay. */

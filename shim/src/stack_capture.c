@@ -54,6 +54,18 @@ void fdh_unwinder_fall_back(void) {
 
 static struct fdh_thread_flags *thread_flags(void);
 
+/* Every walk by libunwind (or glibc's backtrace): with the program's signals held off (raw.c). Both take
+ * locks that are not ours — the loader's (dl_iterate_phdr) and malloc's (libunwind's per-thread cache) —
+ * and a handler that jumped out of the walk would leave them held: the program then hung in its next
+ * calloc or dlopen. The fast unwinder needs no such care (no lock, no syscall): only this path pays the
+ * two syscalls. */
+static __attribute__((noinline)) int walk_slowly(backtrace_fn slow, void **frames, int max) {
+    uint64_t before = fdh_signals_hold();
+    int n = slow(frames, max);
+    fdh_signals_release(before);
+    return n;
+}
+
 int fdh_unwinder_init(int attached) {
     void *handle = NULL;
     backtrace_fn libunwind = NULL;
@@ -68,7 +80,7 @@ int fdh_unwinder_init(int attached) {
      * pipe hooks park; glibc dlopens libgcc_s). */
     void *frames[8];
     fdh_in_capture = 1;
-    atomic_load(&unwind_backtrace)(frames, 8);
+    walk_slowly(atomic_load(&unwind_backtrace), frames, 8);
     fdh_in_capture = 0;
     struct fdh_thread_flags *flags = thread_flags();
     if (flags) flags->libunwind_ready = 1;
@@ -160,7 +172,7 @@ static __attribute__((noinline)) int unwind_verified(void **frames, int max, bac
         memcpy(frames, fast, (size_t)kept * sizeof *frames);
         return kept;
     }
-    int n = slow(frames, max);
+    int n = walk_slowly(slow, frames, max);
     atomic_fetch_add(&verified_captures, 1);
     if (fast_n < 0) return n;
     atomic_fetch_add(&verified_fast, 1);
@@ -219,7 +231,7 @@ static int before_first_libunwind_walk(int fast_n, backtrace_fn slow) {
     if (fast_n <= FDH_FAST_UNWIND_AT_SIGNAL(0)) return FDH_FAST_UNWIND_AT_SIGNAL(0) - fast_n;
     if (fast_n >= 0) {
         void *frames[4];
-        slow(frames, 4);
+        walk_slowly(slow, frames, 4);
     }
     flags->libunwind_ready = 1;
     return -1;
@@ -241,7 +253,7 @@ static int unwind(void **buffer, int max, struct fdh_walk *walk) {
     walk->note = NULL;
     walk->frames = buffer;
     if (kept >= 0) return kept;
-    return slow(buffer, max);
+    return walk_slowly(slow, buffer, max);
 }
 
 /* The stack memo: this thread's recent stacks as the fast unwinder walked them (every frame, the shim's

@@ -196,6 +196,17 @@ exported="$(nm -D --defined-only "$shim" | awk '{print $3}' | sort)"
 if [ "$listed" = "$exported" ]; then pass $t
 else fail $t "$(diff <(echo "$listed") <(echo "$exported") | grep '^[<>]' | tr '\n' ' ')"; fi
 
+# Every hook's real call that may create a descriptor is marked in flight for forked children (real_calls.h:
+# FDH_CREATING, or FDH_RETRY_ON_EMFILE and STREAM_CALL built on it). A real call outside them must be one of
+# these, which create none, or say on its line why it needs no mark; a new hook fails here until it does.
+t=creating_calls_are_marked_in_flight
+not_creating='close|close_range|closefrom|closedir|fdopendir|fdopen|fclose|pclose|dlopen|dlclose|setrlimit|setrlimit64'
+not_creating="$not_creating|prlimit|prlimit64|connect|bind|clone|posix_spawn|posix_spawnp|execve|execv|execvp|execvpe|fexecve|_exit"
+unmarked="$(cd "$(dirname "$0")/../src" && grep -n 'real_[A-Za-z0-9_]*(\|[^A-Za-z0-9_>.]real(' hooks_*.c |
+    grep -v 'FDH_CREATING\|FDH_RETRY_ON_EMFILE\|STREAM_CALL\|never recorded\|creates no descriptor' |
+    grep -Ev "real_($not_creating)\(|^hooks_(close|longjmp|process)\.c:[0-9]*: .*[^_]real\(" | tr '\n' ' ')"
+expect_eq $t "real calls neither marked in flight nor known to create nothing" "$unmarked" "" && pass $t
+
 t=errno_preserved
 if run_traced $t errno; then pass $t; else fail $t "$(cat "$work/$t/stderr")"; fi
 

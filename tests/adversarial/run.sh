@@ -78,6 +78,46 @@ if compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && require_traced $t "$WORK/$t.t" "
     live_matches $t "$WORK/$t.t" "$BIN/siglongjmp_out" && pass $t
 fi
 
+# jump_storm.c: a handler siglongjmps out of the tracer, in a program built with _FORTIFY_SOURCE=2. Each
+# case failed before its fix (an abort every run, a hang in 14 of 16 children, a hang every run); a hang is
+# bounded by the program's watchdog (status 3) and run_case's timeout.
+# (1) A handler on the tracer's side stack jumping down to a thread stack in .bss: __longjmp_chk aborted.
+t=fortified_siglongjmp_out_of_side_stack_does_not_abort
+both $t -- "$BIN/jump_storm" side-stack 3000 200
+if compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && require_traced $t "$WORK/$t.t" "$BIN/jump_storm"; then
+    d="$(trace_of "$WORK/$t.t" "$BIN/jump_storm")"
+    expect_eq $t "events recorded as nested in a handler (the handler calls nothing traced)" \
+        "$(echo "${d%%$'\n'*}" | sed -n 's/.* nested=\([0-9]*\) .*/\1/p')" 0 &&
+    expect_eq $t "opens of /dev/null recorded with the program's stack (some must be)" \
+        "$(echo "$d" | grep -c '^event .* type=1 .*str1=/dev/null .* stack=0x[0-9a-f]*,0x' | sed 's/^[1-9][0-9]*$/some/')" some &&
+    live_matches $t "$WORK/$t.t" "$BIN/jump_storm" && pass $t
+fi
+
+# (2) The first call of 30 hooks in each of 40 fresh processes: no hook may look its real function up then
+# (dlsym under the loader's lock, left held by the jump: a second thread's dlopen hung).
+t=jump_out_of_a_hooks_first_call_leaves_the_loader_usable
+both $t 120 -- "$BIN/jump_storm" first-calls 40 100
+if compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && require_traced $t "$WORK/$t.t" "$BIN/jump_storm"; then
+    states="$(for f in "$WORK/$t.t"/traces/fdhound.*.trace; do "$TRACE_DUMP" "$f" | head -1 | sed 's/.* state=\([0-9]*\) .*/\1/'; done | sort | uniq -c | awk '{print $2 ":" $1}' | tr '\n' ' ')"
+    expect_eq $t "trace states (the parent and 40 children, each forked and exec'd: 2 = exited, 3 = exec'd)" \
+        "$states" "2:41 3:40 " && pass $t
+fi
+
+# (3) Threads whose first libunwind walks (FDHOUND_UNWIND_VERIFY=1: every capture) are jumped out of: malloc's
+# and the loader's locks must not stay held (calloc, dl_iterate_phdr, a second thread's dlopen hung).
+t=jump_out_of_a_libunwind_walk_leaves_malloc_and_the_loader_usable
+RUN_ENV=(FDHOUND_UNWIND_VERIFY=1)
+both $t -- "$BIN/jump_storm" loader 100 200
+RUN_ENV=()
+if compare_runs $t "$WORK/$t.u" "$WORK/$t.t" '/^fdhound: unwind /d' && require_traced $t "$WORK/$t.t" "$BIN/jump_storm"; then
+    d="$(trace_of "$WORK/$t.t" "$BIN/jump_storm")"
+    expect_eq $t "the verify mode's count (every capture walked by both unwinders, all equal)" \
+        "$(grep -c '^fdhound: unwind verify: [1-9][0-9]* captures, [0-9]* walked by both unwinders, all equal$' "$WORK/$t.t/stderr")" 1 &&
+    expect_eq $t "events recorded as nested in a handler (the handler calls nothing traced)" \
+        "$(echo "${d%%$'\n'*}" | sed -n 's/.* nested=\([0-9]*\) .*/\1/p')" 0 &&
+    live_matches $t "$WORK/$t.t" "$BIN/jump_storm" && pass $t
+fi
+
 t=signal_handler_pipe_gets_low_numbers_without_cloexec
 both $t -- "$BIN/signal_pipe" 5000
 compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && require_traced $t "$WORK/$t.t" "$BIN/signal_pipe" && pass $t

@@ -320,6 +320,10 @@ enum fdh_event_type {
     FDH_EVENT_PHASE_BEGIN = 16, /* the program began a phase (fdhound_phase_begin, shim/include/fdhound.h):
                                    str1 = its name (0: unnamed), api = FDH_API_PHASE, tid = the thread */
     FDH_EVENT_PHASE_END = 17,   /* fdhound_phase_end: ends the innermost phase of this tid still open */
+    FDH_EVENT_ABANDONED = 18,   /* a slot whose writer was jumped out of (siglongjmp from a signal handler)
+                                   before it published: result = the type it was recording, the other fields
+                                   as far as it got. Published so that the ring can reuse the slot; fdhound's
+                                   reader skips it like any type it does not know */
     /* Readers ignore event types they do not know: adding one is not a layout change. */
 };
 

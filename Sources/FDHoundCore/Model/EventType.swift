@@ -4,7 +4,8 @@ import CFDHoundTrace
 
 /// The type of one event of the log.
 public enum EventType: UInt8, CaseIterable, Sendable {
-    /// 0 (never written), 11 (unused) or a type newer than this reader: readers ignore such events.
+    /// 0 (never written), 11 (unused), 18 (ABANDONED: a writer jumped out of before it finished) or a type
+    /// newer than this reader: readers ignore such events.
     case unknown = 0
     case open = 1, close, dup, label, owner, inherited, failed, exit, fork, exec
     case dbusOpen = 12, dbusClose, misuse, cloexec, phaseBegin, phaseEnd
