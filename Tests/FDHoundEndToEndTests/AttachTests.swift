@@ -61,6 +61,35 @@ final class AttachTests: XCTestCase {
         XCTAssertTrue(text.stdout.contains("detached (recording stopped; it may still run)"), text.stdout)
     }
 
+    /// `attach --always-on` hands the setting to the shim through the call (fdhound_attach_with), not the
+    /// target's environment: the trace says always-on and the leak says how its stacks were sampled.
+    func testAttachAlwaysOnSamplesStacksInTheRunningProcess() throws {
+        let work = try FDHoundCLI.temporaryDirectory("attach-always-on")
+        defer { try? FileManager.default.removeItem(at: work) }
+        let program = try FixtureProgram.build("leak_steadily", in: work)
+        let stop = work.appendingPathComponent("stop").path
+        let target = try BackgroundProcess([program.binaryPath, "4096", "5000", "100000", stop])
+        XCTAssertEqual(target.firstLine, "ready\n")
+        let pid = String(target.pid)
+        let traces = work.appendingPathComponent("traces")
+        let misused = try FDHoundCLI.run(["attach", pid, "--sample-every", "8"])
+        XCTAssertEqual(misused.status, 64, "--sample-every without --always-on: \(misused.stderr)")
+
+        let attach = try FDHoundCLI.run(["attach", pid, "-o", traces.path, "--always-on", "--sample-first", "2",
+                                         "--for", "1"])
+        XCTAssertEqual(attach.status, 0, attach.stderr)
+        XCTAssertTrue(target.isRunning)
+        FileManager.default.createFile(atPath: stop, contents: nil)
+        XCTAssertEqual(target.waitForExit().status, 0)
+        let report = try FDHoundCLI.jsonReport(traces.path)
+        let leak = try XCTUnwrap(LeakView.all(in: report).first { $0.culpritFunction == "leak_one_per_tick" },
+                                 "\(LeakView.all(in: report).map(\.raw))")
+        XCTAssertEqual(leak.culpritLine, try program.line(ofMark: "leak_one_per_tick"))
+        let sampling = try XCTUnwrap(leak.raw["stackSampling"] as? [String: Any], "always-on: \(leak.raw)")
+        XCTAssertEqual(sampling["leaked"] as? Int, leak.count)
+        XCTAssertGreaterThanOrEqual(sampling["openedWithStack"] as? Int ?? 0, min(2, leak.count))
+    }
+
     func testAttachForSecondsDetachesByItselfAndPythonFramesAppear() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else { throw XCTSkip("no /usr/bin/python3") }
         let work = try FDHoundCLI.temporaryDirectory("attach-py")

@@ -159,6 +159,27 @@ public final class TraceBuilder {
         return parent
     }
 
+    /// An always-on partial stack (shim/src/sampling.c): the SAMPLED_OUT marker, the innermost Python frame
+    /// or else the caller's caller (if any), then the caller (innermost); returns the caller's node id.
+    public func partialStack(caller: UInt64, second: UInt64? = nil, python: UInt64? = nil) -> UInt32 {
+        func node(_ parent: UInt32, _ ip: UInt64, _ kind: fdh_frame_kind) -> UInt32 {
+            let key = NodeKey(parent: parent, ip: ip, kind: UInt16(kind.rawValue))
+            if let id = nodeIDs[key] { return id }
+            var node = fdh_stack_node()
+            node.ip = ip
+            node.parent = parent
+            node.kind = UInt16(kind.rawValue)
+            node.state = UInt16(FDH_NODE_PUBLISHED.rawValue)
+            nodes.append(node)
+            nodeIDs[key] = UInt32(nodes.count - 1)
+            return UInt32(nodes.count - 1)
+        }
+        var parent = node(0, 0, FDH_FRAME_SAMPLED_OUT)
+        if let python { parent = node(parent, python, FDH_FRAME_PYTHON) }
+        else if let second { parent = node(parent, second, FDH_FRAME_RETURN_ADDRESS) }
+        return node(parent, caller, FDH_FRAME_RETURN_ADDRESS)
+    }
+
     /// Overwrites a stack node (cycle and dangling-link tests).
     public func setParent(ofNode id: UInt32, to parent: UInt32) {
         guard Int(id) < nodes.count else { return }

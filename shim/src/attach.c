@@ -5,6 +5,9 @@
  *                                               before); -1: failed, fdhound_attach_error() says why
  *   int fdhound_detach(void)                    0: stopped; -1: nothing to stop
  *   const char *fdhound_attach_error(void)      the reason of the last failure ("" if none)
+ *   int fdhound_attach_with(const char *output_dir, const char *settings)
+ *                                               the same, with FDHOUND_* settings ("FDHOUND_ALWAYS_ON=1 …",
+ *                                               space-separated) taking the place of the environment's
  *
  * Settings come from the FDHOUND_* variables of the target's environment as for a preloaded start (usually
  * none: the defaults), except the output directory, which is the argument. Recording starts as in a
@@ -22,6 +25,15 @@
 static const char *last_error = "";
 
 FDH_EXPORT const char *fdhound_attach_error(void) { return last_error; }
+
+FDH_EXPORT int fdhound_attach(const char *output_dir);
+
+FDH_EXPORT int fdhound_attach_with(const char *output_dir, const char *settings) {
+    fdh_config_given(settings); /* read by fdh_config_load below only: gdb's call returns before the next */
+    int result = fdhound_attach(output_dir);
+    fdh_config_given(NULL);
+    return result;
+}
 
 FDH_EXPORT int fdhound_attach(const char *output_dir) {
     if (fdh_is_active()) return 1;

@@ -9,9 +9,14 @@
  *   FDHOUND_PYTHON         0: record native frames only, even in CPython processes (default 1)
  *   FDHOUND_SNAPSHOT_AT    percent of the soft RLIMIT_NOFILE whose crossing takes a snapshot (default 80;
  *                          0: never)
+ *   FDHOUND_ALWAYS_ON      1: always-on mode — every event recorded, stacks sampled (sampling.c; default 0)
+ *   FDHOUND_SAMPLE_FIRST   always-on: captures with a full stack per code path first (default 8)
+ *   FDHOUND_SAMPLE_EVERY   always-on: then one in this many on average (default 64)
  *   FDHOUND_UNWIND_VERIFY  1: every capture is walked by the fast unwinder and by libunwind, and the program
  *                          aborts if they differ (for the shim's tests; fast_unwind.c)
- * A malformed value is a configuration error: the program then runs untraced, with one line saying why. */
+ * A malformed value is a configuration error: the program then runs untraced, with one line saying why.
+ * `fdhound attach` cannot change the target's environment: it hands the same NAME=value settings to
+ * fdhound_attach_with (attach.c), and they are looked up here before the environment. */
 #define _GNU_SOURCE
 #include <stdlib.h>
 #include <string.h>
@@ -40,8 +45,33 @@ static uint64_t round_up_pow2(uint64_t v) {
     return p;
 }
 
+/* Settings given by fdhound_attach_with: "NAME=value" separated by spaces; NULL outside that call. */
+static const char *given_settings;
+static char given_value[32];
+
+void fdh_config_given(const char *settings) { given_settings = settings; }
+
+/* The value of setting `name`: from the given settings if it is there, else the environment. */
+static const char *setting(const char *name) {
+    size_t length = fdh_strlen(name);
+    for (const char *p = given_settings; p && *p;) {
+        while (*p == ' ') p++;
+        const char *end = p;
+        while (*end && *end != ' ') end++;
+        if ((size_t)(end - p) > length && strncmp(p, name, length) == 0 && p[length] == '=') {
+            size_t n = (size_t)(end - p) - length - 1;
+            if (n >= sizeof given_value) n = sizeof given_value - 1; /* too long: read as malformed below */
+            memcpy(given_value, p + length + 1, n);
+            given_value[n] = '\0';
+            return given_value;
+        }
+        p = end;
+    }
+    return getenv(name);
+}
+
 static int number_setting(const char *name, uint64_t min, uint64_t max, uint64_t *value, const char **failure) {
-    const char *text = getenv(name);
+    const char *text = setting(name);
     if (!text) return 0;
     if (parse_u64(text, min, max, value) != 0) {
         *failure = name;
@@ -59,9 +89,9 @@ int fdh_config_load(struct fdh_config *config, const char **failure) {
     config->string_bytes = 8u << 20;
     config->modules = 4096;
     config->py_codes = 16384;
-    const char *python = getenv("FDHOUND_PYTHON");
+    const char *python = setting("FDHOUND_PYTHON");
     config->python = !(python && python[0] == '0' && python[1] == '\0');
-    const char *verify = getenv("FDHOUND_UNWIND_VERIFY");
+    const char *verify = setting("FDHOUND_UNWIND_VERIFY");
     config->unwind_verify = verify && verify[0] == '1' && verify[1] == '\0';
     config->dbus_connections = 4096; /* 80 bytes each; dbus-daemon refuses a user's 257th by default */
 
@@ -82,6 +112,15 @@ int fdh_config_load(struct fdh_config *config, const char **failure) {
         return -1;
     }
     config->stack_depth = (uint32_t)depth;
+    uint64_t always_on = 0, sample_first = 8, sample_every = 64;
+    if (number_setting("FDHOUND_ALWAYS_ON", 0, 1, &always_on, failure) ||
+        number_setting("FDHOUND_SAMPLE_FIRST", 1, 1u << 20, &sample_first, failure) ||
+        number_setting("FDHOUND_SAMPLE_EVERY", 1, 1u << 20, &sample_every, failure)) {
+        return -1;
+    }
+    config->always_on = (int)always_on;
+    config->sample_first = (uint32_t)sample_first;
+    config->sample_every = (uint32_t)sample_every;
     uint64_t snapshot_percent = 80;
     if (number_setting("FDHOUND_SNAPSHOT_AT", 0, 100, &snapshot_percent, failure)) return -1;
     config->snapshot_permille = (uint32_t)snapshot_percent * 10;

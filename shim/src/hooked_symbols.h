@@ -114,6 +114,7 @@
     X(attach, fdhound_attach) \
     X(attach, fdhound_detach) \
     X(attach, fdhound_attach_error) \
+    X(attach, fdhound_attach_with) \
     X(phase_api, fdhound_phase_begin) \
     X(phase_api, fdhound_phase_end) \
     X(python_hints, fdhound_python_stack)

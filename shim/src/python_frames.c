@@ -870,3 +870,62 @@ void fdh_python_start(void) {
     if (!atomic_compare_exchange_strong(&phase, &expected, PHASE_BUSY)) return;
     atomic_store(&phase, probe(1));
 }
+
+/* Always-on mode (sampling.c): the innermost Python frame alone, as the merge would record it (the first
+ * complete code frame of the chain: walk's first item), to name a code path without walking the whole
+ * chain. The same checks as walk and fdh_python_merge, stopping at that frame. 1: *ip is its node's ip; 0:
+ * the merge would record no Python frame; -1: Python frames are not decided yet (probe, self-check): only
+ * fdh_python_merge, in a full capture, moves them on. */
+int fdh_python_innermost(uint64_t *ip) {
+    int p = atomic_load_explicit(&phase, memory_order_acquire);
+    if (p != PHASE_ACTIVE) return fdh_python_native_only() ? 0 : -1;
+    if (status_written_generation != fdh_trace_generation) return -1; /* a forked child's header: merge writes it */
+    uintptr_t tstate = (uintptr_t)get_tstate();
+    if (!tstate || !sane(tstate, 8) || !interpreter_usable()) return 0;
+    uintptr_t frame;
+    if (L->cframe_current >= 0) {
+        uintptr_t cframe;
+        memcpy(&cframe, (const void *)(tstate + (uintptr_t)L->ts_frame), 8);
+        if (!cframe || !sane(cframe, 8)) return 0;
+        memcpy(&frame, (const void *)(cframe + (uintptr_t)L->cframe_current), 8);
+    } else {
+        memcpy(&frame, (const void *)(tstate + (uintptr_t)L->ts_frame), 8);
+    }
+    for (int steps = 0; frame; steps++) {
+        if (steps >= WALK_MAX_STEPS || !sane(frame, 8)) return 0;
+        if (L->minor == 10 && !has_type_in(0, frame, frame_type)) return 0;
+        uintptr_t code, next;
+        memcpy(&code, (const void *)(frame + (uintptr_t)L->fr_code), 8);
+        memcpy(&next, (const void *)(frame + (uintptr_t)L->fr_back), 8);
+        uint8_t owner = 0;
+        if (L->fr_owner >= 0) memcpy(&owner, (const void *)(frame + (uintptr_t)L->fr_owner), 1);
+        int cstack = L->minor >= 12 && owner == OWNED_BY_CSTACK;
+        if (!cstack && has_type_in(0, code, code_type)) {
+            uint32_t offset = FDH_PY_OFFSET_UNKNOWN;
+            int complete = 1;
+            if (L->minor == 10) {
+                int32_t lasti;
+                memcpy(&lasti, (const void *)(frame + (uintptr_t)L->fr_instr), 4);
+                if (lasti >= 0) offset = (uint32_t)lasti * 2;
+            } else {
+                uintptr_t instr;
+                int64_t units;
+                int32_t first_traceable;
+                memcpy(&instr, (const void *)(frame + (uintptr_t)L->fr_instr), 8);
+                memcpy(&units, (const void *)(code + OB_SIZE), 8);
+                memcpy(&first_traceable, (const void *)(code + (uintptr_t)L->co_firsttraceable), 4);
+                uintptr_t base = code + (uintptr_t)L->co_code_adaptive;
+                if (owner != OWNED_BY_GENERATOR && instr < base + (uintptr_t)first_traceable * 2) complete = 0;
+                if (instr >= base && units > 0 && instr < base + (uintptr_t)units * 2) offset = (uint32_t)(instr - base);
+            }
+            if (complete) {
+                *ip = (uint64_t)intern_code_with(L, 0, code, code_memo()) << 32 | offset;
+                return 1;
+            }
+        } else if (!cstack && code && !sane(code, 8)) {
+            return 0;
+        }
+        frame = next;
+    }
+    return 0;
+}

@@ -78,6 +78,9 @@ struct fdh_config {
     uint64_t dbus_connections; /* power of two */
     uint32_t snapshot_permille; /* FDHOUND_SNAPSHOT_AT: live count / soft limit that takes a snapshot */
     int unwind_verify;      /* FDHOUND_UNWIND_VERIFY=1: both unwinders walk every capture (tests) */
+    int always_on;          /* FDHOUND_ALWAYS_ON=1: stacks sampled per code path (sampling.c) */
+    uint32_t sample_first;  /* FDHOUND_SAMPLE_FIRST: full stacks per code path before sampling */
+    uint32_t sample_every;  /* FDHOUND_SAMPLE_EVERY: then one full stack in this many, on average */
 };
 
 /* Global recorder state. The switch every hook reads is fdh_is_active() (below). */
@@ -561,6 +564,14 @@ int fdh_got_enabled(void);
 
 /* config.c */
 int fdh_config_load(struct fdh_config *config, const char **failure);
+void fdh_config_given(const char *settings); /* attach.c: NAME=value settings read before the environment */
+
+/* sampling.c: always-on mode's decision point in the capture (stack_capture.c) */
+int fdh_sampling_partial(int opening, uint64_t hint, uint32_t *stack); /* 1: *stack is the capture's stack */
+void fdh_sampling_trace_started(void);        /* a new trace (start, forked child): its header flag */
+/* python_frames.c: the innermost Python frame as a FDH_FRAME_PYTHON node's ip; 1 found, 0 none (the merge
+ * would record no Python frame either), -1 unknown (only a full capture can tell) */
+int fdh_python_innermost(uint64_t *ip);
 
 /* diag.c: the one line the shim may print, on descriptor 2 while it is still the original stderr */
 void fdh_diag_remember_stderr(void);   /* constructor: what the original stderr is */

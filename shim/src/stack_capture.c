@@ -338,9 +338,37 @@ struct capture_request {
  * with the trace they belong to in the upper half (a forked child's trace has other ids). */
 static inline uint64_t walk_note(uint32_t stack) { return (uint64_t)(uint32_t)fdh_trace_generation << 32 | stack; }
 
+/* FDHOUND_UNWIND_VERIFY=1 in always-on mode: a partial stack's caller (and the caller's caller, when it
+ * holds one) must be the innermost frames a full capture records (what the analyzer groups it by); the
+ * program aborts otherwise. */
+static __attribute__((noinline)) void sampling_verify(uint32_t partial, uint64_t hint) {
+    void *buffer[FDH_MAX_STACK_DEPTH + 8];
+    int depth = (int)fdh_state.config.stack_depth, first;
+    struct fdh_walk walk = {.hint = hint};
+    fdh_in_capture = 1;
+    int n = unwind(buffer, depth + 8, &walk);
+    fdh_in_capture = 0;
+    int count = program_frames(walk.frames, n, depth, &first);
+    const struct fdh_stack_node *caller = &fdh_state.trace.nodes[partial], *second = &fdh_state.trace.nodes[caller->parent];
+    int differ = count > 0 && (uint64_t)(uintptr_t)walk.frames[first] != caller->ip;
+    /* Without a Python frame, the node after it is the caller's caller, or the marker when there is none. */
+    if (second->kind == FDH_FRAME_RETURN_ADDRESS) differ |= count < 2 || (uint64_t)(uintptr_t)walk.frames[first + 1] != second->ip;
+    if (second->kind == FDH_FRAME_SAMPLED_OUT) differ |= count >= 2;
+    if (differ) {
+        fdh_diag("unwind verify: a partial stack's callers are not the full stack's innermost frames", NULL);
+        abort();
+    }
+}
+
 static uint64_t capture_here(void *argument) {
     const struct capture_request *request = argument;
     void *opening = request->opening;
+    /* Always-on mode's one decision: a full capture, or the code path's partial stack (sampling.c). */
+    uint32_t partial;
+    if (FDH_UNLIKELY(fdh_state.config.always_on) && fdh_sampling_partial(opening != NULL, request->hint, &partial)) {
+        if (FDH_UNLIKELY(fdh_state.config.unwind_verify)) sampling_verify(partial, request->hint);
+        return partial;
+    }
     void *buffer[FDH_MAX_STACK_DEPTH + 8];
     int depth = (int)fdh_state.config.stack_depth;
     struct fdh_walk walk = {.hint = request->hint};
@@ -495,4 +523,5 @@ void fdh_intern_nested_stack(void) {
     uint64_t ip = 0;
     uint16_t kind = FDH_FRAME_NESTED;
     nested_stack = fdh_intern_frames(&ip, &kind, 1);
+    fdh_sampling_trace_started(); /* the same two moments: its header says always-on */
 }

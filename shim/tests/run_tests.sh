@@ -671,6 +671,44 @@ expect_eq $t "rules read from CFI under 200 ($rules)" "$([ -n "$rules" ] && [ "$
 pass $t
 fi
 
+# Always-on mode (sampling.c): every call is counted exactly, the first FDHOUND_SAMPLE_FIRST openings of each
+# code path have a full stack, later ones a full stack at random or a partial one ([caller, SAMPLED_OUT marker]
+# innermost first: the caller, then the marker's ip, printed 0) — whose caller is the innermost frame of its path's full stacks
+# (and FDHOUND_UNWIND_VERIFY=1 checks each partial capture against a full walk). Paths /dev/null and
+# /dev/zero run on the main thread alone; /dev/full on 2 threads at once.
+t=always_on_counts_exact_first_stacks_full
+mkdir -p "$work/$t"
+timeout 120 env FDHOUND_ALWAYS_ON=1 FDHOUND_SAMPLE_FIRST=4 FDHOUND_SAMPLE_EVERY=16 FDHOUND_UNWIND_VERIFY=1 \
+    FDHOUND_OUTPUT_DIR="$work/$t" LD_PRELOAD="$preload" "$build/tests/always_on" >/dev/null 2>"$work/$t/stderr"; status=$?
+d="$(dump $t "$build/tests/always_on")"
+flags="$(echo "$d" | head -1 | sed 's/.* flags=\([0-9]*\) .*/\1/')"
+opens() { echo "$d" | grep -c "^event .* type=1 .*str1=$1 "; }
+left() { echo "$d" | grep -c "^live .*state=1 .*str1=$1 "; }
+# Per path: "FULL PARTIAL CALLERS FIRST_FULL SHALLOW_FULL": full and partial stacks, distinct innermost frames,
+# how many of its first 4 events have a full stack, and full stacks shorter than the 13 frames of the program.
+paths="$(echo "$d" | awk '/^event .* type=1 / {
+    path = $0; sub(/.* str1=/, "", path); sub(/ .*/, "", path)
+    stack = $0; sub(/.* stack=/, "", stack); n = split(stack, f, ",")
+    partial = f[n] == "0"; nth[path]++
+    if (partial) p[path]++; else { full[path]++; if (n < 13) shallow[path]++ }
+    if (nth[path] <= 4 && !partial) first[path]++
+    if (!((path, f[1]) in seen)) { seen[path, f[1]] = 1; callers[path]++ }
+} END { for (k in nth) printf "%s %d %d %d %d %d\n", k, full[k], p[k], callers[k], first[k], shallow[k] }' | sort)"
+row() { echo "$paths" | grep "^$1 " | cut -d" " -f2-; }
+full_ok() { set -- $(row "$1"); [ "$1" -ge 4 ] && [ "$2" -ge 1 ] && [ "$3" = 1 ] && [ "$5" = 0 ] && echo yes; }
+sites="$(echo "$d" | awk '/^site / { sub(/.*opened=/, ""); split($0, a, /[ =]/); o += a[1]; c += a[3] } END { print o, c }')"
+expect_eq $t "status" "$status" 0 &&
+expect_eq $t "header flag ALWAYS_ON" "$(( flags >> 9 & 1 ))" 1 &&
+expect_eq $t "opens: /dev/null, /dev/zero, /dev/full" "$(opens /dev/null) $(opens /dev/zero) $(opens /dev/full)" "500 50 600" &&
+expect_eq $t "left open" "$(left /dev/null) $(left /dev/zero) $(left /dev/full)" "100 0 200" &&
+expect_eq $t "call sites: opened, closed (all stacks)" "$sites" "1150 850" &&
+expect_eq $t "/dev/null: first 4 full" "$(row /dev/null | cut -d' ' -f4)" 4 &&
+expect_eq $t "/dev/zero: first 4 full" "$(row /dev/zero | cut -d' ' -f4)" 4 &&
+expect_eq $t "/dev/null: full >= 4, partial >= 1, one caller, full stacks whole" "$(full_ok /dev/null)" yes &&
+expect_eq $t "/dev/zero: full >= 4, partial >= 1, one caller, full stacks whole" "$(full_ok /dev/zero)" yes &&
+expect_eq $t "/dev/full (2 threads): full >= 4, partial >= 1, one caller, full stacks whole" "$(full_ok /dev/full)" yes &&
+pass $t
+
 # The walk memo (fast_unwind.c) reuses a walk only while every word it read still holds its value: three
 # callers of one recursion differ in one deep word only (walk_memo.c), in turns, on three threads, under a
 # SIGALRM timer whose handler opens too. Checked twice: every capture against libunwind (verify), and, in an

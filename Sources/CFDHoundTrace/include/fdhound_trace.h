@@ -177,6 +177,10 @@ enum fdh_header_flags {
                                                   INHERITED descriptors were open before the attach */
     FDH_HEADER_FLAG_DETACHED = 1u << 8,        /* recording stopped by fdhound detach: state is EXITED, and
                                                   the process may still be running */
+    FDH_HEADER_FLAG_ALWAYS_ON = 1u << 9,       /* always-on mode (FDHOUND_ALWAYS_ON=1): every event is recorded,
+                                                  but only some captures have a full stack — the first
+                                                  occurrences of each code path and a sample of the rest; the
+                                                  others have a partial stack (FDH_FRAME_SAMPLED_OUT) */
     FDH_HEADER_FLAG_PYTHON_NATIVE_ONLY = 1u << 4, /* a CPython was found but its frames are not recorded (any
                                                   more); python_status says why */
 };
@@ -238,6 +242,9 @@ enum fdh_frame_kind {
     FDH_FRAME_NESTED = 3,         /* ip 0, alone: the call was made by a signal handler that interrupted its
                                      thread inside the recorder, and no stack was captured (one node per
                                      trace, so such calls still have a call site with exact counts) */
+    FDH_FRAME_SAMPLED_OUT = 4,    /* ip 0, the outermost node of a partial stack (always-on mode): the stack
+                                     was not captured; its code path follows — the innermost Python frame
+                                     (kind 2) if there is one, then the caller of the hooked function (kind 0) */
 };
 
 #define FDH_PY_OFFSET_UNKNOWN 0xFFFFFFFFu

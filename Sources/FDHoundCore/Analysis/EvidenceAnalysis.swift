@@ -13,18 +13,33 @@ struct EvidenceAnalysis {
         var warnings: [String] = []
     }
 
+    /// Always-on traces: a partial stack's site joins the full stack standing for it (StackSampling), its
+    /// count added; ascending by open, as the shim orders them. Full mode: the sites as recorded.
+    static func merged(_ sites: [(stack: UInt32, open: UInt64)], _ sampling: StackSampling?) -> [(stack: UInt32, open: UInt64)] {
+        guard let sampling, sampling.substitutes else { return sites }
+        var order = [UInt32](), open = [UInt32: UInt64]()
+        for site in sites {
+            let stack = sampling.shown(site.stack)
+            if open[stack] == nil { order.append(stack) }
+            open[stack, default: 0] &+= site.open
+        }
+        return order.map { (stack: $0, open: open[$0] ?? 0) }.sorted { $0.open < $1.open }
+    }
+
     func run() -> Result {
         var batch = StackBatch(traces: traces)
         // (trace, snapshot, site handles, failing-stack handle) to assemble after the one symbolizer call.
-        var pending = [(trace: Int, snapshot: EvidenceSnapshotRecord, sites: [Int], failing: Int?)]()
+        var pending = [(trace: Int, snapshot: EvidenceSnapshotRecord, merged: [(stack: UInt32, open: UInt64)], sites: [Int], failing: Int?)]()
         var kinds = [Int: [UInt32: (kind: UInt8, api: UInt8)]]()
         for (index, trace) in traces.enumerated() {
             guard let evidence = trace.evidence else { continue }
             if !evidence.snapshots.isEmpty { kinds[index] = Self.kindsByStack(trace) }
             for snapshot in evidence.snapshots {
-                let sites = snapshot.sites.map { batch.add($0.stack, trace: index, seq: snapshot.eventSeq) }
-                let failing = snapshot.stack != 0 ? batch.add(snapshot.stack, trace: index, seq: snapshot.eventSeq) : nil
-                pending.append((index, snapshot, sites, failing))
+                let merged = Self.merged(snapshot.sites, trace.stackSampling)
+                let sites = merged.map { batch.add($0.stack, trace: index, seq: snapshot.eventSeq) }
+                let failing = snapshot.stack != 0
+                    ? batch.add(trace.stackSampling?.shown(snapshot.stack) ?? snapshot.stack, trace: index, seq: snapshot.eventSeq) : nil
+                pending.append((index, snapshot, merged, sites, failing))
             }
         }
         let frames = batch.symbolize(using: symbolizer)
@@ -32,7 +47,7 @@ struct EvidenceAnalysis {
         var moments = [Int: [EvidenceMoment]]()
         for entry in pending {
             let trace = traces[entry.trace]
-            let codePaths = zip(entry.snapshot.sites, entry.sites).map { site, handle -> EvidenceCodePath in
+            let codePaths = zip(entry.merged, entry.sites).map { site, handle -> EvidenceCodePath in
                 let attribution = CulpritSelector.attribute(frames[handle], executable: trace.executable, maxFrames: maxFrames)
                 let what = kinds[entry.trace]?[site.stack]
                 return EvidenceCodePath(count: Int(clamping: site.open),

@@ -3,7 +3,9 @@
 // grouped across processes — a program run many times, or forked workers, collapses into one code path). Inherited descriptors and
 // stdio are set apart: they are never leaks. Sameness is decided at source level (StackIdentity). When the
 // program named phases (PhaseTimeline), a group holds the descriptors of one phase only, and groups are
-// ordered phase by phase (those opened outside any phase first).
+// ordered phase by phase (those opened outside any phase first). In an always-on trace a descriptor whose
+// opening stack was not sampled is grouped by its code path's full stack (StackSampling), and the group
+// says how many of its stacks were captured.
 
 struct LeakAnalysis {
     /// Code paths symbolized at most (most descriptors first); the rest stay module+offset. Each is up to
@@ -30,6 +32,19 @@ struct LeakAnalysis {
     private struct Member {
         let trace: Int
         let descriptor: LiveDescriptor
+    }
+
+    /// Per trace: its stack sampling (empty unless recorded in always-on mode).
+    private let sampling: [StackSampling]
+
+    init(traces: [TraceFile], symbolizer: Symbolizer, maxFrames: Int, lineage: ProcessLineage? = nil,
+         shared: [SharedEventRead]? = nil) {
+        self.traces = traces
+        self.symbolizer = symbolizer
+        self.maxFrames = maxFrames
+        self.lineage = lineage
+        self.shared = shared
+        sampling = traces.map { $0.stackSampling ?? StackSampling(trace: $0) }
     }
 
     func run() -> Result {
@@ -61,7 +76,7 @@ struct LeakAnalysis {
                 if DBusAnalysis.isConnectionSocket(descriptor, in: trace) {
                     continue // its connection is reported (DBusAnalysis), not the socket under it
                 }
-                grouping.add(Member(trace: index, descriptor: descriptor), stack: descriptor.stack, trace: index,
+                grouping.add(Member(trace: index, descriptor: descriptor), stack: sampling[index].shown(descriptor.stack), trace: index,
                              seq: descriptor.openSeq, key: timeline?.phase(openedAt: descriptor.openSeq)?.name)
             }
         }
@@ -116,10 +131,33 @@ struct LeakAnalysis {
         // Exact totals: each (process, stack id) call site counted once.
         struct Site: Hashable { let trace: Int; let stack: UInt32 }
         var opened: Int?, closed: Int?
+        // Always-on: the totals of the members' code paths (every stack of each, sampled or not).
+        struct Path: Hashable { let trace: Int; let path: StackSampling.CodePath }
+        var paths = Set<Path>()
         for site in Set(members.map { Site(trace: $0.trace, stack: $0.descriptor.stack) }) {
+            if sampling[site.trace].alwaysOn, let path = sampling[site.trace].codePath[site.stack] {
+                paths.insert(Path(trace: site.trace, path: path))
+                continue
+            }
             guard let counts = traces[site.trace].callSites[site.stack] else { continue }
             opened = (opened ?? 0) &+ Int(clamping: counts.opened)
             closed = (closed ?? 0) &+ Int(clamping: counts.closed)
+        }
+        var stackSampling: LeakGroup.StackSampling? = nil
+        if members.contains(where: { sampling[$0.trace].alwaysOn }) {
+            var openedWithStack = 0, pathOpened = 0, fullStacks = 0
+            for path in paths {
+                fullStacks += sampling[path.trace].fullStacks[path.path] ?? 0
+                guard let totals = sampling[path.trace].totals[path.path] else { continue }
+                opened = (opened ?? 0) &+ Int(clamping: totals.opened)
+                closed = (closed ?? 0) &+ Int(clamping: totals.closed)
+                pathOpened &+= Int(clamping: totals.opened)
+                openedWithStack &+= Int(clamping: totals.openedWithStack)
+            }
+            let withStack = members.filter { !sampling[$0.trace].isPartial($0.descriptor.stack) }.count
+            stackSampling = LeakGroup.StackSampling(leakedWithStack: withStack, leaked: members.count,
+                                                    openedWithStack: openedWithStack, opened: pathOpened,
+                                                    fullStacks: fullStacks)
         }
         let samples = DescriptorDescriber.samples(
             members.map { (Int(traces[$0.trace].header.pid), $0.descriptor.fd,
@@ -143,6 +181,7 @@ struct LeakAnalysis {
             closedAtSite: closed,
             closeWait: Self.closeWaitCount(members.map(\.descriptor)),
             phase: phase)
+        group.stackSampling = stackSampling
         LeakAssessment.apply(to: &group, runEnd: Self.runEnd(of: members.map(\.trace), in: traces),
                               limitHitAt: Self.limitHit(in: members.map(\.trace), in: traces),
                               position: LeakAssessment.position(of: members.map { ($0.trace, $0.descriptor.openSeq) }, in: traces))

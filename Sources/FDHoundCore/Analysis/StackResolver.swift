@@ -40,6 +40,11 @@ enum StackResolver {
                                        module: "[fdhound]", address: "0x0")
                 return address
             }
+            if frame.kind == .sampledOut {
+                var address = AddressFrame(modulePath: nil, buildID: nil, address: 0, isInterpreter: true)
+                address.python = Frame(function: StackSampling.notSampledFrame, module: "[fdhound]", address: "0x0")
+                return address
+            }
             if frame.kind == .python {
                 var address = AddressFrame(modulePath: nil, buildID: nil, address: frame.ip, isInterpreter: true)
                 address.python = PythonFrames.frame(ip: frame.ip, in: trace)

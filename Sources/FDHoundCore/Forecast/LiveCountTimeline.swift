@@ -58,11 +58,15 @@ struct LiveCountTimeline {
         if replay.wrapped {
             // What is open now comes from the live table and the call-site counters, which lost nothing.
             replay.processCount = trace.liveDescriptors.count - replay.afterEnd
+            // Always-on: a partial stack's counts go to the full stack standing for it (StackSampling), as
+            // its events did.
+            var counts = [Int: Int]()
             for (stack, site) in trace.callSites {
-                if let path = replay.pathIndex[stack] {
-                    replay.pathList[path].count = Int(clamping: site.opened) - Int(clamping: site.closed)
+                if let path = replay.pathIndex[trace.stackSampling?.shown(stack) ?? stack] {
+                    counts[path, default: 0] += Int(clamping: site.opened) - Int(clamping: site.closed)
                 }
             }
+            for (path, count) in counts { replay.pathList[path].count = count }
         }
         if let process = replay.process { self.process = process }
         processCount = replay.processCount

@@ -16,4 +16,6 @@ public struct HeaderFlags: OptionSet, Equatable, Sendable {
     public static let unwinderYielded = HeaderFlags(rawValue: FDH_HEADER_FLAG_UNWINDER_YIELDED.rawValue)
     public static let attached = HeaderFlags(rawValue: FDH_HEADER_FLAG_ATTACHED.rawValue)
     public static let detached = HeaderFlags(rawValue: FDH_HEADER_FLAG_DETACHED.rawValue)
+    /// Always-on mode: stacks were sampled per code path; the others are partial (FrameKind.sampledOut).
+    public static let alwaysOn = HeaderFlags(rawValue: FDH_HEADER_FLAG_ALWAYS_ON.rawValue)
 }

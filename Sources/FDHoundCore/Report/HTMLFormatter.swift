@@ -101,6 +101,7 @@ enum HTMLFormatter {
                 facts.append("Called from: " + c(ReportWording.name(of: caller)) + (caller.fullLocation.map { " at " + c($0) } ?? ""))
             }
             if let totals = ReportWording.siteTotals(leak) { facts.append("Call site: " + e(totals)) }
+            if let sampling = ReportWording.stackSampling(leak) { facts.append(e(sampling)) }
             if let closeWait = ReportWording.closeWait(leak) { facts.append("<strong>\(e(closeWait))</strong>") }
             facts.append("First seen \(ReportWording.seconds(leak.firstSeenSeconds)), last \(ReportWording.seconds(leak.lastSeenSeconds)) after start")
             facts.append("Process\(leak.pids.count == 1 ? "" : "es"): " + leak.pids.map(String.init).joined(separator: ", "))

@@ -65,7 +65,8 @@ enum JUnitFormatter {
         for leak in report.leaks {
             guard let mine = leak.perProcess.first(where: { $0.pid == pid }) else { continue }
             let summary = "\(leak.id): \(mine.count) × \(leak.kind) left open, \(ReportWording.headline(leak))"
-            let assessment = LeakAssessmentWording.line(leak).map { ["pattern: " + $0] } ?? []
+            let assessment = (LeakAssessmentWording.line(leak).map { ["pattern: " + $0] } ?? [])
+                + (ReportWording.stackSampling(leak).map { [$0] } ?? [])
             if leak.isHeldOnce { // as `check` without --strict: worth reading, not a failure
                 cases[index(of: leak.phase)].notes.append(([summary] + assessment).joined(separator: "; "))
                 continue

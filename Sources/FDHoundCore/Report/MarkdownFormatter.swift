@@ -61,6 +61,7 @@ enum MarkdownFormatter {
                     + (caller.fullLocation.map { " at \(code($0))" } ?? ""))
             }
             if let totals = ReportWording.siteTotals(leak) { lines.append("- Call site: \(totals)") }
+            if let sampling = ReportWording.stackSampling(leak) { lines.append("- Stack: \(sampling)") }
             if let closeWait = ReportWording.closeWait(leak) { lines.append("- **\(closeWait)**") }
             lines.append("- First seen \(ReportWording.seconds(leak.firstSeenSeconds)), last \(ReportWording.seconds(leak.lastSeenSeconds)) after start")
             lines.append("- Process\(leak.pids.count == 1 ? "" : "es"): \(leak.pids.map(String.init).joined(separator: ", "))")

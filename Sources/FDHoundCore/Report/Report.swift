@@ -198,6 +198,9 @@ public struct LeakGroup: Codable, Equatable, Sendable {
     /// The phase (fdhound_phase_begin; the pytest node id under the plugin) they were opened in; null
     /// when they were opened outside any phase. A group holds one phase's descriptors.
     @NullEncoded public var phase: String? = nil
+    /// Always-on traces only (null otherwise): how many stacks were captured. `openedAtSite` and
+    /// `closedAtSite` then count the whole code path (all its stacks, sampled or not).
+    @NullEncoded public var stackSampling: StackSampling? = nil
     /// growing, repeated or once (LeakAssessment); null only in reports written before it existed.
     @NullEncoded public var pattern: LeakPattern? = nil
     /// high, medium or low: how sure the report is that this is a bug to fix.
@@ -292,4 +295,31 @@ public struct MisuseGroup: Codable, Equatable, Sendable {
     @NullEncoded public var earlierClose: Site? = nil
     /// The call that opened it (for an owner violation: the fopen/opendir).
     @NullEncoded public var open: Site? = nil
+}
+
+extension LeakGroup {
+    /// Stack sampling of an always-on trace (`fdhound run --always-on`): every descriptor is counted, but
+    /// only some openings captured a full stack; the others were attributed to this group by their code path
+    /// (the caller of the opening call and the innermost Python frame).
+    public struct StackSampling: Codable, Equatable, Sendable {
+        /// Descriptors of this group whose own opening stack was captured.
+        public var leakedWithStack: Int
+        /// Descriptors of this group (= `count`).
+        public var leaked: Int
+        /// Openings at this code path that captured a full stack, and all of them.
+        public var openedWithStack: Int
+        public var opened: Int
+        /// Different full stacks captured at this code path (a wrapper called from several places has
+        /// several): the descriptors without their own stack may have come through any of them; the group
+        /// shows the one holding the most descriptors.
+        public var fullStacks: Int
+
+        public init(leakedWithStack: Int, leaked: Int, openedWithStack: Int, opened: Int, fullStacks: Int) {
+            self.leakedWithStack = leakedWithStack
+            self.leaked = leaked
+            self.openedWithStack = openedWithStack
+            self.opened = opened
+            self.fullStacks = fullStacks
+        }
+    }
 }

@@ -85,6 +85,24 @@ enum ReportWording {
         return "opened here \(plural(opened, "time")), closed \(leak.closedAtSite ?? 0)"
     }
 
+    /// Always-on traces: "stack sampled: 3 of 40 descriptors have their own stack (the others were attributed
+    /// by their code path); 11 of 5000 openings here captured one", or nil outside always-on mode.
+    static func stackSampling(_ leak: LeakGroup) -> String? {
+        guard let s = leak.stackSampling else { return nil }
+        if s.openedWithStack == 0 {
+            return "stack sampled: none of its \(plural(s.opened, "opening")) captured a full stack (always-on mode): "
+                + "shown is its code path only (the two calling frames, or the calling and the innermost Python frame)"
+        }
+        let own = s.leakedWithStack == s.leaked
+            ? (s.leaked == 1 ? "it has its own stack" : "all \(s.leaked) have their own stack")
+            : "\(s.leakedWithStack) of \(s.leaked) descriptors have their own stack, the others were attributed by "
+                + "their code path (the two calling frames, or the calling and the innermost Python frame)"
+        let shared = s.fullStacks > 1 && s.leakedWithStack < s.leaked
+            ? ", which \(s.fullStacks) different full stacks share: shown is the one holding the most descriptors" : ""
+        return "stack sampled: \(own)\(shared); \(s.openedWithStack) of \(plural(s.opened, "opening")) here captured one "
+            + "(always-on mode)"
+    }
+
     /// "3 in CLOSE_WAIT: the peer hung up and this process never closed them", or nil.
     static func closeWait(_ leak: LeakGroup) -> String? {
         guard let count = leak.closeWait, count > 0 else { return nil }

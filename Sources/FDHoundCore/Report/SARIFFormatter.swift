@@ -28,10 +28,12 @@ enum SARIFFormatter {
             if let pattern = leak.pattern { properties["pattern"] = .string(pattern.rawValue) }
             if let confidence = leak.confidence { properties["confidence"] = .string(confidence.rawValue) }
             if let reason = leak.reason { properties["reason"] = .string(reason) }
+            if let sampling = ReportWording.stackSampling(leak) { properties["stackSampling"] = .string(sampling) }
             // A descriptor opened once and held (often by design) is a note, not an error.
             add(.leak, message: "\(ReportWording.plural(leak.count, "descriptor")) (\(leak.kind)) opened by \(leak.api) in "
                 + "\(name(leak.culprit)) left open at exit (\(leak.id))"
-                + (LeakAssessmentWording.line(leak).map { "; \($0)." } ?? "."),
+                + (LeakAssessmentWording.line(leak).map { "; \($0)." } ?? ".")
+                + (ReportWording.stackSampling(leak).map { " Stack sampled: \($0.dropFirst("stack sampled: ".count))." } ?? ""),
                 culprit: leak.culprit, stack: leak.stack, fingerprint: leak.fingerprint,
                 properties: properties, level: leak.isHeldOnce ? "note" : nil)
         }

@@ -30,6 +30,7 @@ enum TextFormatter {
             if let assessment = LeakAssessmentWording.line(leak) { lines.append("    " + assessment) }
             var facts = [String]()
             if let totals = ReportWording.siteTotals(leak) { facts.append(totals) }
+            if let sampling = ReportWording.stackSampling(leak) { facts.append(sampling) }
             facts.append("first seen \(ReportWording.seconds(leak.firstSeenSeconds)), last \(ReportWording.seconds(leak.lastSeenSeconds))")
             facts.append(ReportWording.pidList(leak.pids))
             if leak.owner != "fd" { facts.append("released by \(leak.owner == "FILE*" ? "fclose" : leak.owner == "DIR*" ? "closedir" : leak.owner)") }

@@ -23,7 +23,8 @@ public struct TraceEvent: Equatable, Sendable {
     public let err: Int32
     public let timeNs: UInt64
     public let tid: UInt32
-    public let stack: UInt32
+    /// In an always-on trace, a partial opening stack reads as its code path's full stack (StackSampling).
+    public internal(set) var stack: UInt32
     public let str1: UInt32
     public let str2: UInt32
     public let arg: UInt64

@@ -18,6 +18,9 @@ public enum FrameKind: UInt16, Sendable {
     case python = 2
     /// The one-node stack of a call a signal handler made inside the recorder: no stack captured.
     case nested = 3
+    /// The outermost node of a partial stack (always-on mode): the stack was not captured; the frames
+    /// inside it name its code path (the innermost Python frame, if any, and the caller). StackSampling.
+    case sampledOut = 4
 
     init(traceValue: UInt16) { self = FrameKind(rawValue: traceValue) ?? .exactPC }
 }

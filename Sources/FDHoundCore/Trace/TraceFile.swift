@@ -44,6 +44,8 @@ public struct TraceFile {
     private let moduleTable: ModuleTable
     private let stackNodes: StackNodeTable
     private let eventLog: EventLog
+    /// Always-on traces: partial stacks and their code paths (nil in full mode).
+    private(set) var stackSampling: StackSampling? = nil
 
     /// Maps and validates the file at `path`.
     public init(path: String) throws {
@@ -128,6 +130,7 @@ public struct TraceFile {
         for bounds in [sections.modules, sections.liveFDs, sections.callSites, sections.dbusConnections, sections.pyCodes] {
             if let bounds { storage.release(offset: bounds.offset, count: bounds.capacity * bounds.stride) }
         }
+        if header.flags.contains(.alwaysOn) { stackSampling = StackSampling(trace: self) }
     }
 
     /// String `id` of this trace; nil for 0, out-of-range or unpublished ids.
@@ -143,21 +146,25 @@ public struct TraceFile {
 
     /// Hands every usable event of the kept window to `body`, oldest first, in one pass over the mapping;
     /// nothing is kept. Analysis passes use this: their memory follows what they keep, not the log.
+    /// In an always-on trace, an event's partial opening stack reads as its code path's full stack, so that
+    /// passes grouping events by stack (forecast, growth) see one code path (StackSampling).
     @discardableResult
     public func forEachEvent(_ body: (TraceEvent) throws -> Void) rethrows -> EventLogSummary {
-        try eventLog.forEach(body)
+        guard let sampling = stackSampling, sampling.substitutes else { return try eventLog.forEach(body) }
+        return try eventLog.forEach { event in try body(sampling.shown(event)) }
     }
 
     /// The newest usable event below seq `limit` (nil: all) that `matches`, read from the end of the log
     /// backwards (only as far as needed).
     func lastEvent(below limit: UInt64? = nil, where matches: (TraceEvent) -> Bool) -> TraceEvent? {
-        eventLog.lastEvent(below: limit, where: matches)
+        guard let sampling = stackSampling, sampling.substitutes else { return eventLog.lastEvent(below: limit, where: matches) }
+        return eventLog.lastEvent(below: limit, where: { matches(sampling.shown($0)) }).map(sampling.shown)
     }
 
     /// Every usable event, collected (memory proportional to the log: for tests and small traces).
     public func events() -> EventScan {
         var scan = EventScan()
-        scan.summary = eventLog.forEach { scan.events.append($0) }
+        scan.summary = forEachEvent { scan.events.append($0) }
         return scan
     }
 

@@ -19,7 +19,25 @@ enum ShimSettings {
         Limit(variable: "FDHOUND_STACK_NODES", option: nil, min: 1024, max: 1 << 26),
         Limit(variable: "FDHOUND_PY_CODES", option: nil, min: 64, max: 1 << 22),
         Limit(variable: "FDHOUND_STRING_BYTES", option: nil, min: 4096, max: 1 << 30),
+        Limit(variable: "FDHOUND_ALWAYS_ON", option: nil, min: 0, max: 1),
+        Limit(variable: "FDHOUND_SAMPLE_FIRST", option: "--sample-first", min: 1, max: 1 << 20),
+        Limit(variable: "FDHOUND_SAMPLE_EVERY", option: "--sample-every", min: 1, max: 1 << 20),
     ]
+
+    /// Always-on mode's settings (`--always-on`, `--sample-first`, `--sample-every` of `run` and `attach`) as
+    /// FDHOUND_* variables: the environment of `run`, the settings string of `attach` (fdhound_attach_with).
+    static func alwaysOn(first: Int?, every: Int?) -> [(String, String)] {
+        [("FDHOUND_ALWAYS_ON", "1")] + (first.map { [("FDHOUND_SAMPLE_FIRST", String($0))] } ?? [])
+            + (every.map { [("FDHOUND_SAMPLE_EVERY", String($0))] } ?? [])
+    }
+
+    /// The options' checks, shared by `run` and `attach`.
+    static func alwaysOnProblem(alwaysOn: Bool, first: Int?, every: Int?) -> String? {
+        if !alwaysOn, first != nil || every != nil { return "--sample-first and --sample-every go with --always-on" }
+        if let first, let problem = problem(option: "--sample-first", value: first) { return problem }
+        if let every, let problem = problem(option: "--sample-every", value: every) { return problem }
+        return nil
+    }
 
     /// Why `value` given to `option` is refused, or nil if the shim accepts it.
     static func problem(option: String, value: Int) -> String? {

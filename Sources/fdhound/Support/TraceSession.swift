@@ -32,6 +32,8 @@ struct TraceSession {
     let outputDirectory: URL
     var stackDepth: Int?
     var eventCapacity: Int?
+    /// Always-on mode's FDHOUND_* settings (ShimSettings.alwaysOn); empty: full mode.
+    var sampling: [(String, String)] = []
 
     init(command: [String], outputDirectory: String, stackDepth: Int? = nil, eventCapacity: Int? = nil) {
         self.command = command
@@ -58,6 +60,7 @@ struct TraceSession {
         environment["FDHOUND_OUTPUT_DIR"] = outputDirectory.path
         if let stackDepth { environment["FDHOUND_STACK_DEPTH"] = String(stackDepth) }
         if let eventCapacity { environment["FDHOUND_EVENT_CAPACITY"] = String(eventCapacity) }
+        for (name, value) in sampling { environment[name] = value }
         if environment["FDHOUND_PYTHON_HELPER"] != "0", PythonHelper.runsPyPy(command[0]), let helper = PythonHelper.directory(besideShim: shim) {
             environment["PYTHONPATH"] = PythonHelper.pythonPath(helper: helper, existing: environment["PYTHONPATH"])
         }
