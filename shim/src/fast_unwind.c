@@ -387,12 +387,21 @@ static uint32_t rule_from_cfi(uint64_t pc, const struct dl_find_object *object, 
 }
 #endif
 
-/* glibc's signal return trampoline (__restore_rt): mov $15, %rax; syscall. `end`: where ip's object ends. */
-static int is_sigreturn(uint64_t ip, uint64_t end) {
+/* What a return address is before its CFI is read: RULE_SIGNAL at glibc's signal return trampoline
+ * (__restore_rt: mov $15, %rax; syscall), RULE_EMPTY (read the CFI) anywhere else. `end`: where ip's object
+ * ends. The code is compared only on ip's own page: the next one may not be mapped (an object's segments
+ * can have PROT_NONE gaps between them). Only where the bytes on this page match the trampoline's start and
+ * the rest would lie on the next page is the answer RULE_UNKNOWN (libunwind takes those captures); any
+ * other return address in a page's last 8 bytes is an ordinary one (treating each as a signal frame sent
+ * every capture through it to libunwind: a layout accident that halved the fast path in some builds). */
+static uint32_t trampoline_kind(uint64_t ip, uint64_t end) {
     static const uint8_t code[9] = {0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05};
-    if (ip + sizeof code > end) return 0; /* the trampoline is not there */
-    if ((ip & 4095) > 4096 - sizeof code) return 1; /* would read across a page: treat as unknown */
-    return memcmp((const void *)(uintptr_t)ip, code, sizeof code) == 0;
+    if (ip + sizeof code > end) return RULE_EMPTY; /* the trampoline is not there */
+    size_t on_page = 4096 - (size_t)(ip & 4095);
+    if (on_page < sizeof code) {
+        return memcmp((const void *)(uintptr_t)ip, code, on_page) == 0 ? RULE_UNKNOWN : RULE_EMPTY;
+    }
+    return memcmp((const void *)(uintptr_t)ip, code, sizeof code) == 0 ? RULE_SIGNAL : RULE_EMPTY;
 }
 
 /* The eight code bytes before a return address, which ends the call instruction that pushed it; read only
@@ -430,7 +439,8 @@ static __attribute__((noinline)) const struct rule *rule_missed(struct rule_cach
     }
     struct rule fresh = {.ip = ip, .code = code_before(ip)};
     uint64_t end = (uint64_t)(uintptr_t)object.dlfo_map_end;
-    fresh.kind = is_sigreturn(ip, end) ? RULE_SIGNAL : rule_from_cfi(ip - 1, &object, &fresh);
+    uint32_t trampoline = trampoline_kind(ip, end);
+    fresh.kind = trampoline != RULE_EMPTY ? trampoline : rule_from_cfi(ip - 1, &object, &fresh);
     memmove(&set[1], &set[0], (RULE_WAYS - 1) * sizeof *set);
     set[0] = fresh;
     return &set[0];

@@ -48,6 +48,7 @@ declare -A incompatible=(
     ["tsan:fast_unwinder_stands_aside_when_its_cache_thrashes"]="the TSan run hides libunwind (tests/preload/hide_libunwind.c): nothing to compare with"
     ["tsan:fast_unwinder_keeps_its_rules_across_dlopen_of_loaded_objects"]="the TSan run hides libunwind (tests/preload/hide_libunwind.c): nothing to compare with"
     ["tsan:walk_memo_reuses_a_walk_only_when_every_word_it_read_holds"]="the TSan run hides libunwind (tests/preload/hide_libunwind.c): nothing to compare with"
+    ["tsan:fast_unwinder_walks_through_a_return_address_at_a_page_end"]="the TSan run hides libunwind (tests/preload/hide_libunwind.c): nothing to compare with"
     ["tsan:vfork_child_shares_memory_and_records_nothing_into_the_parent"]="the TSan runtime, preloaded first, intercepts vfork and performs fork"
 )
 
@@ -748,6 +749,19 @@ expect_eq $t "status" "$status" 0 &&
 expect_eq $t "callers named" "$(grep -c '^caller [0-2] 0x' "$work/$t/stdout")" 3 &&
 expect_eq $t "every event's stack holds its caller and no other" "$checked" "checked $(((3 * 2000 * 3 + 3) * 2)) wrong 0" &&
 pass $t
+
+t=fast_unwinder_walks_through_a_return_address_at_a_page_end
+# A return address in the last 8 bytes of a code page is an ordinary frame, not glibc's signal trampoline:
+# every capture through it must still be walked by the fast unwinder (page_end_caller.c).
+if ! skip_under_sanitizer $t; then
+mkdir -p "$work/$t"
+timeout 120 env FDHOUND_UNWIND_VERIFY=1 FDHOUND_OUTPUT_DIR="$work/$t" LD_PRELOAD="$preload" \
+    "$build/tests/page_end_caller" 500 >"$work/$t/stdout" 2>"$work/$t/stderr"; status=$?
+expect_eq $t "status" "$status" 0 &&
+expect_eq $t "return address placed" "$(cat "$work/$t/stdout")" "return address at page offset 4092" &&
+expect_eq $t "captures, and those the fast unwinder walked too" "$(verdict "$work/$t/stderr")" "1000 1000" &&
+pass $t
+fi
 
 t=bad_setting_runs_untraced_with_one_line
 out="$(FDHOUND_STACK_DEPTH=lots FDHOUND_OUTPUT_DIR="$work" LD_PRELOAD="$preload" "$scenarios" hello 2>"$work/stderr")"; status=$?
