@@ -396,14 +396,20 @@ static uint32_t claim_code(uintptr_t code, uint64_t identity, void (*fill)(struc
         struct fdh_py_code *entry = &t->py_codes[slot];
         uint32_t state = __atomic_load_n(&entry->state, __ATOMIC_ACQUIRE);
         if (state == FDH_NODE_EMPTY) {
+            /* Claimed to published with the program's signals held off (raw.c): a handler that jumped out
+             * in between would leave the slot claimed for good, and each later probe of it would spin.
+             * Once per code object and trace. */
+            uint64_t signals = fdh_signals_hold();
             uint32_t expected = FDH_NODE_EMPTY;
             if (__atomic_compare_exchange_n(&entry->state, &expected, FDH_NODE_CLAIMED, 0, __ATOMIC_ACQ_REL,
                                             __ATOMIC_ACQUIRE)) {
                 fill(entry, code, context);
                 entry->identity = identity;
                 __atomic_store_n(&entry->state, FDH_NODE_PUBLISHED, __ATOMIC_RELEASE);
+                fdh_signals_release(signals);
                 return (uint32_t)slot;
             }
+            fdh_signals_release(signals);
             state = expected;
         }
         /* Another thread is copying this one: bounded wait (a few µs at most), then look further. A

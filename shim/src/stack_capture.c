@@ -95,37 +95,39 @@ static uint64_t mix(uint64_t ip, uint32_t parent, uint16_t kind) {
     return h ^ (h >> 32);
 }
 
-/* Finds or inserts the node (parent, ip, kind); returns its id, or 0 when the table is too full. */
+/* Finds or inserts the node (parent, ip, kind); returns its id, or 0 when the table is too full.
+ *
+ * A node is written whole by one 16-byte compare-and-swap of an empty slot (cmpxchg16b: -mcx16), so no
+ * slot is ever "claimed" and half-written. A claimed slot used to be filled in by three stores after the
+ * claim: a signal handler that jumped out of the recorder between them (or a thread that died there) left
+ * it claimed for good, and every later capture probing it spun for milliseconds before moving on — a
+ * program whose timer handler siglongjmps out every 50 µs then never finished a call again
+ * (tests/adversarial jump_storm first-calls). A reader that sees the state published sees the whole node:
+ * it is the same write (the state is in the node's last bytes, read first with acquire). */
+typedef unsigned __int128 node_word;
+_Static_assert(sizeof(struct fdh_stack_node) == sizeof(node_word) && offsetof(struct fdh_stack_node, ip) == 0 &&
+               offsetof(struct fdh_stack_node, parent) == 8 && offsetof(struct fdh_stack_node, kind) == 12 &&
+               offsetof(struct fdh_stack_node, state) == 14, "a node is packed into one 16-byte word");
+
 static uint32_t intern_node(uint32_t parent, uint64_t ip, uint16_t kind) {
     struct fdh_trace *t = &fdh_state.trace;
     uint64_t mask = t->nodes_mask;
     uint64_t slot = mix(ip, parent, kind) & mask;
+    const uint64_t high = (uint64_t)parent | (uint64_t)kind << 32 | (uint64_t)FDH_NODE_PUBLISHED << 48;
     for (unsigned probe = 0; probe < 512; probe++, slot = (slot + 1) & mask) {
         if (slot == 0) continue; /* node 0 means "no stack" */
         struct fdh_stack_node *node = &t->nodes[slot];
         if (!fdh_commit(node, sizeof *node)) break; /* the disk is full */
-        uint16_t state = __atomic_load_n(&node->state, __ATOMIC_ACQUIRE);
-        if (state == FDH_NODE_EMPTY) {
-            uint16_t expected = FDH_NODE_EMPTY;
-            if (__atomic_compare_exchange_n(&node->state, &expected, FDH_NODE_CLAIMED, 0, __ATOMIC_ACQ_REL,
-                                            __ATOMIC_ACQUIRE)) {
-                node->ip = ip;
-                node->parent = parent;
-                node->kind = kind;
-                __atomic_store_n(&node->state, FDH_NODE_PUBLISHED, __ATOMIC_RELEASE);
-                return (uint32_t)slot;
-            }
-            state = expected;
+        uint64_t *words = (uint64_t *)(void *)node; /* [0]: ip; [1]: parent, kind, state */
+        uint64_t seen_high = __atomic_load_n(&words[1], __ATOMIC_ACQUIRE);
+        if (seen_high == 0) { /* empty: insert */
+            node_word seen = __sync_val_compare_and_swap((node_word *)(void *)node, (node_word)0,
+                                                         (node_word)ip | (node_word)high << 64);
+            if (seen == 0) return (uint32_t)slot;
+            if ((uint64_t)seen == ip && (uint64_t)(seen >> 64) == high) return (uint32_t)slot; /* another thread's */
+            continue;
         }
-        /* Another thread is filling this slot: it finishes within a few stores (its own signal handlers
-         * cannot interrupt it into us: they see the reentrancy guard). Bounded wait, then move on. */
-        for (unsigned spin = 0; state == FDH_NODE_CLAIMED && spin < 100000; spin++) {
-            __builtin_ia32_pause();
-            state = __atomic_load_n(&node->state, __ATOMIC_ACQUIRE);
-        }
-        if (state == FDH_NODE_PUBLISHED && node->ip == ip && node->parent == parent && node->kind == kind) {
-            return (uint32_t)slot;
-        }
+        if (seen_high == high && __atomic_load_n(&words[0], __ATOMIC_RELAXED) == ip) return (uint32_t)slot;
     }
     __atomic_fetch_add(&t->header->stacks_dropped, 1, __ATOMIC_RELAXED);
     return 0;

@@ -251,7 +251,7 @@ enum fdh_frame_kind {
 
 enum fdh_node_state {
     FDH_NODE_EMPTY = 0,
-    FDH_NODE_CLAIMED = 1,   /* a writer is filling it in */
+    FDH_NODE_CLAIMED = 1,   /* a writer is filling it in (CPython code objects only: stack nodes are written whole) */
     FDH_NODE_PUBLISHED = 2,
 };
 
