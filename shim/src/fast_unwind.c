@@ -10,11 +10,15 @@
  *
  * The rule of a frame, as libunwind's fast trace keeps it: the CFA is rsp or rbp plus an offset, the return
  * address is at CFA-8, rbp is either unchanged or saved at CFA+offset, and rsp becomes the CFA. A frame whose
- * CFI says anything else (an expression, another register, a signal frame, no FDE at all) makes the whole
- * capture return -1: libunwind then unwinds it as before, so a stack is the same whichever walked it
+ * CFI says anything else (an expression, another register, no FDE at all) makes the whole capture return
+ * -1: libunwind then unwinds it as before, so a stack is the same whichever walked it
  * (FDHOUND_UNWIND_VERIFY=1 makes every capture walk both ways and abort on any difference; the shim's tests
  * run with it). The walk ends where the CFI says the return address is undefined (_start, clone3), as
- * libunwind's does.
+ * libunwind's does. glibc's signal trampoline is stepped as libunwind steps it: the registers the kernel
+ * saved in the ucontext above it give the interrupted frame, whose rule is read at its exact pc (an
+ * expression of rip included, as the linker's .plt has). libunwind's own walk through a signal frame cost
+ * ~30 µs a capture (its locked caches block and unblock signals per frame): a timer handler that opens a
+ * pipe every 50 µs then never let the program's loop run again (adversarial signal_pipe, under load).
  *
  * The cache lives in the thread's side-stack scratch area (no static TLS, no malloc), so it is only touched
  * by its own thread (a signal handler nested in the recorder captures no stack). Each entry also keeps the
@@ -203,6 +207,8 @@ struct cfa_state {
     int cfa_register;  /* DWARF number: 7 rsp, 6 rbp; anything else is unsupported */
     int64_t cfa_offset;
     int cfa_unsupported;
+    const uint8_t *cfa_expression; /* the last DW_CFA_def_cfa_expression's bytes (see cfa_from_expression) */
+    uint64_t cfa_expression_length;
     int rbp_saved;     /* 0 unchanged, 1 at CFA + rbp_offset, -1 anything else */
     int64_t rbp_offset;
     int ra_state;      /* 1 at CFA + ra_offset, 0 undefined, -1 anything else */
@@ -278,7 +284,13 @@ static int run_cfa(struct reader *r, struct cfa_state *s, const struct cfa_state
             break;
         case 0x0d: s->cfa_register = (int)read_uleb(r); s->cfa_unsupported = 0; break;
         case 0x0e: s->cfa_offset = (int64_t)read_uleb(r); break;
-        case 0x0f: s->cfa_unsupported = 1; r->p += read_uleb(r); break; /* def_cfa_expression */
+        case 0x0f: /* def_cfa_expression */
+            s->cfa_unsupported = 1;
+            s->cfa_expression_length = read_uleb(r);
+            if (s->cfa_expression_length > (uint64_t)(r->end - r->p)) return -1;
+            s->cfa_expression = r->p;
+            r->p += s->cfa_expression_length;
+            break;
         case 0x10: reg = read_uleb(r); r->p += read_uleb(r); set_other(s, reg, -1); break; /* expression */
         case 0x11: reg = read_uleb(r); set_offset(s, reg, read_sleb(r) * data_align); break;
         case 0x12:
@@ -298,9 +310,84 @@ static int run_cfa(struct reader *r, struct cfa_state *s, const struct cfa_state
     return r->bad ? -1 : 0;
 }
 
+/* The CFA of an expression rule at an exact pc, as rsp plus a constant: what the linker's .plt FDE says
+ * (rsp + 8, plus 8 once the stub has pushed its index: a test of rip's low bits), and any expression that
+ * reads only rsp, rip and constants with integer arithmetic. Only an interrupted pc (the frame a signal
+ * handler interrupted) has its rip known exactly; a return address's frame is never in such code, and its
+ * rule is read at ip - 1, so there the expression stays unsupported. Returns 0 and the offset, or -1. */
+static int cfa_from_expression(const uint8_t *code, uint64_t length, uint64_t pc, int64_t *offset) {
+    struct value { int from_rsp; uint64_t v; } stack[8];
+    int top = 0;
+    if (length > 64) return -1;
+    struct reader r = {code, code + length, 0};
+    while (r.p < r.end && !r.bad) {
+        uint8_t op = read_u8(&r);
+        struct value a, b;
+        if (op >= 0x30 && op <= 0x4f) { /* DW_OP_lit0..31 */
+            if (top == 8) return -1;
+            stack[top++] = (struct value){0, (uint64_t)(op - 0x30)};
+            continue;
+        }
+        switch (op) {
+        case 0x77: /* DW_OP_breg7 (rsp) */
+        case 0x80: /* DW_OP_breg16 (rip) */
+            if (top == 8) return -1;
+            stack[top] = (struct value){op == 0x77, (uint64_t)read_sleb(&r)};
+            if (op == 0x80) stack[top].v += pc;
+            top++;
+            continue;
+        case 0x08: case 0x0a: case 0x0c: case 0x10: /* DW_OP_const1u, const2u, const4u, constu */
+            if (top == 8) return -1;
+            stack[top++] = (struct value){0, op == 0x10 ? read_uleb(&r) : read_fixed(&r, op == 0x08 ? 1u : op == 0x0a ? 2u : 4u)};
+            continue;
+        case 0x11: /* DW_OP_consts */
+            if (top == 8) return -1;
+            stack[top++] = (struct value){0, (uint64_t)read_sleb(&r)};
+            continue;
+        case 0x23: /* DW_OP_plus_uconst */
+            if (top == 0) return -1;
+            stack[top - 1].v += read_uleb(&r);
+            continue;
+        }
+        if (top < 2) return -1;
+        b = stack[--top];
+        a = stack[--top];
+        if (op == 0x22 && !(a.from_rsp && b.from_rsp)) { /* DW_OP_plus: rsp-based plus a constant stays so */
+            stack[top++] = (struct value){a.from_rsp | b.from_rsp, a.v + b.v};
+            continue;
+        }
+        if (op == 0x1c && !b.from_rsp) { /* DW_OP_minus */
+            stack[top++] = (struct value){a.from_rsp, a.v - b.v};
+            continue;
+        }
+        if (a.from_rsp || b.from_rsp) return -1; /* anything else of rsp's value is not a constant offset */
+        int64_t sa = (int64_t)a.v, sb = (int64_t)b.v;
+        uint64_t result;
+        switch (op) {
+        case 0x1a: result = a.v & b.v; break;                      /* and */
+        case 0x21: result = a.v | b.v; break;                      /* or */
+        case 0x1e: result = a.v * b.v; break;                      /* mul */
+        case 0x24: result = b.v < 64 ? a.v << b.v : 0; break;      /* shl */
+        case 0x25: result = b.v < 64 ? a.v >> b.v : 0; break;      /* shr */
+        case 0x29: result = sa == sb; break;                       /* eq */
+        case 0x2a: result = sa >= sb; break;                       /* ge */
+        case 0x2b: result = sa > sb; break;                        /* gt */
+        case 0x2c: result = sa <= sb; break;                       /* le */
+        case 0x2d: result = sa < sb; break;                        /* lt */
+        case 0x2e: result = sa != sb; break;                       /* ne */
+        default: return -1;
+        }
+        stack[top++] = (struct value){0, result};
+    }
+    if (r.bad || top != 1 || !stack[0].from_rsp) return -1;
+    *offset = (int64_t)stack[0].v;
+    return 0;
+}
+
 #if defined(DLFO_STRUCT_HAS_EH_DBASE)
-/* Finds the FDE covering pc (in `object`) through its .eh_frame_hdr search table and computes the rule. */
-static uint32_t rule_from_cfi(uint64_t pc, const struct dl_find_object *object, struct rule *out) {
+/* Finds the FDE covering pc (in `object`) through its .eh_frame_hdr search table and computes the rule.
+ * `exact`: pc is an interrupted pc, not a return address's ip - 1 (cfa_from_expression). */
+static uint32_t rule_from_cfi(uint64_t pc, const struct dl_find_object *object, struct rule *out, int exact) {
     if (!object->dlfo_eh_frame) return RULE_UNKNOWN;
     const uint8_t *hdr = object->dlfo_eh_frame;
     uint64_t hdr_base = (uint64_t)(uintptr_t)hdr;
@@ -374,6 +461,11 @@ static uint32_t rule_from_cfi(uint64_t pc, const struct dl_find_object *object, 
     if (run_cfa(&f, &state, &initial, &location, pc, code_align, data_align) != 0) return RULE_UNKNOWN;
 
     if (state.ra_state == 0) return RULE_OUTERMOST;
+    if (state.cfa_unsupported && exact && state.cfa_expression &&
+        cfa_from_expression(state.cfa_expression, state.cfa_expression_length, pc, &state.cfa_offset) == 0) {
+        state.cfa_register = DW_RSP;
+        state.cfa_unsupported = 0;
+    }
     if (state.cfa_unsupported || state.ra_state != 1 || state.ra_offset != -8 || state.rbp_saved < 0) {
         return RULE_UNKNOWN;
     }
@@ -440,12 +532,24 @@ static __attribute__((noinline)) const struct rule *rule_missed(struct rule_cach
     struct rule fresh = {.ip = ip, .code = code_before(ip)};
     uint64_t end = (uint64_t)(uintptr_t)object.dlfo_map_end;
     uint32_t trampoline = trampoline_kind(ip, end);
-    fresh.kind = trampoline != RULE_EMPTY ? trampoline : rule_from_cfi(ip - 1, &object, &fresh);
+    fresh.kind = trampoline != RULE_EMPTY ? trampoline : rule_from_cfi(ip - 1, &object, &fresh, 0);
     memmove(&set[1], &set[0], (RULE_WAYS - 1) * sizeof *set);
     set[0] = fresh;
     return &set[0];
 #else
     return &unknown_rule;
+#endif
+}
+
+/* The rule of the frame a signal interrupted, at its pc itself (the instruction that has not run yet, not a
+ * call's): read afresh each time, never cached — interrupted pcs are anywhere, and a rule for one address
+ * as a return address (read at ip - 1) may differ from its rule as a pc. */
+static __attribute__((noinline)) void rule_at_pc(uint64_t pc, struct rule *out) {
+    *out = unknown_rule;
+#if defined(DLFO_STRUCT_HAS_EH_DBASE)
+    struct dl_find_object object;
+    if (_dl_find_object((void *)(uintptr_t)pc, &object) != 0) return;
+    out->kind = rule_from_cfi(pc, &object, out, 1);
 #endif
 }
 
@@ -625,7 +729,8 @@ static inline __attribute__((always_inline)) int memo_entry_holds(const struct w
 }
 
 static int walk(struct rule_cache *cache, void **frames, int max, uint64_t *hash, struct word_check *check,
-                uint32_t *checks, int *rbp_needed, uint64_t ip, uint64_t sp, uint64_t rbp, char *scratch);
+                uint32_t *checks, int *rbp_needed, int *crossed_signal, uint64_t ip, uint64_t sp, uint64_t rbp,
+                char *scratch);
 
 /* Called by fdh_fast_backtrace (fast_backtrace.S) with its caller's return address, stack pointer after
  * the return and rbp. Fills frames[] with return addresses, innermost first, as unw_backtrace does, and
@@ -633,6 +738,7 @@ static int walk(struct rule_cache *cache, void **frames, int max, uint64_t *hash
  * this capture, or FDH_FAST_UNWIND_AT_SIGNAL(n) when the walk reached a signal frame after the n frames in
  * frames[] (libunwind steps through it; the caller decides whether it may be called, shim.h). */
 int fdh_unwind_from(void **frames, int max, struct fdh_walk *request, uint64_t ip, uint64_t sp, uint64_t rbp) {
+    request->crossed_signal = 0;
     if (!available || max <= 0 || max > (int)MEMO_FRAMES) return -1;
     char *scratch = fdh_side_stack_scratch(FDH_SCRATCH_SIZE);
     if (!scratch) return -1;
@@ -672,6 +778,7 @@ int fdh_unwind_from(void **frames, int max, struct fdh_walk *request, uint64_t i
         request->frames = e->frames;
         request->note = &e->note;
         request->hash = e->hash;
+        request->crossed_signal = 0;
         if (FDH_UNLIKELY(fdh_state.config.unwind_verify)) {
             atomic_fetch_add_explicit(&fdh_fast_unwind_walks_reused, 1, memory_order_relaxed);
         }
@@ -687,8 +794,11 @@ int fdh_unwind_from(void **frames, int max, struct fdh_walk *request, uint64_t i
     uint64_t epoch = cache->epoch;
     uint32_t checks = 0;
     int rbp_needed = 1;
-    int n = walk(cache, frames, max, &request->hash, e->check, &checks, &rbp_needed, ip, sp, rbp, scratch);
-    if (n > 0 && cache->epoch == epoch) {
+    int crossed_signal = 0;
+    int n = walk(cache, frames, max, &request->hash, e->check, &checks, &rbp_needed, &crossed_signal, ip, sp, rbp,
+                 scratch);
+    request->crossed_signal = crossed_signal;
+    if (n > 0 && cache->epoch == epoch && !crossed_signal) {
         memcpy(e->frames, frames, (size_t)n * sizeof *frames);
         e->hint = hint;
         e->ip = ip;
@@ -713,8 +823,8 @@ int fdh_unwind_from(void **frames, int max, struct fdh_walk *request, uint64_t i
  * into check[]. Not instrumented by ASan: it reads other frames' saved registers, as libunwind does. */
 __attribute__((no_sanitize("address"), noinline)) static int walk(struct rule_cache *cache, void **frames, int max,
                                                         uint64_t *hash, struct word_check *check,
-                                                        uint32_t *checks, int *rbp_needed, uint64_t ip,
-                                                        uint64_t sp, uint64_t rbp, char *scratch) {
+                                                        uint32_t *checks, int *rbp_needed, int *crossed_signal,
+                                                        uint64_t ip, uint64_t sp, uint64_t rbp, char *scratch) {
     /* A thread whose call sites outnumber the cache reads CFI at nearly every capture, evicting a rule it
      * will need again, which costs more than libunwind's own walk (its cache is larger): when a window of
      * WINDOW captures evicted at least 3/4 as many rules, libunwind takes the next BYPASS captures alone,
@@ -745,16 +855,50 @@ __attribute__((no_sanitize("address"), noinline)) static int walk(struct rule_ca
     long rbp_source = -1;
     int start_rbp_needed = 0;
     void **out = frames, **end = frames + max;
+    /* Signal frames: the capture runs in a handler (or one nested in another). The walk steps through the
+     * trampoline as libunwind does, into the interrupted frame, whose rule is read at its pc (rule_at_pc);
+     * `interrupted` says the current ip is such a pc. A walk that cannot go on below a trampoline answers
+     * AT_SIGNAL with the frames up to the first one (stack_capture.c decides whether libunwind may be
+     * called); a walk through one is not remembered (fdh_unwind_from). */
+    int at_signal = -1, interrupted = 0;
+    struct rule pc_rule;
+#define GIVE_UP() return at_signal < 0 ? -1 : FDH_FAST_UNWIND_AT_SIGNAL(at_signal)
     for (;;) {
         *out++ = (void *)(uintptr_t)ip;
         h = (h + ip) * 0x9E3779B97F4A7C15ull;
-        struct rule *set = &cache->rules[((uint32_t)ip & (RULE_SETS - 1)) * RULE_WAYS];
-        const struct rule *rule = set;
-        if (FDH_UNLIKELY(set->ip != ip || set->code != code_before(ip))) rule = rule_missed(cache, set, ip);
+        const struct rule *rule;
+        if (FDH_UNLIKELY(interrupted)) {
+            rule_at_pc(ip, &pc_rule);
+            rule = &pc_rule;
+            interrupted = 0;
+        } else {
+            struct rule *set = &cache->rules[((uint32_t)ip & (RULE_SETS - 1)) * RULE_WAYS];
+            rule = set;
+            if (FDH_UNLIKELY(set->ip != ip || set->code != code_before(ip))) rule = rule_missed(cache, set, ip);
+        }
         uint32_t kind = rule->kind;
         if (FDH_UNLIKELY(kind > RULE_CFA_RBP)) {
-            if (kind == RULE_SIGNAL) return FDH_FAST_UNWIND_AT_SIGNAL((int)(out - frames));
-            if (kind != RULE_OUTERMOST) return -1;
+            if (kind == RULE_SIGNAL) {
+                if (at_signal < 0) at_signal = (int)(out - frames);
+                if (out == end) break;
+                /* sp is the handler's CFA: the ucontext the kernel saved, whose registers say where the
+                 * interrupted code was (glibc's ucontext_t: gregs from byte 40, rbp 10, rsp 15, rip 16). */
+                if (FDH_UNLIKELY(sp + 176 > known_high) && !(sp >= cache->last.low && sp + 176 <= cache->last.high) &&
+                    readable_up_to(cache, sp, sp + 176) == 0) {
+                    GIVE_UP();
+                }
+                const uint64_t *gregs = (const uint64_t *)(uintptr_t)(sp + 40);
+                rbp = gregs[10];
+                sp = gregs[15];
+                ip = gregs[16];
+                known_high = 0; /* the interrupted stack may be another (sigaltstack) */
+                previous_ip = 0;
+                interrupted = 1;
+                if (FDH_UNLIKELY(ip < 4096)) GIVE_UP();
+                *crossed_signal = 1;
+                continue;
+            }
+            if (kind != RULE_OUTERMOST) GIVE_UP();
             if (!code_is_permanent(ip)) *c++ = (struct word_check){ip - 8, rule->code};
             break;
         }
@@ -772,14 +916,14 @@ __attribute__((no_sanitize("address"), noinline)) static int walk(struct rule_ca
         /* A stack only grows down, except where the side stack's switch frame leads back to the program's,
          * whose pages are then checked afresh. */
         if (FDH_UNLIKELY(cfa <= sp)) {
-            if (!((cfa & 7) == 0 && fdh_is_stack_switch(ip))) return -1;
+            if (!((cfa & 7) == 0 && fdh_is_stack_switch(ip))) GIVE_UP();
             known_high = 0;
         } else if (FDH_UNLIKELY(lowest < sp)) {
-            return -1; /* a word below this frame: no compiler's rule says that */
+            GIVE_UP(); /* a word below this frame: no compiler's rule says that */
         }
         if (FDH_UNLIKELY(cfa > known_high)) { /* past the side stack, or a page higher */
             if (lowest >= cache->last.low && cfa <= cache->last.high) known_high = cache->last.high;
-            else if ((known_high = readable_up_to(cache, lowest, cfa)) == 0) return -1;
+            else if ((known_high = readable_up_to(cache, lowest, cfa)) == 0) GIVE_UP();
         }
         struct word_check *step = c; /* this frame's reads of the caller's registers */
         if (rbp_offset != 0) {
@@ -796,8 +940,9 @@ __attribute__((no_sanitize("address"), noinline)) static int walk(struct rule_ca
             c = step;
             break;
         }
-        if (FDH_UNLIKELY(ip < 4096)) return -1; /* 0 ends libunwind's walk in its own way: let it decide */
+        if (FDH_UNLIKELY(ip < 4096)) GIVE_UP(); /* 0 ends libunwind's walk in its own way: let it decide */
     }
+#undef GIVE_UP
     int n = (int)(out - frames);
     *hash = h ^ (h >> 29) ^ (uint64_t)n;
     struct word_check *kept = check;

@@ -114,7 +114,7 @@ __attribute__((noinline)) int fdh_sampling_partial(int opening, uint64_t hint, u
     fdh_in_capture = 0;
     /* libunwind's, a signal frame, or a stack that ended within the walk (a full capture is as cheap, and
      * the end of a stack is where the fast walk and libunwind may stop differently): a full capture. */
-    if (n < SHORT_WALK) return 0;
+    if (n < SHORT_WALK || walk.crossed_signal) return 0;
     int first = 0;
     while (first < n && (uintptr_t)walk.frames[first] >= fdh_state.shim_text_start &&
            (uintptr_t)walk.frames[first] < fdh_state.shim_text_end) {

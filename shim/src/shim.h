@@ -303,7 +303,8 @@ extern _Atomic uint64_t fdh_fast_unwind_rules_read; /* CFI reads, counted with F
 extern _Atomic uint64_t fdh_fast_unwind_walks_reused; /* walk memo hits, counted with FDHOUND_UNWIND_VERIFY=1 */
 /* fast_backtrace.S: frames innermost first (the shim's own included) and a hash of them; -1: libunwind must
  * do this capture; FDH_FAST_UNWIND_AT_SIGNAL(n) (<= -2): the capture runs in a signal handler, frames[]
- * holds the n frames up to and including the signal trampoline, and libunwind must do the rest. */
+ * holds the n frames up to and including the (first) signal trampoline, and the fast walk could not step
+ * some frame below it: libunwind must do the rest. */
 #define FDH_FAST_UNWIND_AT_SIGNAL(n) (-2 - (n))
 struct fdh_walk {
     uint64_t hint;        /* in: picks the walk memo's set (fast_unwind.c); any value is correct, a call site's is fast */
@@ -312,6 +313,7 @@ struct fdh_walk {
                            * until this thread's next capture) when the walk was reused */
     uint64_t *note;       /* out: NULL, or the walk memo's word for the caller about these frames (0 when they
                            * were walked afresh; kept while they are reused) */
+    int crossed_signal;   /* out: the frames include a signal trampoline and what it interrupted */
 };
 int fdh_fast_backtrace(void **frames, int max, struct fdh_walk *walk);
 int fdh_unwind_from(void **frames, int max, struct fdh_walk *walk, uint64_t ip, uint64_t sp, uint64_t rbp);

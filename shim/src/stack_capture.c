@@ -153,7 +153,7 @@ static struct fdh_thread_flags *thread_flags(void) {
     return scratch ? (struct fdh_thread_flags *)(void *)(scratch + FDH_SCRATCH_THREAD_OFFSET) : NULL;
 }
 
-static int before_first_libunwind_walk(int fast_n, backtrace_fn slow);
+static int before_first_libunwind_walk(int fast_n, int crossed_signal, backtrace_fn slow);
 
 /* FDHOUND_UNWIND_VERIFY=1: both unwinders walk the capture and the program aborts if the frames it would
  * record differ; counted for the line at exit (fdh_unwind_verify_report). */
@@ -169,7 +169,7 @@ static __attribute__((noinline)) int unwind_verified(void **frames, int max, bac
     walk->note = NULL;
     uint64_t hash = walk->hash;
     walk->hash = 0;
-    int kept = before_first_libunwind_walk(fast_n, slow);
+    int kept = before_first_libunwind_walk(fast_n, walk->crossed_signal, slow);
     if (kept >= 0) { /* in a signal handler, before this thread's first libunwind walk */
         memcpy(frames, fast, (size_t)kept * sizeof *frames);
         return kept;
@@ -223,14 +223,16 @@ void fdh_unwind_verify_report(void) {
  * libunwind walk is made where the fast walk proved no signal frame lies below (it walked the whole stack),
  * and then at once, to have the block ready. A capture that reached a signal frame before that keeps the
  * fast walk's frames up to the trampoline (the handler and what it called: the code that opened); returns
- * their count. A capture the fast walk could not finish for another reason may be in a handler too (a frame
+ * their count. One the fast walk finished through a signal frame keeps all its frames, and does not warm
+ * libunwind up either (it runs in a handler). A capture the fast walk could not finish for another reason may be in a handler too (a frame
  * it cannot step hides what lies below): libunwind walks it, as it walked every capture before the fast
  * walk existed. Returns -1 when the capture goes on as usual. */
-static int before_first_libunwind_walk(int fast_n, backtrace_fn slow) {
+static int before_first_libunwind_walk(int fast_n, int crossed_signal, backtrace_fn slow) {
     if (slow == backtrace) return -1; /* glibc's backtrace: warmed up process-wide at start */
     struct fdh_thread_flags *flags = thread_flags();
     if (FDH_LIKELY(!flags || flags->libunwind_ready)) return -1;
     if (fast_n <= FDH_FAST_UNWIND_AT_SIGNAL(0)) return FDH_FAST_UNWIND_AT_SIGNAL(0) - fast_n;
+    if (crossed_signal) return fast_n; /* walked whole, through a signal frame: a handler, no warm-up here */
     if (fast_n >= 0) {
         void *frames[4];
         walk_slowly(slow, frames, 4);
@@ -249,7 +251,7 @@ static int unwind(void **buffer, int max, struct fdh_walk *walk) {
         return unwind_verified(buffer, max, slow, walk);
     }
     int n = fdh_fast_backtrace(buffer, max, walk);
-    int kept = before_first_libunwind_walk(n, slow); /* -1 when n >= 0 */
+    int kept = before_first_libunwind_walk(n, walk->crossed_signal, slow); /* -1 or n when n >= 0 */
     if (FDH_LIKELY(n >= 0)) return n;
     walk->hash = 0;
     walk->note = NULL;

@@ -49,6 +49,7 @@ declare -A incompatible=(
     ["tsan:fast_unwinder_keeps_its_rules_across_dlopen_of_loaded_objects"]="the TSan run hides libunwind (tests/preload/hide_libunwind.c): nothing to compare with"
     ["tsan:walk_memo_reuses_a_walk_only_when_every_word_it_read_holds"]="the TSan run hides libunwind (tests/preload/hide_libunwind.c): nothing to compare with"
     ["tsan:fast_unwinder_walks_through_a_return_address_at_a_page_end"]="the TSan run hides libunwind (tests/preload/hide_libunwind.c): nothing to compare with"
+    ["tsan:fast_unwinder_walks_through_signal_frames"]="the TSan run hides libunwind (tests/preload/hide_libunwind.c): nothing to compare with"
     ["tsan:vfork_child_shares_memory_and_records_nothing_into_the_parent"]="the TSan runtime, preloaded first, intercepts vfork and performs fork"
 )
 
@@ -760,6 +761,20 @@ timeout 120 env FDHOUND_UNWIND_VERIFY=1 FDHOUND_OUTPUT_DIR="$work/$t" LD_PRELOAD
 expect_eq $t "status" "$status" 0 &&
 expect_eq $t "return address placed" "$(cat "$work/$t/stdout")" "return address at page offset 4092" &&
 expect_eq $t "captures, and those the fast unwinder walked too" "$(verdict "$work/$t/stderr")" "1000 1000" &&
+pass $t
+fi
+
+t=fast_unwinder_walks_through_signal_frames
+# Captures in signal handlers: through the trampoline into the interrupted frame (at a .plt-style CFA
+# expression of rip, in a recursion, on an alternate signal stack, a handler interrupting a handler). Every
+# one walked by the fast unwinder and equal to libunwind's (handler_walks.c); libunwind took them all before.
+if ! skip_under_sanitizer $t; then
+mkdir -p "$work/$t"
+timeout 120 env FDHOUND_UNWIND_VERIFY=1 FDHOUND_OUTPUT_DIR="$work/$t" LD_PRELOAD="$preload" \
+    "$build/tests/handler_walks" 100 >"$work/$t/stdout" 2>"$work/$t/stderr"; status=$?
+expect_eq $t "status" "$status" 0 &&
+expect_eq $t "handler runs (2 passes x 100 x (SIGILL x 2 + SIGUSR1 + SIGUSR2))" "$(cat "$work/$t/stdout")" "handler runs: 800" &&
+expect_eq $t "captures, and those the fast unwinder walked too" "$(verdict "$work/$t/stderr")" "1600 1600" &&
 pass $t
 fi
 
