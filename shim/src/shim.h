@@ -334,6 +334,7 @@ int fdh_tracer_pipe_yield(void);                         /* give the numbers to 
 int fdh_tracer_pipe_yield_for_emfile(void);              /* the same, if the pair is under the limit */
 void fdh_park_tracer_pipe(int fds[2]);                   /* libunwind made a pipe: move it up */
 void fdh_tracer_pipe_find_unwinder_copy(void);           /* after the warm-up */
+void fdh_tracer_pipe_release(void);                      /* after the warm-up: close it until libunwind walks again */
 void fdh_tracer_pipe_limit_changed(void);                /* RLIMIT_NOFILE may have changed */
 void fdh_tracer_pipe_publish(void);                      /* the numbers into the header (a new trace) */
 int fdh_unwinder_close(int fd);                          /* libunwind closes a pipe end */

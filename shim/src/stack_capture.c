@@ -66,6 +66,25 @@ static __attribute__((noinline)) int walk_slowly(backtrace_fn slow, void **frame
     return n;
 }
 
+/* libunwind's thread-local block (dlinfo's module id; 0: it has none, or not known). A thread's block is
+ * allocated by glibc (malloc) on the thread's first access to it: __tls_get_addr on the block's first byte
+ * does that without a walk (a walk would make libunwind's validation pipe, tracer_pipe.c). */
+static size_t unwinder_tls_module;
+struct tls_index {
+    unsigned long module, offset;
+};
+extern void *__tls_get_addr(struct tls_index *index);
+
+static void unwinder_tls_allocate(backtrace_fn slow) {
+    if (unwinder_tls_module != 0) {
+        struct tls_index index = {unwinder_tls_module, 0};
+        __tls_get_addr(&index);
+        return;
+    }
+    void *frames[4]; /* no module id: a short walk allocates it */
+    walk_slowly(slow, frames, 4);
+}
+
 int fdh_unwinder_init(int attached) {
     void *handle = NULL;
     backtrace_fn libunwind = NULL;
@@ -84,7 +103,12 @@ int fdh_unwinder_init(int attached) {
     fdh_in_capture = 0;
     struct fdh_thread_flags *flags = thread_flags();
     if (flags) flags->libunwind_ready = 1;
-    if (libunwind) fdh_tracer_pipe_find_unwinder_copy();
+    if (libunwind) {
+        fdh_tracer_pipe_find_unwinder_copy();
+        size_t module = 0;
+        if (dlinfo(handle, RTLD_DI_TLS_MODID, &module) == 0) unwinder_tls_module = module;
+        if (!attached) fdh_tracer_pipe_release(); /* no descriptor held until libunwind walks again */
+    }
     return libunwind ? 0 : -1;
 }
 
@@ -219,12 +243,13 @@ void fdh_unwind_verify_report(void) {
 
 /* libunwind is dlopen'ed, so its thread-local cache is a dynamic TLS block that glibc allocates with malloc
  * on the thread's first walk: in a signal handler that interrupted malloc, that deadlocks the program
- * (tests/stress: a SIGALRM handler opening in threads the fast walk had always served). So a thread's first
- * libunwind walk is made where the fast walk proved no signal frame lies below (it walked the whole stack),
- * and then at once, to have the block ready. A capture that reached a signal frame before that keeps the
+ * (tests/stress: a SIGALRM handler opening in threads the fast walk had always served). So a thread's block
+ * is allocated where the fast walk proved no signal frame lies below (it walked the whole stack), at once
+ * and without a walk (unwinder_tls_allocate). A capture that reached a signal frame before that keeps the
  * fast walk's frames up to the trampoline (the handler and what it called: the code that opened); returns
- * their count. One the fast walk finished through a signal frame keeps all its frames, and does not warm
- * libunwind up either (it runs in a handler). A capture the fast walk could not finish for another reason may be in a handler too (a frame
+ * their count. One the fast walk finished through a signal frame keeps all its frames, and does not
+ * allocate the block either (it runs in a handler). A capture the fast walk could not finish for another
+ * reason may be in a handler too (a frame
  * it cannot step hides what lies below): libunwind walks it, as it walked every capture before the fast
  * walk existed. Returns -1 when the capture goes on as usual. */
 static int before_first_libunwind_walk(int fast_n, int crossed_signal, backtrace_fn slow) {
@@ -233,10 +258,7 @@ static int before_first_libunwind_walk(int fast_n, int crossed_signal, backtrace
     if (FDH_LIKELY(!flags || flags->libunwind_ready)) return -1;
     if (fast_n <= FDH_FAST_UNWIND_AT_SIGNAL(0)) return FDH_FAST_UNWIND_AT_SIGNAL(0) - fast_n;
     if (crossed_signal) return fast_n; /* walked whole, through a signal frame: a handler, no warm-up here */
-    if (fast_n >= 0) {
-        void *frames[4];
-        walk_slowly(slow, frames, 4);
-    }
+    if (fast_n >= 0) unwinder_tls_allocate(slow);
     flags->libunwind_ready = 1;
     return -1;
 }

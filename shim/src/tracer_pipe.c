@@ -17,6 +17,9 @@
  *     moves to glibc's backtrace() for good (libunwind still holds the numbers in a private variable and
  *     must never read or write a descriptor of the program), then the call is made (again). The header
  *     flag FDH_HEADER_FLAG_UNWINDER_YIELDED tells the report why stacks got slower.
+ * Most programs never hold the pipe past start-up: once the warm-up made it, it is closed again
+ * (fdh_tracer_pipe_release) and libunwind makes it anew only when it next walks a stack, which it does only
+ * for a capture the fast unwinder could not walk; from then on it stays parked.
  * A program that raises its soft limit later (servers do) would find the pair in the middle of its range:
  * the limit hooks move the pipe to the new top (dup to the new numbers, point libunwind's own copy of the
  * numbers at them — found once after the warm-up as the one pair of ints in libunwind's writable data
@@ -52,6 +55,23 @@ int fdh_tracer_pipe_prepare(void) {
     if (top < FDH_MIN_LIMIT_FOR_PARKING) return -1;
     park_base = (int)(top - 2);
     return 0;
+}
+
+/* After the warm-up: the pipe is closed again and libunwind's copy of its numbers set to -1, so that a
+ * program whose captures the fast unwinder walks (nearly all, fast_unwind.c) holds no descriptor of ours.
+ * libunwind validates memory only when it walks (its trace cache missed, or a frame has no unwind info);
+ * its read of descriptor -1 then fails with EBADF, and it makes its pipe again (open_pipe), which the pipe
+ * hooks park at the top of the limit then, as at start. Only when libunwind's copy was found (else there
+ * is no safe way to tell it the numbers are gone: the pipe stays parked), and not in an attached process,
+ * where another thread may be walking with libunwind right now. */
+void fdh_tracer_pipe_release(void) {
+    if (!unwinder_copy || tracer_fds[0] < 0 || tracer_fds[1] < 0) return;
+    for (int i = 0; i < 2; i++) __atomic_store_n(&unwinder_copy[i], -1, __ATOMIC_RELEASE);
+    for (int i = 0; i < 2; i++) {
+        int fd = __atomic_exchange_n(&tracer_fds[i], -1, __ATOMIC_ACQ_REL);
+        if (fd >= 0) syscall(SYS_close, fd);
+    }
+    fdh_tracer_pipe_publish();
 }
 
 struct text_search {
@@ -255,6 +275,7 @@ int fdh_tracer_pipe_yield_for_emfile(void) {
  * to the top of the range. A pipe that cannot be parked is not left among the program's numbers. */
 void fdh_park_tracer_pipe(int fds[2]) {
     remember_identity(fds[0]); /* before the numbers are published: a check never meets a stale identity */
+    if (park_base >= 0) fdh_tracer_pipe_prepare(); /* the top of the limit now (the pipe may be made long after start) */
     for (int i = 0; i < 2; i++) {
         long high = park_base >= 0 ? syscall(SYS_fcntl, fds[i], F_DUPFD_CLOEXEC, park_base) : -1;
         syscall(SYS_close, fds[i]);

@@ -215,12 +215,21 @@ if run_traced $t errno; then pass $t; else fail $t "$(cat "$work/$t/stderr")"; f
 t=no_tracer_descriptor_among_the_programs
 if run_traced $t no-tracer-fds; then pass $t; else fail $t "$(cat "$work/$t/stderr")"; fi
 
+# libunwind's validation pipe: closed after the shim's warm-up (a program the fast unwinder serves holds
+# none of our descriptors), made again by libunwind's first walk after it and parked at the top of the limit.
+t=header_names_no_tracer_pipe_until_libunwind_walks
+run_traced $t hello
+d="$(dump $t)"
+expect_eq $t "tracer descriptors" "$(echo "$d" | head -1 | sed 's/.* tracer=//')" "-1,-1" && pass $t
+
 t=header_names_the_parked_pipe_at_the_top_of_the_limit
 if ! skip_under_sanitizer $t; then
-run_traced $t hello
+run_traced $t libunwind-walk
 d="$(dump $t)"
 soft="$(ulimit -Sn)"
 expect_eq $t "tracer descriptors" "$(echo "$d" | head -1 | sed 's/.* tracer=//')" "$((soft - 2)),$((soft - 1))" &&
+expect_eq $t "the capture libunwind walked has its stack (call_through_expression_frame's caller too)" \
+    "$(echo "$d" | grep -c '^event .* type=1 .*str1=/dev/null .*stack=0x')" 1 &&
 pass $t
 fi
 

@@ -7,6 +7,7 @@
 #include "observe.h"
 
 int main(void) {
+    make_libunwind_walk(); /* traced: libunwind's pipe is parked from here on */
     struct rlimit limit;
     getrlimit(RLIMIT_NOFILE, &limit);
     int top = (int)limit.rlim_cur;

@@ -16,6 +16,7 @@
     } while (0)
 
 int main(void) {
+    make_libunwind_walk(); /* traced: libunwind's pipe is parked from here on */
     struct rlimit limit;
     getrlimit(RLIMIT_NOFILE, &limit);
     int top = (int)limit.rlim_cur;

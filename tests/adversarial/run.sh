@@ -298,6 +298,8 @@ live_matches $t "$WORK/$t.t" "$BIN/raw_close_range" && pass $t
 t=parked_numbers_not_open_for_intercepted_calls
 both $t -- "$BIN/probe_parked"
 compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && require_traced $t "$WORK/$t.t" "$BIN/probe_parked" &&
+expect_eq $t "the pipe parked by libunwind's walk (the trace header's tracer numbers)" \
+    "$(trace_of "$WORK/$t.t" "$BIN/probe_parked" | head -1 | sed 's/.* tracer=//')" "1022,1023" &&
 live_matches $t "$WORK/$t.t" "$BIN/probe_parked" && pass $t
 
 # A child forked while every number under the soft limit is taken still gets its own trace (the shim
