@@ -79,7 +79,7 @@ final class AttachTests: XCTestCase {
                                          "--for", "1"])
         XCTAssertEqual(attach.status, 0, attach.stderr)
         XCTAssertTrue(target.isRunning)
-        FileManager.default.createFile(atPath: stop, contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: stop, contents: nil))
         XCTAssertEqual(target.waitForExit().status, 0)
         let report = try FDHoundCLI.jsonReport(traces.path)
         let leak = try XCTUnwrap(LeakView.all(in: report).first { $0.culpritFunction == "leak_one_per_tick" },

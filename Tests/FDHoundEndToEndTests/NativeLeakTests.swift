@@ -55,6 +55,24 @@ final class NativeLeakTests: XCTestCase {
         XCTAssertEqual(leaks.count, expected.count, "unexpected extra groups: \(leaks.map(\.culpritFunction))")
     }
 
+    /// A leak in a signal handler: the stack shows the handler, the frame between the handler and what it
+    /// interrupted, and the interrupted instruction's own line (an exact pc: ip − 1 would name the line
+    /// before the ud2), then main.
+    func testLeakInASignalHandlerShowsWhereTheSignalInterruptedTheProgram() throws {
+        let program = try FixtureProgram.build("leak_in_signal_handler", in: workDirectory)
+        let report = try traceAndReport(program)
+        let leaks = LeakView.all(in: report)
+        XCTAssertEqual(leaks.count, 1, "\(leaks.map(\.raw))")
+        guard let leak = leaks.first else { return }
+        XCTAssertEqual(leak.count, 3)
+        XCTAssertEqual(leak.culpritFunction, "on_ill")
+        XCTAssertEqual(leak.culpritLine, try program.line(ofMark: "on_ill"))
+        XCTAssertEqual(Array(leak.stackFunctions.prefix(4)), ["on_ill", "<signal handler called>", "trip", "main"],
+                       "\(leak.stack)")
+        let trip = leak.stack.first { $0["function"] as? String == "trip" }
+        XCTAssertEqual(trip?["line"] as? Int, try program.line(ofMark: "trip"), "the interrupted instruction's line")
+    }
+
     func testThousandFilesAndHundredSocketsGiveExactlyTwoGroups() throws {
         let program = try FixtureProgram.build("leak_thousand_files", in: workDirectory)
         let report = try traceAndReport(program)

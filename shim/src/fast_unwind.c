@@ -93,6 +93,7 @@ struct rule_cache {
 _Static_assert(sizeof(struct rule_cache) <= FDH_SCRATCH_UNWIND_SIZE, "unwind cache outgrew its scratch slot");
 
 _Atomic uint64_t fdh_fast_unwind_generation = 1;
+_Atomic uint64_t fdh_signal_trampoline; /* glibc's __restore_rt, once a walk met it (0 before) */
 static int available; /* _dl_find_object exists (glibc 2.35+) */
 
 _Atomic uint64_t fdh_fast_unwind_rules_read; /* counted with FDHOUND_UNWIND_VERIFY=1 only, for its report */
@@ -533,6 +534,7 @@ static __attribute__((noinline)) const struct rule *rule_missed(struct rule_cach
     uint64_t end = (uint64_t)(uintptr_t)object.dlfo_map_end;
     uint32_t trampoline = trampoline_kind(ip, end);
     fresh.kind = trampoline != RULE_EMPTY ? trampoline : rule_from_cfi(ip - 1, &object, &fresh, 0);
+    if (fresh.kind == RULE_SIGNAL) atomic_store_explicit(&fdh_signal_trampoline, ip, memory_order_relaxed);
     memmove(&set[1], &set[0], (RULE_WAYS - 1) * sizeof *set);
     set[0] = fresh;
     return &set[0];

@@ -318,6 +318,7 @@ struct fdh_walk {
 int fdh_fast_backtrace(void **frames, int max, struct fdh_walk *walk);
 int fdh_unwind_from(void **frames, int max, struct fdh_walk *walk, uint64_t ip, uint64_t sp, uint64_t rbp);
 extern _Atomic uint64_t fdh_fast_unwind_generation; /* bumped by fdh_fast_unwind_invalidate */
+extern _Atomic uint64_t fdh_signal_trampoline; /* glibc's signal return trampoline, once a fast walk met it; 0 before */
 extern const char fdh_call_on_stack_return[]; /* side_stack_switch.S: where a capture crosses the switch */
 static inline int fdh_is_stack_switch(uint64_t ip) { return ip == (uint64_t)(uintptr_t)fdh_call_on_stack_return; }
 extern __thread int fdh_in_capture __attribute__((tls_model("initial-exec"))); /* inside the unwinder */

@@ -447,6 +447,22 @@ static __attribute__((noinline)) void python_memo_verify(void *opening, void *co
 
 static uint32_t intern_merged(const uint64_t *ips, const uint16_t *kinds, int count);
 
+/* A capture in a signal handler: the trampoline's frame is kind SIGNAL, and the frame outside it, where the
+ * signal interrupted the program, an exact pc (kind PC: the report names that instruction's line, not the
+ * one before it — at a function's first instruction, ip - 1 would name the function before). Known from
+ * the trampoline's address, which the fast unwinder learns at its first walk through one (a stack only
+ * libunwind walked before that keeps plain return addresses). Decided by the frames alone, so every path
+ * to a stack (memos, verify mode) interns the same one. */
+static void mark_signal_frames(const uint64_t *ips, uint16_t *kinds, int count) {
+    uint64_t trampoline = atomic_load_explicit(&fdh_signal_trampoline, memory_order_relaxed);
+    if (FDH_LIKELY(trampoline == 0)) return;
+    for (int i = 0; i < count; i++) {
+        if (ips[i] != trampoline || kinds[i] != FDH_FRAME_RETURN_ADDRESS) continue;
+        kinds[i] = FDH_FRAME_SIGNAL;
+        if (i + 1 < count && kinds[i + 1] == FDH_FRAME_RETURN_ADDRESS) kinds[i + 1] = FDH_FRAME_PC;
+    }
+}
+
 /* Interns the program's frames of a capture (innermost first), with the Python frames they ran. `hash`:
  * non-zero lets the Python stack memo (python_frames.c) answer, and picks its set. */
 static uint32_t intern_capture(void *opening, void *const *native, int count, uint64_t hash) {
@@ -468,6 +484,7 @@ static uint32_t intern_capture(void *opening, void *const *native, int count, ui
         /* A runtime the shim cannot walk (PyPy): the helper's frames, for a call that creates a descriptor. */
         if (opening) total = fdh_python_hint_take(ips, kinds, total, (int)FDH_MAX_STACK_DEPTH);
     }
+    mark_signal_frames(ips, kinds, total);
     uint32_t stack = intern_merged(ips, kinds, total);
     if (memo.entry) fdh_python_memo_store(&memo, stack);
     return stack;

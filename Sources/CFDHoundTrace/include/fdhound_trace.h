@@ -245,6 +245,10 @@ enum fdh_frame_kind {
     FDH_FRAME_SAMPLED_OUT = 4,    /* ip 0, the outermost node of a partial stack (always-on mode): the stack
                                      was not captured; its code path follows — the innermost Python frame
                                      (kind 2) if there is one, then the caller of the hooked function (kind 0) */
+    FDH_FRAME_SIGNAL = 5,         /* ip = the signal return trampoline (glibc's __restore_rt): the frames
+                                     inside it ran in a signal handler, and the next outer frame is where the
+                                     signal interrupted the program (kind 1, an exact pc). Readers that do
+                                     not know kind 5 read it as kind 1 (the trampoline's own address) */
 };
 
 #define FDH_PY_OFFSET_UNKNOWN 0xFFFFFFFFu

@@ -1,6 +1,6 @@
 // Turns a recorded stack (ips) into module-relative addresses: which module held each ip when the
-// descriptor was opened, and the file virtual address to hand the symbolizer. Python frames and
-// the "nested" marker (a signal handler's call, no stack captured) are resolved here, not by it.
+// descriptor was opened, and the file virtual address to hand the symbolizer. Python frames, the signal
+// trampoline and the "nested" marker (a signal handler's call, no stack captured) are resolved here, not by it.
 
 /// One recorded frame placed in its module.
 struct AddressFrame: Hashable {
@@ -29,6 +29,9 @@ struct AddressFrame: Hashable {
 }
 
 enum StackResolver {
+    /// The frame between a signal handler and the code it interrupted (gdb's words for it).
+    static let signalHandlerCalled = "<signal handler called>"
+
     /// The frames of stack `id` in `trace`, placed in the modules loaded at event `seq`, plus the walk's
     /// problem (cycle, dangling id) if it stopped early.
     static func resolve(_ id: UInt32, in trace: TraceFile, atSeq seq: UInt64) -> (frames: [AddressFrame], problem: String?) {
@@ -38,6 +41,11 @@ enum StackResolver {
                 var address = AddressFrame(modulePath: nil, buildID: nil, address: 0, isInterpreter: true)
                 address.python = Frame(function: "(a signal handler that interrupted the tracer: no stack captured)",
                                        module: "[fdhound]", address: "0x0")
+                return address
+            }
+            if frame.kind == .signalTrampoline {
+                var address = AddressFrame(modulePath: nil, buildID: nil, address: 0, isInterpreter: true)
+                address.python = Frame(function: signalHandlerCalled, module: "[signal]", address: "0x0")
                 return address
             }
             if frame.kind == .sampledOut {

@@ -21,6 +21,9 @@ public enum FrameKind: UInt16, Sendable {
     /// The outermost node of a partial stack (always-on mode): the stack was not captured; the frames
     /// inside it name its code path (the innermost Python frame, if any, and the caller). StackSampling.
     case sampledOut = 4
+    /// The signal return trampoline: the frames inside it ran in a signal handler; the next outer frame
+    /// (an exact PC) is where the signal interrupted the program.
+    case signalTrampoline = 5
 
     init(traceValue: UInt16) { self = FrameKind(rawValue: traceValue) ?? .exactPC }
 }
