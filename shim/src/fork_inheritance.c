@@ -36,6 +36,7 @@
 #define WAIT_FOR_RECORDS_NS (5000ull * 1000u * 1000u)
 #define FLIGHTS_MAX 64u /* parent threads in a creating call at the fork that the child follows */
 #define PAUSE_NS 20000 /* between looks at the parent's log: the CPU is the opener's to finish with */
+#define ASLEEP_LIMIT_NS (100ull * 1000u * 1000u) /* a recording thread asleep this long: not coming soon */
 
 /* ---- the snapshot (parent) ---------------------------------------------------------------------------- */
 
@@ -105,6 +106,7 @@ static uint64_t wait_deadline; /* for the whole set-up of this child, not per de
 struct followed_flight {
     const struct fdh_flight *word;
     uint32_t serial, tid;
+    uint64_t asleep_since; /* when the child first saw it asleep (S) while recording; 0: not asleep */
 };
 static struct followed_flight followed[FLIGHTS_MAX];
 static unsigned followed_count;
@@ -126,7 +128,7 @@ static void follow_flights(void) {
             followed_overflow = 1;
             break;
         }
-        followed[followed_count++] = (struct followed_flight){w, serial, tid};
+        followed[followed_count++] = (struct followed_flight){w, serial, tid, 0};
     }
 }
 
@@ -159,7 +161,10 @@ static char thread_state(uint32_t tid) {
 /* Whether an opening the parent has not recorded yet may still come from a followed thread:
  *   - its call ended (a later serial, or ≡0): no — its record, if it made one, is in the log;
  *   - it returned from the real call and records it: yes, whatever it waits for meanwhile (a lock, a page),
- *     unless it is stopped or gone;
+ *     unless it is stopped or gone, or asleep (S) for longer than ASLEEP_LIMIT_NS: the recorder's own
+ *     sleeps are short (libunwind's lock), so a long one is a signal handler that interrupted the
+ *     recording and waits (a "stop the world" handler in sigsuspend while another thread forks: the child
+ *     waited out the 5 s bound, ~10 % of forks in redteam's suspended_fork);
  *   - it is inside the real call: only if it runs (R: it may have just come back from it, not marked yet;
  *     D: an uninterruptible wait). Asleep there (S: blocked in accept, say), its result is not one the
  *     child holds. */
@@ -170,6 +175,13 @@ static int opening_may_come(void) {
         uint32_t now = atomic_load_explicit(&followed[i].word->serial, memory_order_acquire);
         if ((now >> 2) != (followed[i].serial >> 2) || (now & 3) == 0) continue;
         char state = thread_state(followed[i].tid);
+        if ((now & 3) == 3 && state == 'S') {
+            uint64_t at = fdh_now_ns();
+            if (followed[i].asleep_since == 0) followed[i].asleep_since = at;
+            if (at - followed[i].asleep_since > ASLEEP_LIMIT_NS) continue;
+            return 1;
+        }
+        followed[i].asleep_since = 0;
         if ((now & 3) == 3 ? state != 0 && state != 'T' && state != 't' && state != 'Z' && state != 'X'
                            : state == 'R' || state == 'D') {
             return 1;
