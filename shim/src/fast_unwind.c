@@ -368,8 +368,10 @@ static int cfa_from_expression(const uint8_t *code, uint64_t length, uint64_t pc
         case 0x1a: result = a.v & b.v; break;                      /* and */
         case 0x21: result = a.v | b.v; break;                      /* or */
         case 0x1e: result = a.v * b.v; break;                      /* mul */
-        case 0x24: result = b.v < 64 ? a.v << b.v : 0; break;      /* shl */
-        case 0x25: result = b.v < 64 ? a.v >> b.v : 0; break;      /* shr */
+        /* A shift by 64 or more: C leaves it undefined, libunwind's `a << b` shifts by b mod 64 on x86
+         * (1 << 64 gave it 1, 0 here: a CFA one byte off, a different stack). Left to libunwind. */
+        case 0x24: if (b.v >= 64) return -1; result = a.v << b.v; break; /* shl */
+        case 0x25: if (b.v >= 64) return -1; result = a.v >> b.v; break; /* shr */
         case 0x29: result = sa == sb; break;                       /* eq */
         case 0x2a: result = sa >= sb; break;                       /* ge */
         case 0x2b: result = sa > sb; break;                        /* gt */

@@ -7,6 +7,9 @@
  *   - SIGILL at two ud2 instructions in plt_like, a function whose CFA is a DWARF expression of rip (the
  *     linker's .plt rule: rsp + 8, or + 16 once the stub has pushed): the handler opens and closes, then
  *     steps over the ud2. The interrupted frame's rule is read at its exact pc.
+ *   - SIGILL at a ud2 in wide_shift, whose CFA expression shifts by 64 (rsp + 8 + (1 << 64)): C leaves that
+ *     undefined and libunwind shifts by 64 mod 64, so the fast walk must leave the capture to libunwind
+ *     (it once read a CFA one byte off libunwind's and recorded another stack).
  *   - SIGUSR1 sent with kill() from a recursion, the handler on the program's stack and then on an
  *     alternate signal stack, and a handler that raises SIGUSR2 (a handler interrupting a handler).
  * Usage: handler_walks N (N rounds). Prints "handler runs: K". */
@@ -41,6 +44,20 @@ __asm__(".text\n"
         "    ret\n"               /* offset 16: a new block, CFA = rsp + 8 again */
         ".cfi_endproc\n"
         ".size plt_like, .-plt_like\n");
+
+void wide_shift(void);
+
+/* DW_CFA_def_cfa_expression: breg7(rsp) 8; lit1; const1u 64; shl; plus — rsp + 8 if 1 << 64 is 0. */
+__asm__(".text\n"
+        ".globl wide_shift\n"
+        ".type wide_shift, @function\n"
+        "wide_shift:\n"
+        ".cfi_startproc\n"
+        ".cfi_escape 0x0f, 0x07, 0x77, 0x08, 0x31, 0x08, 0x40, 0x24, 0x22\n"
+        "    ud2\n"
+        "    ret\n"
+        ".cfi_endproc\n"
+        ".size wide_shift, .-wide_shift\n");
 
 static volatile sig_atomic_t runs;
 
@@ -97,6 +114,7 @@ int main(int argc, char **argv) {
         sigaction(SIGUSR1, &usr1, NULL);
         for (long i = 0; i < rounds; i++) {
             plt_like();
+            wide_shift();
             recurse((int)(i % 7));
         }
     }
