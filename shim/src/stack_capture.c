@@ -151,7 +151,10 @@ static uint32_t intern_node(uint32_t parent, uint64_t ip, uint16_t kind) {
             if ((uint64_t)seen == ip && (uint64_t)(seen >> 64) == high) return (uint32_t)slot; /* another thread's */
             continue;
         }
-        if (seen_high == high && __atomic_load_n(&words[0], __ATOMIC_RELAXED) == ip) return (uint32_t)slot;
+        /* The ip half read second, with acquire at the node's own address (where the CAS wrote it): a
+         * published state means the whole write is visible, and ThreadSanitizer, which pairs a release with
+         * an acquire by address, sees every later read of this node ordered after its writer's CAS. */
+        if (seen_high == high && __atomic_load_n(&words[0], __ATOMIC_ACQUIRE) == ip) return (uint32_t)slot;
     }
     __atomic_fetch_add(&t->header->stacks_dropped, 1, __ATOMIC_RELAXED);
     return 0;
