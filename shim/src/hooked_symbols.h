@@ -83,6 +83,8 @@
     X(hooks_process, _Exit) \
     X(hooks_recvmsg, recvmsg) \
     X(hooks_recvmsg, recvmmsg) \
+    X(hooks_seccomp, prctl) \
+    X(hooks_syscall, syscall) \
     X(hooks_socket, socket) \
     X(hooks_socket, socketpair) \
     X(hooks_socket, accept) \

@@ -318,6 +318,21 @@ t=tracer_line_on_a_broken_stderr_raises_no_sigpipe
 (ulimit -n 64; both $t -- "$BIN/broken_stderr")
 compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && require_traced $t "$WORK/$t.t" "$BIN/broken_stderr" && pass $t
 
+# A program that installs a seccomp filter killing every call it does not make itself (seccomp_sandbox.c):
+# the recorder's own calls would kill it; the shim stops recording before the filter (through libc's prctl,
+# or syscall(SYS_seccomp) as libseccomp does), and the trace says so and holds what was open then.
+for mode in prctl seccomp; do
+    t=seccomp_filter_stops_recording_first_$mode
+    both $t -- "$BIN/seccomp_sandbox" $mode
+    if compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && require_traced $t "$WORK/$t.t" "$BIN/seccomp_sandbox"; then
+        d="$(trace_of "$WORK/$t.t" "$BIN/seccomp_sandbox")"
+        flags="$(echo "${d%%$'\n'*}" | sed -n 's/.* flags=\([0-9]*\) .*/\1/p')"
+        expect_eq $t "header flags DETACHED (256) and SECCOMP (1024)" "$(( ${flags:-0} & 1280 ))" 1280 &&
+        expect_eq $t "input.txt, open across the filter, in the live table with its stack" \
+            "$(echo "$d" | grep -c '^live fd=3 state=1 .*str1=.*/input.txt .*stack=0x')" 1 && pass $t
+    fi
+done
+
 t=program_data_on_parked_numbers_intact
 both $t -- "$BIN/parked_numbers"
 compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && compare_files $t "$WORK/$t.u" "$WORK/$t.t" &&

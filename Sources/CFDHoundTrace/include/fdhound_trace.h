@@ -181,6 +181,9 @@ enum fdh_header_flags {
                                                   but only some captures have a full stack — the first
                                                   occurrences of each code path and a sample of the rest; the
                                                   others have a partial stack (FDH_FRAME_SAMPLED_OUT) */
+    FDH_HEADER_FLAG_SECCOMP = 1u << 10,        /* recording stopped (with DETACHED) because the program installed
+                                                  a seccomp filter, which could refuse the tracer's own calls;
+                                                  the live table is what was open at that moment */
     FDH_HEADER_FLAG_PYTHON_NATIVE_ONLY = 1u << 4, /* a CPython was found but its frames are not recorded (any
                                                   more); python_status says why */
 };

@@ -66,6 +66,11 @@ enum ProcessSummarizer {
             warnings.append("\(name): \(header.nestedEvents) calls made by signal handlers that interrupted the tracer "
                 + "were recorded without a stack")
         }
+        if header.flags.contains(.seccomp) {
+            warnings.append("\(name): recording stopped when the program installed a seccomp filter (which could refuse "
+                + "the tracer's own system calls): descriptors it opened or closed after that are not recorded, and "
+                + "\"open at end\" is what was open then")
+        }
         if header.flags.contains(.unwinderYielded) {
             warnings.append("\(name): the program needed the two descriptor numbers the tracer had parked at the top of "
                 + "RLIMIT_NOFILE; they were given back and later stacks were captured with glibc's backtrace() (slower)")

@@ -18,4 +18,6 @@ public struct HeaderFlags: OptionSet, Equatable, Sendable {
     public static let detached = HeaderFlags(rawValue: FDH_HEADER_FLAG_DETACHED.rawValue)
     /// Always-on mode: stacks were sampled per code path; the others are partial (FrameKind.sampledOut).
     public static let alwaysOn = HeaderFlags(rawValue: FDH_HEADER_FLAG_ALWAYS_ON.rawValue)
+    /// Recording stopped (with `detached`) because the program installed a seccomp filter.
+    public static let seccomp = HeaderFlags(rawValue: FDH_HEADER_FLAG_SECCOMP.rawValue)
 }

@@ -1,0 +1,58 @@
+/* hooks_seccomp.c — prctl, and the C half of the syscall hook (hooks_syscall.S): a program that installs a
+ * seccomp filter stops being recorded first.
+ *
+ * Why: a filter allows the system calls the program makes and may kill it (SECCOMP_RET_KILL: sshd's
+ * preauth sandbox, libseccomp whitelists) or make it fail for any other; the recorder makes calls of its
+ * own (madvise to commit trace pages, getcwd for a relative path, getsockname, fstat, getsockopt), and one
+ * refused call killed a traced program that ran fine untraced (redteam seccomp_kill). So before the
+ * filter is installed — prctl(PR_SET_SECCOMP) through libc, or syscall(SYS_seccomp / SYS_prctl) — the
+ * shim records what is open now (as a detach does, TCP states included, while every call is still
+ * allowed) and stops recording for good, whether the call then succeeds or not; the header says why
+ * (flags DETACHED | SECCOMP). Not seen: a filter installed with a raw system call instruction (Chromium's
+ * sandbox), or inherited across exec (the new image's shim then starts under it). */
+#define _GNU_SOURCE
+#include <linux/seccomp.h>
+#include <stdarg.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include "real_calls.h"
+
+/* Called with the call's number and first argument before it is made (hooks_syscall.S, prctl below). */
+void fdh_seccomp_before(long number, long operation) {
+    int installs = (number == SYS_prctl && operation == PR_SET_SECCOMP) ||
+                   (number == SYS_seccomp && (operation == SECCOMP_SET_MODE_FILTER ||
+                                              operation == SECCOMP_SET_MODE_STRICT));
+    if (!installs || !fdh_is_active()) return;
+    int saved = errno;
+    struct fdh_header *h = fdh_state.trace.header;
+    FDH_RECORDING fdh_record_exit(); /* the descriptors open now, with their TCP states */
+    fdh_set_active(0);
+    if (h) __atomic_fetch_or(&h->flags, FDH_HEADER_FLAG_DETACHED | FDH_HEADER_FLAG_SECCOMP, __ATOMIC_RELEASE);
+    errno = saved;
+}
+
+/* The calling thread's errno for a failed raw call, as libc's syscall() sets it (hooks_syscall.S). */
+long fdh_syscall_error(long result) {
+    errno = (int)-result;
+    return -1;
+}
+
+/* glibc's prctl is the bare system call: made here the same way, after the check. */
+FDH_EXPORT int prctl(int option, ...) {
+    va_list ap;
+    va_start(ap, option);
+    unsigned long arg2 = va_arg(ap, unsigned long), arg3 = va_arg(ap, unsigned long);
+    unsigned long arg4 = va_arg(ap, unsigned long), arg5 = va_arg(ap, unsigned long);
+    va_end(ap);
+    fdh_seccomp_before(SYS_prctl, option);
+    long result;
+    register long r10 __asm__("r10") = (long)arg4;
+    register long r8 __asm__("r8") = (long)arg5;
+    __asm__ volatile("syscall"
+                     : "=a"(result)
+                     : "a"((long)SYS_prctl), "D"((long)option), "S"(arg2), "d"(arg3), "r"(r10), "r"(r8)
+                     : "rcx", "r11", "memory");
+    if ((unsigned long)result > -4096ul) return (int)fdh_syscall_error(result);
+    return (int)result;
+}
