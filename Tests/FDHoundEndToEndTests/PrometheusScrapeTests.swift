@@ -66,7 +66,7 @@ final class PrometheusScrapeTests: XCTestCase {
         XCTAssertEqual(compiled.status, 0, compiled.stderr)
         let program = FixtureProgram(name: hostileName, sourcePath: source, binaryPath: binary)
         let stop = work.appendingPathComponent("stop").path
-        defer { FileManager.default.createFile(atPath: stop, contents: nil) }
+        defer { _ = FileManager.default.createFile(atPath: stop, contents: nil) }
         let traces = work.appendingPathComponent("traces")
         let held = try BackgroundProcess([FDHoundCLI.executable, "run", "-o", traces.path, "--",
                                           program.binaryPath, "64", "2000", "20", stop, "exhaust"])
@@ -91,7 +91,7 @@ final class PrometheusScrapeTests: XCTestCase {
         server.arguments = ["--config.file=\(config.path)", "--storage.tsdb.path=\(work.appendingPathComponent("data").path)",
                             "--web.listen-address=127.0.0.1:\(port)", "--log.level=warn"]
         let log = work.appendingPathComponent("prometheus.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: log.path, contents: nil))
         let logHandle = try FileHandle(forWritingTo: log)
         server.standardOutput = logHandle
         server.standardError = logHandle
@@ -124,7 +124,7 @@ final class PrometheusScrapeTests: XCTestCase {
         XCTAssertEqual(up.map(\.1), [1])
 
         XCTAssertEqual(exporter.stop().status, 0)
-        FileManager.default.createFile(atPath: stop, contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: stop, contents: nil))
         XCTAssertEqual(held.waitForExit().status, 0)
     }
 }

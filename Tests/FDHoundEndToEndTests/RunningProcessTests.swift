@@ -70,7 +70,7 @@ final class RunningProcessTests: XCTestCase {
         XCTAssertEqual(refused.status, 73, "never over an existing file: \(refused.stderr)")
         XCTAssertTrue(run.isRunning, "the program runs on")
 
-        FileManager.default.createFile(atPath: stop, contents: nil)
+        XCTAssertTrue(FileManager.default.createFile(atPath: stop, contents: nil))
         let end = run.waitForExit()
         XCTAssertEqual(end.status, 0, end.stderr)
         XCTAssertTrue(end.rest.hasPrefix("done "), end.rest)

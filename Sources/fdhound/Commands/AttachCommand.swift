@@ -27,21 +27,9 @@ struct AttachCommand: ParsableCommand {
     @Option(name: .customLong("for"), help: "Detach after this many seconds (default: record until `fdhound detach`).")
     var duration: Double?
 
-    @Flag(name: .customLong("always-on"), help: ArgumentHelp(
-        "Always-on mode, for production: every call is still counted, but full stacks only for the first calls of each code path and a sample of the rest.",
-        discussion: "A code path is the two calling frames (under Python: the calling frame and the innermost Python frame). Leaks keep exact counts and are shown with their code path's full stack, saying how many stacks were sampled."))
-    var alwaysOn = false
-
-    @Option(name: .customLong("sample-first"), help: "With --always-on: full stacks per code path before sampling (default 8).")
-    var sampleFirst: Int?
-
-    @Option(name: .customLong("sample-every"), help: "With --always-on: then one full stack in this many calls, on average (default 64).")
-    var sampleEvery: Int?
+    @OptionGroup var alwaysOn: AlwaysOnOptions
 
     mutating func validate() throws {
-        if let problem = ShimSettings.alwaysOnProblem(alwaysOn: alwaysOn, first: sampleFirst, every: sampleEvery) {
-            throw ValidationError(problem)
-        }
         guard pid > 0 else { throw ValidationError("PID must be positive") }
         if let duration, !(duration > 0) { throw ValidationError("--for must be a positive number of seconds") }
     }
@@ -73,8 +61,8 @@ struct AttachCommand: ParsableCommand {
         }
         // Settings reach the target through the call (its environment is its own): fdhound_attach_with.
         var attachCall = "(int)fdhound_attach(\(directoryLiteral))"
-        if alwaysOn {
-            let settings = ShimSettings.alwaysOn(first: sampleFirst, every: sampleEvery).map { "\($0)=\($1)" }
+        if let sampling = alwaysOn.settings {
+            let settings = sampling.map { "\($0)=\($1)" }
             guard let settingsLiteral = DebuggerCall.literal(settings.joined(separator: " ")) else { throw FDHoundExit.cannotTrace }
             attachCall = "(int)fdhound_attach_with(\(directoryLiteral), \(settingsLiteral))"
         }

@@ -22,16 +22,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Capacity of the event log, in events (16–67108864; leak counts stay exact when it fills).")
     var events: Int?
 
-    @Flag(name: .customLong("always-on"), help: ArgumentHelp(
-        "Always-on mode, for production: every call is still counted, but full stacks only for the first calls of each code path and a sample of the rest.",
-        discussion: "A code path is the two calling frames (under Python: the calling frame and the innermost Python frame). Leaks keep exact counts and are shown with their code path's full stack, saying how many stacks were sampled."))
-    var alwaysOn = false
-
-    @Option(name: .customLong("sample-first"), help: "With --always-on: full stacks per code path before sampling (default 8).")
-    var sampleFirst: Int?
-
-    @Option(name: .customLong("sample-every"), help: "With --always-on: then one full stack in this many calls, on average (default 64).")
-    var sampleEvery: Int?
+    @OptionGroup var alwaysOn: AlwaysOnOptions
 
     @Flag(name: .shortAndLong, help: "Do not print the summary when the command ends.")
     var quiet = false
@@ -52,9 +43,6 @@ struct RunCommand: ParsableCommand {
         if let events, let problem = ShimSettings.problem(option: "--events", value: events) {
             throw ValidationError(problem)
         }
-        if let problem = ShimSettings.alwaysOnProblem(alwaysOn: alwaysOn, first: sampleFirst, every: sampleEvery) {
-            throw ValidationError(problem)
-        }
         if let problem = ShimSettings.problem(environment: ProcessInfo.processInfo.environment) {
             throw ValidationError(problem)
         }
@@ -63,7 +51,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         var session = TraceSession(command: command, outputDirectory: output, stackDepth: depth,
                                    eventCapacity: events)
-        if alwaysOn { session.sampling = ShimSettings.alwaysOn(first: sampleFirst, every: sampleEvery) }
+        if let sampling = alwaysOn.settings { session.sampling = sampling }
         let termination: TracedProcess.Termination
         let watcher = EvidenceWatcher(directory: session.outputDirectory.path)
         watcher.start()
