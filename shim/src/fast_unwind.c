@@ -19,6 +19,9 @@
  * expression of rip included, as the linker's .plt has). libunwind's own walk through a signal frame cost
  * ~30 µs a capture (its locked caches block and unblock signals per frame): a timer handler that opens a
  * pipe every 50 µs then never let the program's loop run again (adversarial signal_pipe, under load).
+ * The CFA may also be rbx plus an offset — glibc's lazy-binding trampoline _dl_runtime_resolve, which a
+ * handler interrupting a program's first call of a function finds below it — where rbx is known: from the
+ * ucontext, or from the frame below that saved it (rules keep where; a walk that used it is not remembered).
  *
  * The cache lives in the thread's side-stack scratch area (no static TLS, no malloc), so it is only touched
  * by its own thread (a signal handler nested in the recorder captures no stack). Each entry also keeps the
@@ -51,20 +54,24 @@ enum rule_kind {
     RULE_EMPTY = 0,
     RULE_CFA_RSP = 1, /* CFA = rsp + cfa_offset */
     RULE_CFA_RBP = 2, /* CFA = rbp + cfa_offset */
-    RULE_OUTERMOST = 3, /* the return address is undefined: the walk ends after this frame */
-    RULE_UNKNOWN = 4, /* not steppable here: libunwind takes the capture */
-    RULE_SIGNAL = 5,  /* glibc's signal trampoline: the capture runs in a signal handler (stack_capture.c) */
+    RULE_CFA_RBX = 3, /* CFA = rbx + cfa_offset: the loader's lazy-binding trampoline (see the walk) */
+    RULE_OUTERMOST = 4, /* the return address is undefined: the walk ends after this frame */
+    RULE_UNKNOWN = 5, /* not steppable here: libunwind takes the capture */
+    RULE_SIGNAL = 6,  /* glibc's signal trampoline: the capture runs in a signal handler (stack_capture.c) */
 };
 
 #define RBP_UNCHANGED 0 /* rbp is never saved at the CFA itself: that is the caller's frame */
+#define RBX_UNCHANGED 0
+#define RBX_LOST INT16_MIN /* the caller's rbx is not known after this frame (not saved where a word says) */
 
 struct rule {
     uint64_t ip;         /* the return address (or pc) this rule is for */
     uint64_t code;       /* the 8 code bytes before ip when the rule was made */
     int32_t cfa_offset;
     int32_t rbp_offset;  /* rbp saved at CFA + rbp_offset; RBP_UNCHANGED (0) if not saved */
-    uint32_t kind;       /* enum rule_kind */
-    int32_t low_offset;  /* the lowest word the step reads, from the CFA: rbp_offset, or -8 (the return address) */
+    uint16_t kind;       /* enum rule_kind */
+    int16_t rbx_offset;  /* rbx saved at CFA + rbx_offset; RBX_UNCHANGED, or RBX_LOST */
+    int32_t low_offset;  /* the lowest word the step reads, from the CFA: rbp_offset, rbx_offset, or -8 (the return address) */
 };
 
 #define GOOD_RANGES 4
@@ -203,29 +210,39 @@ static uint64_t read_encoded(struct reader *r, uint8_t encoding, uint64_t data) 
     return value; /* PE_INDIRECT only occurs for the personality, which is skipped, never dereferenced */
 }
 
-/* The state of the three registers the walk needs, while a CFA program runs. */
+/* The state of the registers the walk needs, while a CFA program runs. */
 struct cfa_state {
-    int cfa_register;  /* DWARF number: 7 rsp, 6 rbp; anything else is unsupported */
+    int cfa_register;  /* DWARF number: 7 rsp, 6 rbp, 3 rbx; anything else is unsupported */
     int64_t cfa_offset;
     int cfa_unsupported;
     const uint8_t *cfa_expression; /* the last DW_CFA_def_cfa_expression's bytes (see cfa_from_expression) */
     uint64_t cfa_expression_length;
     int rbp_saved;     /* 0 unchanged, 1 at CFA + rbp_offset, -1 anything else */
     int64_t rbp_offset;
+    int rbx_saved;     /* as rbp_saved; -1 makes rbx unknown in the caller, not the rule unsupported */
+    int64_t rbx_offset;
     int ra_state;      /* 1 at CFA + ra_offset, 0 undefined, -1 anything else */
     int64_t ra_offset;
 };
 
-enum { DW_RBP = 6, DW_RSP = 7, DW_RA = 16 };
+enum { DW_RBX = 3, DW_RBP = 6, DW_RSP = 7, DW_RA = 16 };
 
 static void set_offset(struct cfa_state *s, uint64_t reg, int64_t offset) {
     if (reg == DW_RBP) { s->rbp_saved = 1; s->rbp_offset = offset; }
+    if (reg == DW_RBX) { s->rbx_saved = 1; s->rbx_offset = offset; }
     if (reg == DW_RA) { s->ra_state = 1; s->ra_offset = offset; }
 }
 
 static void set_other(struct cfa_state *s, uint64_t reg, int how) { /* how: 0 undefined/same, -1 unsupported */
     if (reg == DW_RBP) s->rbp_saved = how;
+    if (reg == DW_RBX) s->rbx_saved = how;
     if (reg == DW_RA) s->ra_state = how;
+}
+
+static void restore(struct cfa_state *s, const struct cfa_state *initial, uint64_t reg) {
+    if (reg == DW_RBP) { s->rbp_saved = initial->rbp_saved; s->rbp_offset = initial->rbp_offset; }
+    if (reg == DW_RBX) { s->rbx_saved = initial->rbx_saved; s->rbx_offset = initial->rbx_offset; }
+    if (reg == DW_RA) { s->ra_state = initial->ra_state; s->ra_offset = initial->ra_offset; }
 }
 
 /* Runs a CFA program until the location passes `target`; 0 when it ran to the end or the target. */
@@ -247,8 +264,7 @@ static int run_cfa(struct reader *r, struct cfa_state *s, const struct cfa_state
             continue;
         case 3: /* DW_CFA_restore */
             if (!initial) return -1;
-            if (low == DW_RBP) { s->rbp_saved = initial->rbp_saved; s->rbp_offset = initial->rbp_offset; }
-            if (low == DW_RA) { s->ra_state = initial->ra_state; s->ra_offset = initial->ra_offset; }
+            restore(s, initial, low);
             continue;
         }
         switch (op) {
@@ -264,11 +280,10 @@ static int run_cfa(struct reader *r, struct cfa_state *s, const struct cfa_state
         case 0x06: /* restore_extended */
             reg = read_uleb(r);
             if (!initial) return -1;
-            if (reg == DW_RBP) { s->rbp_saved = initial->rbp_saved; s->rbp_offset = initial->rbp_offset; }
-            if (reg == DW_RA) { s->ra_state = initial->ra_state; s->ra_offset = initial->ra_offset; }
+            restore(s, initial, reg);
             break;
         case 0x07: reg = read_uleb(r); set_other(s, reg, reg == DW_RA ? 0 : -1); break; /* undefined */
-        case 0x08: reg = read_uleb(r); set_other(s, reg, reg == DW_RBP ? 0 : -1); break; /* same_value */
+        case 0x08: reg = read_uleb(r); set_other(s, reg, reg == DW_RBP || reg == DW_RBX ? 0 : -1); break; /* same_value */
         case 0x09: reg = read_uleb(r); read_uleb(r); set_other(s, reg, -1); break;      /* register */
         case 0x0a:
             if (depth == REMEMBER_MAX) return -1;
@@ -472,13 +487,23 @@ static uint32_t rule_from_cfi(uint64_t pc, const struct dl_find_object *object, 
     if (state.cfa_unsupported || state.ra_state != 1 || state.ra_offset != -8 || state.rbp_saved < 0) {
         return RULE_UNKNOWN;
     }
-    if (state.cfa_register != DW_RSP && state.cfa_register != DW_RBP) return RULE_UNKNOWN;
+    if (state.cfa_register != DW_RSP && state.cfa_register != DW_RBP && state.cfa_register != DW_RBX) {
+        return RULE_UNKNOWN;
+    }
     if (state.cfa_offset < 8 || state.cfa_offset > INT32_MAX) return RULE_UNKNOWN;
     if (state.rbp_saved && (state.rbp_offset < INT32_MIN || state.rbp_offset > -16)) return RULE_UNKNOWN;
     out->cfa_offset = (int32_t)state.cfa_offset;
     out->rbp_offset = state.rbp_saved ? (int32_t)state.rbp_offset : RBP_UNCHANGED;
+    /* rbx matters only to a caller whose CFA is rbx-based: a save the walk would not read exactly (another
+     * register, an expression, an odd place) loses it, which gives up only if such a frame follows. */
+    out->rbx_offset = state.rbx_saved == 0 ? RBX_UNCHANGED
+                      : state.rbx_saved == 1 && state.rbx_offset < -8 && state.rbx_offset > INT16_MIN
+                          ? (int16_t)state.rbx_offset : RBX_LOST;
+    /* a save below an rsp-based frame's sp (a leaf's red zone) would fail the walk's check of its words */
+    if (state.cfa_register == DW_RSP && out->rbx_offset < -state.cfa_offset) out->rbx_offset = RBX_LOST;
     out->low_offset = out->rbp_offset < -8 ? out->rbp_offset : -8;
-    return state.cfa_register == DW_RSP ? RULE_CFA_RSP : RULE_CFA_RBP;
+    if (out->rbx_offset != RBX_LOST && out->rbx_offset < out->low_offset) out->low_offset = out->rbx_offset;
+    return state.cfa_register == DW_RSP ? RULE_CFA_RSP : state.cfa_register == DW_RBP ? RULE_CFA_RBP : RULE_CFA_RBX;
 }
 #endif
 
@@ -733,8 +758,8 @@ static inline __attribute__((always_inline)) int memo_entry_holds(const struct w
 }
 
 static int walk(struct rule_cache *cache, void **frames, int max, uint64_t *hash, struct word_check *check,
-                uint32_t *checks, int *rbp_needed, int *crossed_signal, uint64_t ip, uint64_t sp, uint64_t rbp,
-                char *scratch);
+                uint32_t *checks, int *rbp_needed, int *crossed_signal, int *rbx_used, uint64_t ip, uint64_t sp,
+                uint64_t rbp, char *scratch);
 
 /* Called by fdh_fast_backtrace (fast_backtrace.S) with its caller's return address, stack pointer after
  * the return and rbp. Fills frames[] with return addresses, innermost first, as unw_backtrace does, and
@@ -798,11 +823,11 @@ int fdh_unwind_from(void **frames, int max, struct fdh_walk *request, uint64_t i
     uint64_t epoch = cache->epoch;
     uint32_t checks = 0;
     int rbp_needed = 1;
-    int crossed_signal = 0;
-    int n = walk(cache, frames, max, &request->hash, e->check, &checks, &rbp_needed, &crossed_signal, ip, sp, rbp,
-                 scratch);
+    int crossed_signal = 0, rbx_used = 0;
+    int n = walk(cache, frames, max, &request->hash, e->check, &checks, &rbp_needed, &crossed_signal, &rbx_used, ip,
+                 sp, rbp, scratch);
     request->crossed_signal = crossed_signal;
-    if (n > 0 && cache->epoch == epoch && !crossed_signal) {
+    if (n > 0 && cache->epoch == epoch && !crossed_signal && !rbx_used) {
         memcpy(e->frames, frames, (size_t)n * sizeof *frames);
         e->hint = hint;
         e->ip = ip;
@@ -828,7 +853,8 @@ int fdh_unwind_from(void **frames, int max, struct fdh_walk *request, uint64_t i
 __attribute__((no_sanitize("address"), noinline)) static int walk(struct rule_cache *cache, void **frames, int max,
                                                         uint64_t *hash, struct word_check *check,
                                                         uint32_t *checks, int *rbp_needed, int *crossed_signal,
-                                                        uint64_t ip, uint64_t sp, uint64_t rbp, char *scratch) {
+                                                        int *rbx_used, uint64_t ip, uint64_t sp, uint64_t rbp,
+                                                        char *scratch) {
     /* A thread whose call sites outnumber the cache reads CFI at nearly every capture, evicting a rule it
      * will need again, which costs more than libunwind's own walk (its cache is larger): when a window of
      * WINDOW captures evicted at least 3/4 as many rules, libunwind takes the next BYPASS captures alone,
@@ -866,6 +892,13 @@ __attribute__((no_sanitize("address"), noinline)) static int walk(struct rule_ca
      * called); a walk through one is not remembered (fdh_unwind_from). */
     int at_signal = -1, interrupted = 0;
     struct rule pc_rule;
+    /* rbx: known from a signal frame's ucontext or a frame's save of it, and used only by a frame whose CFA
+     * is rbx-based — glibc's _dl_runtime_resolve, where a handler interrupting a program's first call of a
+     * function finds it below the interrupted frame. Leaving those captures to libunwind (~90 µs through a
+     * signal frame) made a 20 µs timer handler run back to back: the resolver never finished and the program
+     * never ran again. A walk that used rbx is not remembered (its words are not all checked). */
+    uint64_t rbx = 0;
+    int rbx_known = 0;
 #define GIVE_UP() return at_signal < 0 ? -1 : FDH_FAST_UNWIND_AT_SIGNAL(at_signal)
     for (;;) {
         *out++ = (void *)(uintptr_t)ip;
@@ -881,18 +914,20 @@ __attribute__((no_sanitize("address"), noinline)) static int walk(struct rule_ca
             if (FDH_UNLIKELY(set->ip != ip || set->code != code_before(ip))) rule = rule_missed(cache, set, ip);
         }
         uint32_t kind = rule->kind;
-        if (FDH_UNLIKELY(kind > RULE_CFA_RBP)) {
+        if (FDH_UNLIKELY(kind > RULE_CFA_RBX)) {
             if (kind == RULE_SIGNAL) {
                 if (at_signal < 0) at_signal = (int)(out - frames);
                 if (out == end) break;
                 /* sp is the handler's CFA: the ucontext the kernel saved, whose registers say where the
-                 * interrupted code was (glibc's ucontext_t: gregs from byte 40, rbp 10, rsp 15, rip 16). */
+                 * interrupted code was (glibc's ucontext_t: gregs from byte 40, rbp 10, rbx 11, rsp 15, rip 16). */
                 if (FDH_UNLIKELY(sp + 176 > known_high) && !(sp >= cache->last.low && sp + 176 <= cache->last.high) &&
                     readable_up_to(cache, sp, sp + 176) == 0) {
                     GIVE_UP();
                 }
                 const uint64_t *gregs = (const uint64_t *)(uintptr_t)(sp + 40);
                 rbp = gregs[10];
+                rbx = gregs[11];
+                rbx_known = 1;
                 sp = gregs[15];
                 ip = gregs[16];
                 known_high = 0; /* the interrupted stack may be another (sigaltstack) */
@@ -914,7 +949,13 @@ __attribute__((no_sanitize("address"), noinline)) static int walk(struct rule_ca
             if (rbp_source < 0) start_rbp_needed = 1;
             else needed[rbp_source / 64] |= 1ull << (rbp_source % 64);
         }
-        uint64_t cfa = (kind == RULE_CFA_RBP ? rbp : sp) + (uint64_t)(int64_t)rule->cfa_offset;
+        uint64_t base = kind == RULE_CFA_RBP ? rbp : sp;
+        if (FDH_UNLIKELY(kind == RULE_CFA_RBX)) {
+            if (!rbx_known) GIVE_UP();
+            base = rbx;
+            *rbx_used = 1;
+        }
+        uint64_t cfa = base + (uint64_t)(int64_t)rule->cfa_offset;
         int64_t rbp_offset = rule->rbp_offset;
         uint64_t lowest = cfa + (uint64_t)(int64_t)rule->low_offset; /* the words read: [lowest, cfa) */
         /* A stack only grows down, except where the side stack's switch frame leads back to the program's,
@@ -936,6 +977,10 @@ __attribute__((no_sanitize("address"), noinline)) static int walk(struct rule_ca
             rbp_source = c - check;
             rbp_words[rbp_source / 64] |= 1ull << (rbp_source % 64);
             *c++ = (struct word_check){at, rbp};
+        }
+        if (rule->rbx_offset != RBX_UNCHANGED) { /* most functions save it */
+            rbx_known = rule->rbx_offset != RBX_LOST;
+            if (rbx_known) rbx = *(const uint64_t *)(uintptr_t)(cfa + (uint64_t)(int64_t)rule->rbx_offset);
         }
         ip = *(const uint64_t *)(uintptr_t)(cfa - 8);
         *c++ = (struct word_check){cfa - 8, ip};

@@ -50,6 +50,7 @@ declare -A incompatible=(
     ["tsan:walk_memo_reuses_a_walk_only_when_every_word_it_read_holds"]="the TSan run hides libunwind (tests/preload/hide_libunwind.c): nothing to compare with"
     ["tsan:fast_unwinder_walks_through_a_return_address_at_a_page_end"]="the TSan run hides libunwind (tests/preload/hide_libunwind.c): nothing to compare with"
     ["tsan:fast_unwinder_walks_through_signal_frames"]="the TSan run hides libunwind (tests/preload/hide_libunwind.c): nothing to compare with"
+    ["tsan:fast_unwinder_walks_through_the_loaders_lazy_binding_in_a_handler"]="the TSan run hides libunwind (tests/preload/hide_libunwind.c): nothing to compare with"
     ["tsan:vfork_child_shares_memory_and_records_nothing_into_the_parent"]="the TSan runtime, preloaded first, intercepts vfork and performs fork"
 )
 
@@ -785,6 +786,21 @@ timeout 120 env FDHOUND_UNWIND_VERIFY=1 FDHOUND_OUTPUT_DIR="$work/$t" LD_PRELOAD
 expect_eq $t "status" "$status" 0 &&
 expect_eq $t "handler runs (2 passes x 100 x (SIGILL x 3 + SIGUSR1 + SIGUSR2))" "$(cat "$work/$t/stdout")" "handler runs: 1000" &&
 expect_eq $t "captures, and those the fast unwinder walked too (not wide_shift's 400)" "$(verdict "$work/$t/stderr")" "2000 1600" &&
+pass $t
+fi
+
+t=fast_unwinder_walks_through_the_loaders_lazy_binding_in_a_handler
+# A handler capture below which lies glibc's _dl_runtime_resolve (CFA rbx + 32): a lazily bound IFUNC's
+# resolver raises SIGUSR1 (resolver_signal.c, lib/lazy_ifunc.c). Every capture walked by the fast unwinder
+# too (rbx from the ucontext and the frames that saved it) and equal to libunwind's; libunwind took them all
+# before, ~90 µs each, and a 20 µs timer handler interrupting a first call never let it finish.
+if ! skip_under_sanitizer $t; then
+mkdir -p "$work/$t"
+timeout 120 env -u LD_BIND_NOW FDHOUND_UNWIND_VERIFY=1 FDHOUND_OUTPUT_DIR="$work/$t" LD_PRELOAD="$preload" \
+    "$build/tests/resolver_signal" "$build/tests/liblazy_ifunc.so" 50 >"$work/$t/stdout" 2>"$work/$t/stderr"; status=$?
+expect_eq $t "status" "$status" 0 &&
+expect_eq $t "handler runs (one per load's first call)" "$(cat "$work/$t/stdout")" "handler runs: 50, sum 2100" &&
+expect_eq $t "captures, and those the fast unwinder walked too" "$(verdict "$work/$t/stderr")" "100 100" &&
 pass $t
 fi
 
