@@ -49,6 +49,7 @@
     X(hooks_longjmp, _longjmp) \
     X(hooks_longjmp, siglongjmp) \
     X(hooks_longjmp, __longjmp_chk) \
+    X(hooks_sigaltstack, sigaltstack) \
     X(hooks_open, open) \
     X(hooks_open, open64) \
     X(hooks_open, openat) \

@@ -360,23 +360,6 @@ char *fdh_side_stack_area(void);                          /* this thread's area,
 char *fdh_side_stack_top(char *area, int depth);
 uint64_t fdh_call_on_stack(uint64_t (*fn)(void *), void *arg, void *stack_top); /* side_stack_switch.S */
 
-/* Runs fn(arg) on this thread's side stack for the current depth; returns `unavailable` without running it
- * when there is none (too deeply nested, or no memory). Inline: one frame fewer for every capture to
- * unwind through. */
-static inline uint64_t fdh_on_side_stack(uint64_t (*fn)(void *), void *arg, uint64_t unavailable) {
-    int depth = fdh_depth < 1 ? 1 : fdh_depth;
-    if (depth > 2) return unavailable;
-    unsigned char bit = (unsigned char)(1u << depth);
-    if (fdh_thread_busy & bit) return fn(arg); /* already on this depth's side stack */
-    char *area = FDH_LIKELY(fdh_thread_area != NULL) ? fdh_thread_area : fdh_side_stack_area();
-    if (!area) return unavailable;
-    fdh_thread_busy |= bit;
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    uint64_t result = fdh_call_on_stack(fn, arg, fdh_side_stack_top(area, depth));
-    __atomic_signal_fence(__ATOMIC_SEQ_CST);
-    fdh_thread_busy &= (unsigned char)~bit;
-    return result;
-}
 /* The scratch area's users: the stack cache (stack_capture.c) at 0, pending helper frames (python_hints.c),
  * the last path described (describe.c), the call-site cache (recorder.c), the fast unwinder's rule cache (fast_unwind.c) from the second
  * page on, the stack memo (stack_capture.c), the code memo (python_frames.c), the walk memo
@@ -412,7 +395,11 @@ void fdh_side_stacks_after_fork(void);
 /* What holds for this thread only, not for the next one to reuse its side-stack area. */
 struct fdh_thread_flags {
     uint32_t libunwind_ready; /* libunwind has run on this thread: its dynamic TLS block is allocated */
+    uint32_t reserved;
+    uint64_t altstack_low, altstack_size; /* the thread's sigaltstack; size 0: none (fdh_on_side_stack) */
 };
+_Static_assert(sizeof(struct fdh_thread_flags) <= FDH_SCRATCH_THREAD_SIZE, "thread flags outgrew their slot");
+void fdh_side_stack_altstack_changed(void); /* hooks_sigaltstack.c: reads this thread's sigaltstack again */
 
 /* python_frames.c: CPython frames interleaved into a native stack (see the file comment).
  * `native` holds `count` native return addresses, innermost first, shim frames already dropped. Writes the
@@ -606,5 +593,38 @@ char *fdh_append_u64(char *out, char *end, uint64_t value);
 #define FDH_SIGNALS_NOT_HELD UINT64_MAX /* no mask was changed (never a real mask: SIGKILL is in it) */
 uint64_t fdh_signals_hold(void);
 void fdh_signals_release(uint64_t before);
+
+/* Runs fn(arg) on this thread's side stack for the current depth; returns `unavailable` without running it
+ * when there is none (too deeply nested, or no memory). Inline: one frame fewer for every capture to
+ * unwind through.
+ *
+ * A hook called by a signal handler running on the thread's sigaltstack leaves it for the side stack, and
+ * the kernel then sees the thread off its alternate stack: a second signal with SA_ONSTACK (another one, or
+ * the same with SA_NODEFER) would be delivered at the sigaltstack's top, over the live frames of the
+ * handler that called the hook — a program whose SIGALRM handler (SA_ONSTACK | SA_NODEFER) opened and
+ * closed crashed traced within a second (stack smashing, SIGSEGV) and never untraced. So while the side stack
+ * is used from the sigaltstack, the program's signals are held: a signal arriving meanwhile is delivered
+ * once the hook is back on the sigaltstack, below its frames, as untraced. The thread's sigaltstack is known
+ * from when it took its area and from the sigaltstack hook (hooks_sigaltstack.c); one comparison here. */
+static inline uint64_t fdh_on_side_stack(uint64_t (*fn)(void *), void *arg, uint64_t unavailable) {
+    int depth = fdh_depth < 1 ? 1 : fdh_depth;
+    if (depth > 2) return unavailable;
+    unsigned char bit = (unsigned char)(1u << depth);
+    if (fdh_thread_busy & bit) return fn(arg); /* already on this depth's side stack */
+    char *area = FDH_LIKELY(fdh_thread_area != NULL) ? fdh_thread_area : fdh_side_stack_area();
+    if (!area) return unavailable;
+    const struct fdh_thread_flags *flags = (const struct fdh_thread_flags *)(const void *)(area + FDH_SCRATCH_THREAD_OFFSET);
+    uintptr_t here;
+    __asm__("mov %%rsp, %0" : "=r"(here));
+    uint64_t held = FDH_SIGNALS_NOT_HELD;
+    if (FDH_UNLIKELY(here - flags->altstack_low < flags->altstack_size)) held = fdh_signals_hold();
+    fdh_thread_busy |= bit;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    uint64_t result = fdh_call_on_stack(fn, arg, fdh_side_stack_top(area, depth));
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    fdh_thread_busy &= (unsigned char)~bit;
+    if (FDH_UNLIKELY(held != FDH_SIGNALS_NOT_HELD)) fdh_signals_release(held);
+    return result;
+}
 
 #endif /* FDHOUND_SHIM_H */

@@ -144,7 +144,10 @@ static char *acquire_area(void) {
 
 /* The slow path of fdh_on_side_stack (shim.h): this thread's first use. */
 char *fdh_side_stack_area(void) {
-    if (!fdh_thread_area) fdh_thread_area = acquire_area();
+    if (!fdh_thread_area) {
+        fdh_thread_area = acquire_area();
+        fdh_side_stack_altstack_changed(); /* set before the thread's first hook, or inherited by a fork */
+    }
     return fdh_thread_area;
 }
 
