@@ -761,13 +761,21 @@ expect_eq $t "callers named" "$(grep -c '^caller [0-2] 0x' "$work/$t/stdout")" 3
 expect_eq $t "every event's stack holds its caller and no other" "$checked" "checked $(((3 * 2000 * 3 + 3) * 2)) wrong 0" &&
 pass $t
 
+# run_verified NAME COMMAND... — COMMAND under the shim in FDHOUND_UNWIND_VERIFY mode (every capture walked by
+# both unwinders, aborting on a difference): stdout and stderr in $work/NAME, the exit status in $status.
+run_verified() {
+    local name="$1"; shift
+    mkdir -p "$work/$name"
+    timeout 120 env FDHOUND_UNWIND_VERIFY=1 FDHOUND_OUTPUT_DIR="$work/$name" LD_PRELOAD="$preload" "$@" \
+        >"$work/$name/stdout" 2>"$work/$name/stderr"
+    status=$?
+}
+
 t=fast_unwinder_walks_through_a_return_address_at_a_page_end
 # A return address in the last 8 bytes of a code page is an ordinary frame, not glibc's signal trampoline:
 # every capture through it must still be walked by the fast unwinder (page_end_caller.c).
 if ! skip_under_sanitizer $t; then
-mkdir -p "$work/$t"
-timeout 120 env FDHOUND_UNWIND_VERIFY=1 FDHOUND_OUTPUT_DIR="$work/$t" LD_PRELOAD="$preload" \
-    "$build/tests/page_end_caller" 500 >"$work/$t/stdout" 2>"$work/$t/stderr"; status=$?
+run_verified $t "$build/tests/page_end_caller" 500
 expect_eq $t "status" "$status" 0 &&
 expect_eq $t "return address placed" "$(cat "$work/$t/stdout")" "return address at page offset 4092" &&
 expect_eq $t "captures, and those the fast unwinder walked too" "$(verdict "$work/$t/stderr")" "1000 1000" &&
@@ -780,9 +788,7 @@ t=fast_unwinder_walks_through_signal_frames
 # one walked by the fast unwinder and equal to libunwind's (handler_walks.c); libunwind took them all before.
 # But not at an expression that shifts by 64 or more, which libunwind evaluates its own way.
 if ! skip_under_sanitizer $t; then
-mkdir -p "$work/$t"
-timeout 120 env FDHOUND_UNWIND_VERIFY=1 FDHOUND_OUTPUT_DIR="$work/$t" LD_PRELOAD="$preload" \
-    "$build/tests/handler_walks" 100 >"$work/$t/stdout" 2>"$work/$t/stderr"; status=$?
+run_verified $t "$build/tests/handler_walks" 100
 expect_eq $t "status" "$status" 0 &&
 expect_eq $t "handler runs (2 passes x 100 x (SIGILL x 3 + SIGUSR1 + SIGUSR2))" "$(cat "$work/$t/stdout")" "handler runs: 1000" &&
 expect_eq $t "captures, and those the fast unwinder walked too (not wide_shift's 400)" "$(verdict "$work/$t/stderr")" "2000 1600" &&
@@ -795,9 +801,7 @@ t=fast_unwinder_walks_through_the_loaders_lazy_binding_in_a_handler
 # too (rbx from the ucontext and the frames that saved it) and equal to libunwind's; libunwind took them all
 # before, ~90 µs each, and a 20 µs timer handler interrupting a first call never let it finish.
 if ! skip_under_sanitizer $t; then
-mkdir -p "$work/$t"
-timeout 120 env -u LD_BIND_NOW FDHOUND_UNWIND_VERIFY=1 FDHOUND_OUTPUT_DIR="$work/$t" LD_PRELOAD="$preload" \
-    "$build/tests/resolver_signal" "$build/tests/liblazy_ifunc.so" 50 >"$work/$t/stdout" 2>"$work/$t/stderr"; status=$?
+run_verified $t env -u LD_BIND_NOW "$build/tests/resolver_signal" "$build/tests/liblazy_ifunc.so" 50
 expect_eq $t "status" "$status" 0 &&
 expect_eq $t "handler runs (one per load's first call)" "$(cat "$work/$t/stdout")" "handler runs: 50, sum 2100" &&
 expect_eq $t "captures, and those the fast unwinder walked too" "$(verdict "$work/$t/stderr")" "100 100" &&
