@@ -771,15 +771,21 @@ run_verified() {
     status=$?
 }
 
+# expect_walks NAME STDOUT "CAPTURES FAST" — run_verified NAME exited 0, printed STDOUT, and its verdict line
+# counted CAPTURES captures, FAST of them walked by the fast unwinder too (all equal to libunwind's).
+expect_walks() {
+    expect_eq "$1" "status" "$status" 0 &&
+    expect_eq "$1" "stdout" "$(cat "$work/$1/stdout")" "$2" &&
+    expect_eq "$1" "captures, and those the fast unwinder walked too" "$(verdict "$work/$1/stderr")" "$3" &&
+    pass "$1"
+}
+
 t=fast_unwinder_walks_through_a_return_address_at_a_page_end
 # A return address in the last 8 bytes of a code page is an ordinary frame, not glibc's signal trampoline:
 # every capture through it must still be walked by the fast unwinder (page_end_caller.c).
 if ! skip_under_sanitizer $t; then
 run_verified $t "$build/tests/page_end_caller" 500
-expect_eq $t "status" "$status" 0 &&
-expect_eq $t "return address placed" "$(cat "$work/$t/stdout")" "return address at page offset 4092" &&
-expect_eq $t "captures, and those the fast unwinder walked too" "$(verdict "$work/$t/stderr")" "1000 1000" &&
-pass $t
+expect_walks $t "return address at page offset 4092" "1000 1000"
 fi
 
 t=fast_unwinder_walks_through_signal_frames
@@ -789,10 +795,7 @@ t=fast_unwinder_walks_through_signal_frames
 # But not at an expression that shifts by 64 or more, which libunwind evaluates its own way.
 if ! skip_under_sanitizer $t; then
 run_verified $t "$build/tests/handler_walks" 100
-expect_eq $t "status" "$status" 0 &&
-expect_eq $t "handler runs (2 passes x 100 x (SIGILL x 3 + SIGUSR1 + SIGUSR2))" "$(cat "$work/$t/stdout")" "handler runs: 1000" &&
-expect_eq $t "captures, and those the fast unwinder walked too (not wide_shift's 400)" "$(verdict "$work/$t/stderr")" "2000 1600" &&
-pass $t
+expect_walks $t "handler runs: 1000" "2000 1600" # 2 passes x 100 x (SIGILL x 3 + SIGUSR1 + SIGUSR2); not wide_shift's 400
 fi
 
 t=fast_unwinder_walks_through_the_loaders_lazy_binding_in_a_handler
@@ -802,10 +805,7 @@ t=fast_unwinder_walks_through_the_loaders_lazy_binding_in_a_handler
 # before, ~90 µs each, and a 20 µs timer handler interrupting a first call never let it finish.
 if ! skip_under_sanitizer $t; then
 run_verified $t env -u LD_BIND_NOW "$build/tests/resolver_signal" "$build/tests/liblazy_ifunc.so" 50
-expect_eq $t "status" "$status" 0 &&
-expect_eq $t "handler runs (one per load's first call)" "$(cat "$work/$t/stdout")" "handler runs: 50, sum 2100" &&
-expect_eq $t "captures, and those the fast unwinder walked too" "$(verdict "$work/$t/stderr")" "100 100" &&
-pass $t
+expect_walks $t "handler runs: 50, sum 2100" "100 100" # one handler run per load's first call
 fi
 
 t=bad_setting_runs_untraced_with_one_line
