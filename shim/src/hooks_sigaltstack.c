@@ -2,8 +2,8 @@
  * signal stack in its side-stack area's flags, so that a hook called by a handler running there can hold
  * the program's signals while it works on the side stack (shim.h, fdh_on_side_stack): off the sigaltstack,
  * a nested SA_ONSTACK signal would be delivered over that handler's frames. Read again here and when a
- * thread takes its area (side_stack.c); a program that sets its sigaltstack with a raw system call is not
- * seen until its thread next takes an area. Built without sanitizers (Makefile): their runtimes set up
+ * thread takes its area (side_stack.c), and after syscall(SYS_sigaltstack) (hooks_syscall.S); one set with a
+ * system call instruction of the program's own is not seen until its thread next takes an area. Built without sanitizers (Makefile): their runtimes set up
  * their own sigaltstack before they can run instrumented code. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,6 +29,16 @@ void fdh_side_stack_altstack_changed(void) {
     flags->altstack_low = (uint64_t)(uintptr_t)current.ss_sp;
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     flags->altstack_size = current.ss_size;
+}
+
+/* syscall(SYS_sigaltstack, ss, old), from the syscall hook (hooks_syscall.S): the call made here, then the
+ * thread's sigaltstack noted as the sigaltstack hook notes it. */
+long fdh_syscall_sigaltstack(long number, const stack_t *ss, stack_t *old) {
+    long result;
+    __asm__ volatile("syscall" : "=a"(result) : "a"(number), "D"(ss), "S"(old) : "rcx", "r11", "memory");
+    if ((unsigned long)result > -4096ul) return fdh_syscall_error(result);
+    if (ss) fdh_side_stack_altstack_changed(); /* errno kept */
+    return result;
 }
 
 FDH_EXPORT int sigaltstack(const stack_t *ss, stack_t *old) {

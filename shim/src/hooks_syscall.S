@@ -1,7 +1,8 @@
 /* hooks_syscall.S — syscall(), as glibc's: the number in %rdi, six arguments shifted into the kernel's
  * registers (the sixth from the stack), the call, errno on failure. A call that installs a seccomp filter
- * (SYS_seccomp, or SYS_prctl with PR_SET_SECCOMP) first goes to fdh_seccomp_before (hooks_seccomp.c);
- * every other number costs two comparisons. The shim's own syscall() calls come here too.
+ * (SYS_seccomp, or SYS_prctl with PR_SET_SECCOMP) first goes to fdh_seccomp_before (hooks_seccomp.c); a
+ * sigaltstack call goes to fdh_syscall_sigaltstack, which keeps the thread's sigaltstack known (shim.h);
+ * every other number costs three comparisons. The shim's own syscall() calls come here too.
  *
  * Why assembly: syscall(SYS_vfork) or syscall(SYS_clone, …) returns twice, and a child sharing the
  * parent's stack must not return through a C frame the parent will return through again; like glibc's,
@@ -15,6 +16,8 @@ syscall:
     je .Lcheck
     cmpq $157, %rdi               /* SYS_prctl */
     je .Lcheck
+    cmpq $131, %rdi               /* SYS_sigaltstack: made, then noted (hooks_sigaltstack.c) */
+    je fdh_syscall_sigaltstack
 .Lcall:
     movq %rdi, %rax
     movq %rsi, %rdi

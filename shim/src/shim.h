@@ -400,6 +400,7 @@ struct fdh_thread_flags {
 };
 _Static_assert(sizeof(struct fdh_thread_flags) <= FDH_SCRATCH_THREAD_SIZE, "thread flags outgrew their slot");
 void fdh_side_stack_altstack_changed(void); /* hooks_sigaltstack.c: reads this thread's sigaltstack again */
+long fdh_syscall_error(long result);          /* hooks_seccomp.c: errno = -result, returns -1 (as libc's syscall) */
 
 /* python_frames.c: CPython frames interleaved into a native stack (see the file comment).
  * `native` holds `count` native return addresses, innermost first, shim frames already dropped. Writes the

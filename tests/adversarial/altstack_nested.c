@@ -4,7 +4,8 @@
  * shim's side stack, where the kernel sees the thread off its sigaltstack: a nested signal was delivered at
  * the sigaltstack's top, over the live frames of the handler it interrupted (stack smashing, SIGSEGV). The
  * sigaltstack is large (1 MiB): only that overwrite can fail, not the depth of nesting.
- * Usage: altstack_nested [HANDLER_RUNS] (default 3000). */
+ * Usage: altstack_nested [HANDLER_RUNS [raw]] (default 3000; raw: the sigaltstack is set with
+ * syscall(SYS_sigaltstack), which the shim's sigaltstack hook does not see). */
 #include <signal.h>
 #include <sys/time.h>
 
@@ -25,7 +26,8 @@ static void on_alarm(int sig) {
 int main(int argc, char **argv) {
     long wanted = argc > 1 ? atol(argv[1]) : 3000;
     stack_t ss = {.ss_sp = malloc(ALTSTACK), .ss_size = ALTSTACK};
-    if (!ss.ss_sp || sigaltstack(&ss, NULL) != 0) die("sigaltstack");
+    int raw = argc > 2 && !strcmp(argv[2], "raw");
+    if (!ss.ss_sp || (raw ? syscall(SYS_sigaltstack, &ss, NULL) : sigaltstack(&ss, NULL)) != 0) die("sigaltstack");
     struct sigaction sa = {.sa_handler = on_alarm, .sa_flags = SA_RESTART | SA_ONSTACK | SA_NODEFER};
     sigemptyset(&sa.sa_mask);
     sigaction(SIGALRM, &sa, NULL);

@@ -43,10 +43,13 @@ live_matches $t "$WORK/$t.t" "$BIN/signal_close" && pass $t
 
 # A handler on a sigaltstack that may interrupt itself (SA_ONSTACK | SA_NODEFER) opens and closes: a nested
 # delivery while its hook worked on the shim's side stack once overwrote its frames at the sigaltstack's top.
-t=sigaltstack_handler_interrupting_itself_keeps_its_frames
-both $t -- "$BIN/altstack_nested" 3000
-compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && require_traced $t "$WORK/$t.t" "$BIN/altstack_nested" &&
-live_matches $t "$WORK/$t.t" "$BIN/altstack_nested" && pass $t
+# The same with the sigaltstack set through syscall(SYS_sigaltstack), as a program or runtime may.
+for how in libc raw; do
+    t=sigaltstack_handler_interrupting_itself_keeps_its_frames_$how
+    both $t -- "$BIN/altstack_nested" 3000 $how
+    compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && require_traced $t "$WORK/$t.t" "$BIN/altstack_nested" &&
+    live_matches $t "$WORK/$t.t" "$BIN/altstack_nested" && pass $t
+done
 
 # A handler's opens of a path as long as the one the loop opens: each open recorded with its own path.
 t=signal_handler_opens_keep_their_own_paths
