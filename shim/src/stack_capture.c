@@ -77,8 +77,13 @@ extern void *__tls_get_addr(struct tls_index *index);
 
 static void unwinder_tls_allocate(backtrace_fn slow) {
     if (unwinder_tls_module != 0) {
+        /* With the program's signals held off, as a walk is (walk_slowly): glibc takes malloc's lock and the
+         * loader's TLS lock here, and a handler that jumped out would leave them held (adversarial
+         * jump_out_of_a_libunwind_walk_leaves_malloc_and_the_loader_usable hung 1 run in 8 without). */
         struct tls_index index = {unwinder_tls_module, 0};
+        uint64_t before = fdh_signals_hold();
         __tls_get_addr(&index);
+        fdh_signals_release(before);
         return;
     }
     void *frames[4]; /* no module id: a short walk allocates it */
