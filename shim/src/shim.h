@@ -602,7 +602,7 @@ void fdh_signals_release(uint64_t before);
  * A hook called by a signal handler running on the thread's sigaltstack leaves it for the side stack, and
  * the kernel then sees the thread off its alternate stack: a second signal with SA_ONSTACK (another one, or
  * the same with SA_NODEFER) would be delivered at the sigaltstack's top, over the live frames of the
- * handler that called the hook — a program whose SIGALRM handler (SA_ONSTACK | SA_NODEFER) opened and
+ * handler that called the hook — a program whose SIGALRM and SIGPROF handlers (SA_ONSTACK) opened and
  * closed crashed traced within a second (stack smashing, SIGSEGV) and never untraced. So while the side stack
  * is used from the sigaltstack, the program's signals are held: a signal arriving meanwhile is delivered
  * once the hook is back on the sigaltstack, below its frames, as untraced. The thread's sigaltstack is known

@@ -41,8 +41,8 @@ both $t -- "$BIN/signal_close" 5000
 compare_runs $t "$WORK/$t.u" "$WORK/$t.t" && require_traced $t "$WORK/$t.t" "$BIN/signal_close" &&
 live_matches $t "$WORK/$t.t" "$BIN/signal_close" && pass $t
 
-# A handler on a sigaltstack that may interrupt itself (SA_ONSTACK | SA_NODEFER) opens and closes: a nested
-# delivery while its hook worked on the shim's side stack once overwrote its frames at the sigaltstack's top.
+# Two timer handlers on a sigaltstack (SA_ONSTACK), each able to interrupt the other, open and close: a nested
+# delivery while a hook worked on the shim's side stack once overwrote the frames at the sigaltstack's top.
 # The same with the sigaltstack set through syscall(SYS_sigaltstack), as a program or runtime may.
 for how in libc raw; do
     t=sigaltstack_handler_interrupting_itself_keeps_its_frames_$how
