@@ -39,7 +39,9 @@ final class LiveCommandTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: workDirectory) }
         let program = try FixtureProgram.build("hold_files_until_killed", in: workDirectory)
         let traces = workDirectory.appendingPathComponent("traces")
-        let held = try HeldProcess(program, tracesIn: traces)
+        // The shim holds libunwind's pipe only once libunwind has walked a stack; in verify mode it walks
+        // every capture, so the pipe is made (and parked) at the program's first open.
+        let held = try HeldProcess(program, tracesIn: traces, settings: ["FDHOUND_UNWIND_VERIFY": "1"])
         defer { held.kill(SIGKILL) }
         XCTAssertEqual(held.firstOutput, "holding\n")
         let proc = "/proc/\(held.pid)"

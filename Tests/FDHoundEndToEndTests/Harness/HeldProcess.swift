@@ -11,13 +11,16 @@ final class HeldProcess {
 
     var pid: Int32 { process.processIdentifier }
 
-    init(_ program: FixtureProgram, tracesIn directory: URL, arguments: [String] = []) throws {
+    /// `settings`: FDHOUND_* variables added to that environment.
+    init(_ program: FixtureProgram, tracesIn directory: URL, arguments: [String] = [],
+         settings: [String: String] = [:]) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let shim = FixtureProgram.repositoryRoot.appendingPathComponent("shim/build/libfdhound.so").path
         XCTAssertTrue(FileManager.default.fileExists(atPath: shim), "build the shim first (make -C shim)")
         var environment = ProcessInfo.processInfo.environment
         environment["LD_PRELOAD"] = shim
         environment["FDHOUND_OUTPUT_DIR"] = directory.path
+        environment.merge(settings) { _, new in new }
         process.executableURL = URL(fileURLWithPath: program.binaryPath)
         process.environment = environment
         process.arguments = arguments
