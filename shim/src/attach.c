@@ -66,12 +66,18 @@ FDH_EXPORT int fdhound_attach(const char *output_dir) {
     return 0;
 }
 
-FDH_EXPORT int fdhound_detach(void) {
-    if (!fdh_is_active() || !fdh_got_enabled()) return -1;
-    fdh_got_restore();
+/* Records what is open now (with TCP states) and stops recording for good; the header says DETACHED and
+ * `why` (0, or another flag: SECCOMP). For fdhound detach and for a program about to sandbox itself. */
+void fdh_stop_recording(uint32_t why) {
     struct fdh_header *h = fdh_state.trace.header;
     FDH_RECORDING fdh_record_exit(); /* the descriptors open now, with their TCP states */
     fdh_set_active(0);
-    __atomic_fetch_or(&h->flags, FDH_HEADER_FLAG_DETACHED, __ATOMIC_RELEASE);
+    if (h) __atomic_fetch_or(&h->flags, FDH_HEADER_FLAG_DETACHED | why, __ATOMIC_RELEASE);
+}
+
+FDH_EXPORT int fdhound_detach(void) {
+    if (!fdh_is_active() || !fdh_got_enabled()) return -1;
+    fdh_got_restore();
+    fdh_stop_recording(0);
     return 0;
 }

@@ -25,10 +25,7 @@ void fdh_seccomp_before(long number, long operation) {
                                               operation == SECCOMP_SET_MODE_STRICT));
     if (!installs || !fdh_is_active()) return;
     int saved = errno;
-    struct fdh_header *h = fdh_state.trace.header;
-    FDH_RECORDING fdh_record_exit(); /* the descriptors open now, with their TCP states */
-    fdh_set_active(0);
-    if (h) __atomic_fetch_or(&h->flags, FDH_HEADER_FLAG_DETACHED | FDH_HEADER_FLAG_SECCOMP, __ATOMIC_RELEASE);
+    fdh_stop_recording(FDH_HEADER_FLAG_SECCOMP);
     errno = saved;
 }
 
@@ -36,6 +33,20 @@ void fdh_seccomp_before(long number, long operation) {
 long fdh_syscall_error(long result) {
     errno = (int)-result;
     return -1;
+}
+
+/* A system call of five arguments made directly, with libc's syscall() result convention (-1 and errno):
+ * for the hooks that replace a bare libc wrapper (prctl here, syscall(SYS_sigaltstack)) and must not call
+ * syscall(), which is our own hook. */
+long fdh_raw_syscall5(long number, long a1, long a2, long a3, long a4, long a5) {
+    long result;
+    register long r10 __asm__("r10") = a4;
+    register long r8 __asm__("r8") = a5;
+    __asm__ volatile("syscall"
+                     : "=a"(result)
+                     : "a"(number), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8)
+                     : "rcx", "r11", "memory");
+    return (unsigned long)result > -4096ul ? fdh_syscall_error(result) : result;
 }
 
 /* glibc's prctl is the bare system call: made here the same way, after the check. */
@@ -46,13 +57,5 @@ FDH_EXPORT int prctl(int option, ...) {
     unsigned long arg4 = va_arg(ap, unsigned long), arg5 = va_arg(ap, unsigned long);
     va_end(ap);
     fdh_seccomp_before(SYS_prctl, option);
-    long result;
-    register long r10 __asm__("r10") = (long)arg4;
-    register long r8 __asm__("r8") = (long)arg5;
-    __asm__ volatile("syscall"
-                     : "=a"(result)
-                     : "a"((long)SYS_prctl), "D"((long)option), "S"(arg2), "d"(arg3), "r"(r10), "r"(r8)
-                     : "rcx", "r11", "memory");
-    if ((unsigned long)result > -4096ul) return (int)fdh_syscall_error(result);
-    return (int)result;
+    return (int)fdh_raw_syscall5(SYS_prctl, option, (long)arg2, (long)arg3, (long)arg4, (long)arg5);
 }

@@ -34,10 +34,8 @@ void fdh_side_stack_altstack_changed(void) {
 /* syscall(SYS_sigaltstack, ss, old), from the syscall hook (hooks_syscall.S): the call made here, then the
  * thread's sigaltstack noted as the sigaltstack hook notes it. */
 long fdh_syscall_sigaltstack(long number, const stack_t *ss, stack_t *old) {
-    long result;
-    __asm__ volatile("syscall" : "=a"(result) : "a"(number), "D"(ss), "S"(old) : "rcx", "r11", "memory");
-    if ((unsigned long)result > -4096ul) return fdh_syscall_error(result);
-    if (ss) fdh_side_stack_altstack_changed(); /* errno kept */
+    long result = fdh_raw_syscall5(number, (long)ss, (long)old, 0, 0, 0);
+    if (result == 0 && ss) fdh_side_stack_altstack_changed(); /* errno kept */
     return result;
 }
 

@@ -401,6 +401,8 @@ struct fdh_thread_flags {
 _Static_assert(sizeof(struct fdh_thread_flags) <= FDH_SCRATCH_THREAD_SIZE, "thread flags outgrew their slot");
 void fdh_side_stack_altstack_changed(void); /* hooks_sigaltstack.c: reads this thread's sigaltstack again */
 long fdh_syscall_error(long result);          /* hooks_seccomp.c: errno = -result, returns -1 (as libc's syscall) */
+long fdh_raw_syscall5(long number, long a1, long a2, long a3, long a4, long a5); /* hooks_seccomp.c: libc's convention */
+void fdh_stop_recording(uint32_t why);        /* attach.c: detach (why: 0) or a seccomp filter (FDH_HEADER_FLAG_SECCOMP) */
 
 /* python_frames.c: CPython frames interleaved into a native stack (see the file comment).
  * `native` holds `count` native return addresses, innermost first, shim frames already dropped. Writes the
